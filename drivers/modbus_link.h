@@ -1,0 +1,62 @@
+/* The master side of Modbus, over RTU or TCP: the only includer of modbus.h on
+ * the master side, and the test seam for faults a real peer cannot produce.
+ * libmodbus error codes are translated here and go no further. One link is
+ * used by one thread at a time. */
+#ifndef GW_MODBUS_LINK_H
+#define GW_MODBUS_LINK_H
+
+#include "driver.h"
+
+enum gw_link_type { GW_LINK_RTU, GW_LINK_TCP };
+
+struct gw_link_cfg {
+	enum gw_link_type type;
+	/* rtu */
+	const char *device;
+	uint32_t baud;
+	char parity;          /* 'N', 'E', 'O' */
+	uint8_t data_bits;
+	uint8_t stop_bits;
+	bool rs485;           /* kernel RS-485 mode (TIOCSRS485), where supported */
+	int rts;              /* 0 none, 1 RTS high while sending, -1 RTS low */
+	bool echo;            /* the adapter echoes each request: discard it */
+	/* tcp */
+	const char *host;
+	uint16_t port;
+	/* both */
+	unsigned response_timeout_ms;
+	unsigned byte_timeout_ms;
+	bool debug;           /* hex dump frames (debug level) */
+};
+
+struct gw_link; /* opaque */
+
+/* Returns owned link (not yet connected), or NULL. Borrows cfg's strings. */
+struct gw_link *gw_link_new(const struct gw_link_cfg *cfg);
+void gw_link_free(struct gw_link *l);
+
+/* Opens the serial device or connects the socket. Returns 0 or -errno. */
+int gw_link_connect(struct gw_link *l);
+void gw_link_close(struct gw_link *l);
+bool gw_link_is_open(const struct gw_link *l);
+
+/* Reads count registers (or bits, one per word as 0/1) of kind at addr from
+ * unit. Returns 0; -ETIMEDOUT (no answer); -EBADMSG (bad CRC or garbled
+ * frame); -EREMOTEIO with *exception set (Modbus exception response);
+ * -ENOTCONN/-ECONNRESET/-EIO (link lost: close and reconnect). */
+int gw_link_read(struct gw_link *l, int unit, enum gw_regkind kind, uint16_t addr,
+		 uint16_t count, uint16_t *out, int *exception);
+
+/* Writes one holding register (function 06). Same returns as gw_link_read. */
+int gw_link_write_register(struct gw_link *l, int unit, uint16_t addr, uint16_t value,
+			   int *exception);
+
+/* Changes the timeouts of an open link (scan uses short ones). */
+void gw_link_set_timeouts(struct gw_link *l, unsigned response_ms, unsigned byte_ms);
+
+/* The quality a failed read's return code maps to. */
+enum gw_quality gw_link_quality(int rc);
+/* True when rc means the link itself is gone (reconnect). */
+bool gw_link_rc_is_lost(int rc);
+
+#endif

@@ -1,0 +1,22 @@
+/* Loads sensor profiles (drivers/profiles/NAME.yaml) into struct gw_profile,
+ * reporting every error as FILE:LINE:COL. Unknown keys are errors. */
+#ifndef GW_PROFILE_H
+#define GW_PROFILE_H
+
+#include "driver.h"
+
+/* Loads one profile file. Returns 0, or -EINVAL after reporting to d. */
+int gw_profile_load_file(const char *path, struct gw_diag *d, struct gw_profile *out);
+
+/* Resolves name_or_path: a path (contains '/' or ends in .yaml) is loaded as
+ * is; a bare NAME is dir/NAME.yaml. Returns 0, -ENOENT (reported) or -EINVAL. */
+int gw_profile_find(const char *dir, const char *name_or_path, struct gw_diag *d,
+		    struct gw_profile *out);
+
+/* Borrows: the point named name, or NULL. */
+const struct gw_point *gw_profile_point(const struct gw_profile *prof, const char *name);
+
+/* The default profile directory: $FIELDGATE_PROFILES, else the compiled-in one. */
+const char *gw_profile_default_dir(void);
+
+#endif

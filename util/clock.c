@@ -1,0 +1,69 @@
+/* Thin wrappers over clock_gettime and adjtimex. No allocation. */
+#include "clock.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timex.h>
+#include <time.h>
+
+static int64_t ms_of(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t gw_clock_wall_ms(void)
+{
+	return ms_of(CLOCK_REALTIME);
+}
+
+int64_t gw_clock_mono_ms(void)
+{
+	return ms_of(CLOCK_MONOTONIC);
+}
+
+void gw_clock_sleep_until(int64_t t_ms)
+{
+	struct timespec ts = {.tv_sec = t_ms / 1000, .tv_nsec = (t_ms % 1000) * 1000000};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+void gw_clock_sleep_ms(int64_t ms)
+{
+	if (ms > 0)
+		gw_clock_sleep_until(gw_clock_mono_ms() + ms);
+}
+
+bool gw_clock_is_synced(void)
+{
+	struct timex tx;
+	const char *env = getenv("FIELDGATE_ASSUME_SYNCED");
+	int state;
+
+	if (env && strcmp(env, "1") == 0)
+		return true;
+	memset(&tx, 0, sizeof(tx));
+	state = adjtimex(&tx);
+	return state != -1 && state != TIME_ERROR && !(tx.status & STA_UNSYNC);
+}
+
+int gw_clock_rfc3339(int64_t wall_ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(wall_ms / 1000);
+	struct tm tm;
+	long off;
+	int n;
+
+	localtime_r(&t, &tm);
+	off = tm.tm_gmtoff / 60;
+	n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
+		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		     off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
+}
