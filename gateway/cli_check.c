@@ -1,11 +1,134 @@
-/* placeholder: being written */
+/* `fieldgate check`: validates the config (and the profiles it names), prints
+ * each bus's request plan and load, and warns about what will hurt in the field:
+ * a line loaded over 70 %, a serial path that is not stable across reboots. */
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "busload.h"
 #include "cli.h"
+#include "config.h"
+#include "diag.h"
+#include "plan.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: fieldgate check -c gateway.yaml [-q]\n\n"
+		     "Validates the config, the sensor profiles it names and the records, then prints\n"
+		     "each bus's request plan: requests per cycle, bytes on the wire and, for RS-485\n"
+		     "lines, the share of the line's capacity the schedule uses (warning above 70 %%).\n\n"
+		     "  -c, --config FILE   gateway.yaml to check\n"
+		     "  -q, --quiet         print only errors and warnings\n"
+		     "exit: 0 valid (warnings allowed), 2 errors\n");
+}
+
+static void print_sensor_plan(const struct gw_sensor_cfg *s)
+{
+	struct gw_plan plan;
+
+	if (gw_plan_build(s->profile, s->max_registers, s->max_gap, &plan))
+		return;
+	printf("    %-14s unit %-3d %-28s every %us:", s->id, s->unit, s->profile->name,
+	       s->interval_s);
+	for (size_t k = 0; k < plan.nblocks; k++)
+		printf("%s %s 0x%04X+%u", k ? "," : "", gw_regkind_name(plan.blocks[k].kind),
+		       plan.blocks[k].addr, plan.blocks[k].count);
+	printf("\n");
+}
+
+static void print_bus(const struct gw_config *cfg, size_t bi, const struct gw_busload *bl,
+		      bool quiet)
+{
+	const struct gw_bus_cfg *bus = &cfg->buses[bi];
+
+	if (quiet)
+		return;
+	if (bus->type == GW_BUS_RTU)
+		printf("bus %s: rtu %s %u %u%c%u, %u sensors\n", bus->name, bus->device, bus->baud,
+		       bus->data_bits, bus->parity, bus->stop_bits, bl->sensors);
+	else
+		printf("bus %s: tcp %s:%u, %u sensors\n", bus->name, bus->host, bus->port,
+		       bl->sensors);
+	printf("  per cycle: %u requests, %u bytes on the wire", bl->requests_per_cycle,
+	       bl->bytes_per_cycle);
+	if (bus->type == GW_BUS_RTU)
+		printf(", %.1f ms of line time", bl->cycle_ms);
+	printf("\n  schedule: %.2f requests/s, %.0f bytes/s", bl->requests_per_s, bl->bytes_per_s);
+	if (bus->type == GW_BUS_RTU)
+		printf(", load %.1f %% of the line at %u baud", bl->load * 100, bus->baud);
+	printf("\n");
+	for (size_t i = 0; i < cfg->nsensors; i++)
+		if (cfg->sensors[i].bus == bi)
+			print_sensor_plan(&cfg->sensors[i]);
+}
+
+static void warn_bus(struct gw_diag *d, size_t bi, const struct gw_bus_cfg *bus,
+		     const struct gw_busload *bl)
+{
+	if (bus->type != GW_BUS_RTU)
+		return;
+	if (strncmp(bus->device, "/dev/serial/by-id/", 18) != 0)
+		gw_diag_warn_at(d, &bus->src,
+				"buses[%zu].device: \"%s\" is not a stable /dev/serial/by-id/ path "
+				"(USB serial adapters are renamed after a reboot)",
+				bi, bus->device);
+	if (bl->load > GW_BUSLOAD_WARN)
+		gw_diag_warn_at(d, &bus->src,
+				"buses[%zu]: schedule needs %.0f %% of the line at %u baud (want <= %.0f %%: "
+				"lengthen intervals, raise the baud rate or split the line)",
+				bi, bl->load * 100, bus->baud, GW_BUSLOAD_WARN * 100);
+}
 
 int gw_cli_check(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "fieldgate %s: not implemented yet\n", argv[0]);
-	return 1;
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *path = NULL;
+	struct gw_config *cfg = NULL;
+	struct gw_diag d;
+	bool quiet = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!path || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	gw_diag_init(&d, stderr);
+	if (gw_config_load(path, &d, &cfg)) {
+		fprintf(stderr, "%s: %d error(s); nothing started\n", path, d.nerrors);
+		return 2;
+	}
+	for (size_t bi = 0; bi < cfg->nbuses; bi++) {
+		struct gw_busload bl;
+
+		if (gw_busload_compute(cfg, bi, &bl))
+			continue;
+		print_bus(cfg, bi, &bl, quiet);
+		warn_bus(&d, bi, &cfg->buses[bi], &bl);
+	}
+	if (!quiet)
+		printf("%s: ok: %zu buses, %zu sensors, %zu profiles, %d warning(s)\n", path,
+		       cfg->nbuses, cfg->nsensors, cfg->nprofiles, d.nwarnings);
+	gw_config_free(cfg);
+	return 0;
 }

@@ -1,0 +1,49 @@
+/* The poller: one thread per bus, each polling its sensors on their own
+ * intervals through a coalesced request plan, backing off failing sensors and
+ * reconnecting lost links. Readings go into a bounded queue the caller drains.
+ * Allocates at start only. */
+#ifndef GW_POLL_H
+#define GW_POLL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "reading.h"
+
+struct gw_poller; /* opaque */
+
+/* Health counters of one sensor (or, summed, of the gateway). */
+struct gw_poll_stats {
+	uint64_t polls;        /* device reads attempted */
+	uint64_t requests;     /* Modbus requests sent, retries included */
+	uint64_t good;         /* polls with every value good */
+	uint64_t timeouts;
+	uint64_t crc_errors;
+	uint64_t exceptions;
+	uint64_t out_of_range;
+	uint64_t reconnects;   /* link re-opened after a loss */
+	int64_t last_good_ms;  /* wall clock of the last fully good poll, 0 if never */
+	bool backing_off;
+};
+
+struct gw_poll_opts {
+	bool once;            /* poll every sensor once, then the threads end */
+	unsigned queue_len;   /* readings the queue holds (default 4096) */
+};
+
+/* Returns owned poller for cfg (borrowed; must outlive it), or NULL. */
+struct gw_poller *gw_poller_new(const struct gw_config *cfg, const struct gw_poll_opts *opts);
+/* Starts the bus threads. Returns 0 or -errno. */
+int gw_poller_start(struct gw_poller *p);
+/* Takes the next reading into *out, waiting up to timeout_ms. Returns 0,
+ * -EAGAIN on timeout, or -ENODATA when every thread has ended and the queue is empty. */
+int gw_poller_next(struct gw_poller *p, struct gw_reading *out, int timeout_ms);
+/* Asks the threads to stop and joins them. Safe to call twice. */
+void gw_poller_stop(struct gw_poller *p);
+void gw_poller_free(struct gw_poller *p);
+
+/* Copies the counters of sensor i (index into cfg->sensors). */
+void gw_poller_sensor_stats(const struct gw_poller *p, size_t i, struct gw_poll_stats *out);
+
+#endif
