@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what fieldgate needs to build, run and test on Debian 12 (as root).
+# Idempotent and quick when everything is already there.
+set -euo pipefail
+
+BUILD_PKGS=(gcc make cmake pkg-config libmodbus-dev libpaho-mqtt-dev libcurl4-openssl-dev
+  libsqlite3-dev libfyaml-dev libcsv-dev)
+TEST_PKGS=(libcmocka-dev clang clang-format socat mbpoll python3 python3-pymodbus python3-serial
+  python3-serial-asyncio mosquitto mosquitto-clients influxdb)
+
+want=("${BUILD_PKGS[@]}")
+[ "${1:-}" = "--test" ] && want+=("${TEST_PKGS[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#want[@]} packages present"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: missing packages: ${missing[*]} (run as root to install them)" >&2
+  exit 1
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# Services stay stopped: tests start their own mosquitto and influxd on loopback.
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every test: installs what is missing, checks formatting, builds with gcc
+# (plain and with ASan+UBSan) and clang, and runs the unit and integration tests.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+"$top/scripts/setup.sh" --test
+
+echo "=== format"
+bad=$(git ls-files '*.c' '*.h' | while read -r f; do
+  clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || echo "$f"; done)
+if [ -n "$bad" ]; then
+  echo "not clang-format clean:" $bad >&2
+  exit 1
+fi
+
+echo "=== gcc build + all tests"
+scripts/build.sh build
+(cd build && ctest --output-on-failure -j 2 --timeout 600)
+
+echo "=== clang build + unit tests"
+CC=clang scripts/build.sh build-clang
+(cd build-clang && ctest --output-on-failure -L unit -j 2)
+
+echo "=== ASan+UBSan build + all tests"
+scripts/build.sh build-asan -DGW_SANITIZE="address;undefined" -DCMAKE_BUILD_TYPE=Debug
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j 2 --timeout 900)
