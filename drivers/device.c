@@ -24,7 +24,7 @@ static int rc_rank(int rc)
 }
 
 static int read_block(struct gw_link *link, int unit, const struct gw_block *b, unsigned retries,
-		      unsigned pause_ms, uint16_t *words, struct gw_device_result *res)
+                      unsigned pause_ms, uint16_t *words, struct gw_device_result *res)
 {
 	int rc = 0;
 
@@ -43,8 +43,8 @@ static int read_block(struct gw_link *link, int unit, const struct gw_block *b, 
 }
 
 int gw_device_read(struct gw_link *link, int unit, const struct gw_profile *prof,
-		   const struct gw_plan *plan, unsigned retries, unsigned pause_ms,
-		   struct gw_device_result *res)
+                   const struct gw_plan *plan, unsigned retries, unsigned pause_ms,
+                   struct gw_device_result *res)
 {
 	uint16_t words[GW_MAX_BLOCKS][GW_MAX_REGS];
 	int block_rc[GW_MAX_BLOCKS];
@@ -73,9 +73,8 @@ int gw_device_read(struct gw_link *link, int unit, const struct gw_profile *prof
 			res->quality[p] = (uint8_t)gw_link_quality(block_rc[b]);
 			continue;
 		}
-		res->quality[p] = (uint8_t)gw_decode_point(&prof->points[p],
-							   &words[b][plan->point_offset[p]],
-							   &res->values[p]);
+		res->quality[p] = (uint8_t)gw_decode_point(
+		        &prof->points[p], &words[b][plan->point_offset[p]], &res->values[p]);
 	}
 	return res->rc;
 }

@@ -21,7 +21,7 @@ struct gw_device_result {
  * time after each request. Fills res; returns 0 when every block was read,
  * else the worst return code (also in res->rc). Borrows everything. */
 int gw_device_read(struct gw_link *link, int unit, const struct gw_profile *prof,
-		   const struct gw_plan *plan, unsigned retries, unsigned pause_ms,
-		   struct gw_device_result *res);
+                   const struct gw_plan *plan, unsigned retries, unsigned pause_ms,
+                   struct gw_device_result *res);
 
 #endif

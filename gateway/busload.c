@@ -41,7 +41,8 @@ int gw_busload_compute(const struct gw_config *cfg, size_t bi, struct gw_busload
 		out->sensors++;
 		for (size_t k = 0; k < plan.nblocks; k++) {
 			const struct gw_block *b = &plan.blocks[k];
-			unsigned bytes = gw_plan_rtu_request_bytes(b) + gw_plan_rtu_response_bytes(b);
+			unsigned bytes =
+			        gw_plan_rtu_request_bytes(b) + gw_plan_rtu_response_bytes(b);
 			double ms;
 
 			/* MBAP: a 7-byte header instead of the unit byte and the 2-byte CRC. */

@@ -14,12 +14,12 @@
 
 struct gw_busload {
 	unsigned sensors;
-	unsigned requests_per_cycle;  /* one poll of every sensor */
-	unsigned bytes_per_cycle;     /* request + response bytes on the wire */
-	double requests_per_s;        /* at the configured intervals */
+	unsigned requests_per_cycle; /* one poll of every sensor */
+	unsigned bytes_per_cycle;    /* request + response bytes on the wire */
+	double requests_per_s;       /* at the configured intervals */
 	double bytes_per_s;
-	double cycle_ms;              /* RTU: line time of one cycle, gaps and turnaround included */
-	double load;                  /* RTU: share of the line's time in use (0..); TCP: 0 */
+	double cycle_ms; /* RTU: line time of one cycle, gaps and turnaround included */
+	double load;     /* RTU: share of the line's time in use (0..); TCP: 0 */
 };
 
 /* Milliseconds one character takes on the line. */

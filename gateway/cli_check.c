@@ -13,13 +13,15 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: fieldgate check -c gateway.yaml [-q]\n\n"
-		     "Validates the config, the sensor profiles it names and the records, then prints\n"
-		     "each bus's request plan: requests per cycle, bytes on the wire and, for RS-485\n"
-		     "lines, the share of the line's capacity the schedule uses (warning above 70 %%).\n\n"
-		     "  -c, --config FILE   gateway.yaml to check\n"
-		     "  -q, --quiet         print only errors and warnings\n"
-		     "exit: 0 valid (warnings allowed), 2 errors\n");
+	fprintf(out,
+	        "usage: fieldgate check -c gateway.yaml [-q]\n\n"
+	        "Validates the config, the sensor profiles it names and the records, then prints\n"
+	        "each bus's request plan: requests per cycle, bytes on the wire and, for RS-485\n"
+	        "lines, the share of the line's capacity the schedule uses (warning above 70 "
+	        "%%).\n\n"
+	        "  -c, --config FILE   gateway.yaml to check\n"
+	        "  -q, --quiet         print only errors and warnings\n"
+	        "exit: 0 valid (warnings allowed), 2 errors\n");
 }
 
 static void print_sensor_plan(const struct gw_sensor_cfg *s)
@@ -37,7 +39,7 @@ static void print_sensor_plan(const struct gw_sensor_cfg *s)
 }
 
 static void print_bus(const struct gw_config *cfg, size_t bi, const struct gw_busload *bl,
-		      bool quiet)
+                      bool quiet)
 {
 	const struct gw_bus_cfg *bus = &cfg->buses[bi];
 
@@ -63,29 +65,30 @@ static void print_bus(const struct gw_config *cfg, size_t bi, const struct gw_bu
 }
 
 static void warn_bus(struct gw_diag *d, size_t bi, const struct gw_bus_cfg *bus,
-		     const struct gw_busload *bl)
+                     const struct gw_busload *bl)
 {
 	if (bus->type != GW_BUS_RTU)
 		return;
 	if (strncmp(bus->device, "/dev/serial/by-id/", 18) != 0)
 		gw_diag_warn_at(d, &bus->src,
-				"buses[%zu].device: \"%s\" is not a stable /dev/serial/by-id/ path "
-				"(USB serial adapters are renamed after a reboot)",
-				bi, bus->device);
+		                "buses[%zu].device: \"%s\" is not a stable /dev/serial/by-id/ path "
+		                "(USB serial adapters are renamed after a reboot)",
+		                bi, bus->device);
 	if (bl->load > GW_BUSLOAD_WARN)
 		gw_diag_warn_at(d, &bus->src,
-				"buses[%zu]: schedule needs %.0f %% of the line at %u baud (want <= %.0f %%: "
-				"lengthen intervals, raise the baud rate or split the line)",
-				bi, bl->load * 100, bus->baud, GW_BUSLOAD_WARN * 100);
+		                "buses[%zu]: schedule needs %.0f %% of the line at %u baud (want "
+		                "<= %.0f %%: "
+		                "lengthen intervals, raise the baud rate or split the line)",
+		                bi, bl->load * 100, bus->baud, GW_BUSLOAD_WARN * 100);
 }
 
 int gw_cli_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	        {"config", required_argument, NULL, 'c'},
+	        {"quiet", no_argument, NULL, 'q'},
+	        {"help", no_argument, NULL, 'h'},
+	        {0},
 	};
 	const char *path = NULL;
 	struct gw_config *cfg = NULL;

@@ -6,11 +6,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "num.h"
 #include "poll.h"
 #include "reading.h"
 
@@ -27,14 +29,18 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: fieldgate run -c gateway.yaml [--once] [--output stdout|text]\n\n"
-		"Polls every configured sensor on its schedule until SIGINT or SIGTERM.\n\n"
-		"  -c, --config FILE     gateway.yaml\n"
-		"      --once            poll every sensor once, deliver, exit\n"
-		"  -o, --output stdout   also print each reading as one JSON line (DESIGN.md)\n"
-		"  -o, --output text     also print each reading as one human-readable line\n"
-		"      --log-level L     err|warn|notice|info|debug (default: the config's)\n"
-		"exit: 0 done, 1 runtime failure, 2 bad usage or config\n");
+	        "usage: fieldgate run -c gateway.yaml [--once] [--output stdout|text]\n\n"
+	        "Polls every configured sensor on its schedule until SIGINT or SIGTERM.\n\n"
+	        "  -c, --config FILE     gateway.yaml\n"
+	        "      --once            poll every sensor once, deliver, exit\n"
+	        "  -o, --output stdout   also print each reading as one JSON line (DESIGN.md)\n"
+	        "  -o, --output text     also print each reading as one human-readable line\n"
+	        "      --log-level L     err|warn|notice|info|debug (default: the config's)\n"
+	        "      --duration S      stop by itself after S seconds\n"
+	        "      --flat-out        ignore intervals, poll as fast as the plan allows "
+	        "(benchmarks)\n"
+	        "      --stats           print readings, CPU time and peak RSS on exit (stderr)\n"
+	        "exit: 0 done, 1 runtime failure, 2 bad usage or config\n");
 }
 
 static void print_text(const struct gw_reading *r, const struct gw_sensor_cfg *s)
@@ -58,9 +64,9 @@ static void emit(const struct gw_config *cfg, const struct gw_reading *r, enum o
 {
 	const struct gw_sensor_cfg *s = &cfg->sensors[r->index];
 	struct gw_reading_tags tags = {
-		.gateway = cfg->gateway_id,
-		.plot = s->plot[0] ? s->plot : NULL,
-		.township = cfg->township,
+	        .gateway = cfg->gateway_id,
+	        .plot = s->plot[0] ? s->plot : NULL,
+	        .township = cfg->township,
 	};
 	char buf[4096];
 
@@ -73,14 +79,26 @@ static void emit(const struct gw_config *cfg, const struct gw_reading *r, enum o
 	fflush(stdout);
 }
 
-static int drain(const struct gw_config *cfg, struct gw_poller *p, enum output out)
+struct run_opts {
+	const char *path;
+	const char *level;
+	enum output out;
+	bool once;
+	bool flat_out;
+	bool stats;
+	long duration_s;
+};
+
+static int drain(const struct gw_config *cfg, struct gw_poller *p, const struct run_opts *o,
+                 uint64_t *count)
 {
+	int64_t end = o->duration_s ? gw_clock_mono_ms() + o->duration_s * 1000 : 0;
 	struct gw_reading r;
 	bool stopping = false;
 	int rc;
 
 	for (;;) {
-		if (g_stop && !stopping) {
+		if ((g_stop || (end && gw_clock_mono_ms() >= end)) && !stopping) {
 			gw_log(GW_NOTICE, "run", "stopping: finishing the readings already taken");
 			gw_poller_stop(p);
 			stopping = true;
@@ -90,7 +108,8 @@ static int drain(const struct gw_config *cfg, struct gw_poller *p, enum output o
 			continue;
 		if (rc == -ENODATA)
 			return 0;
-		emit(cfg, &r, out);
+		(*count)++;
+		emit(cfg, &r, o->out);
 	}
 }
 
@@ -107,11 +126,26 @@ static int parse_output(const char *s, enum output *out)
 	return 0;
 }
 
-static int serve(const struct gw_config *cfg, bool once, enum output out)
+/* For benchmarks: what this process used, in a form scripts can parse. */
+static void print_stats(uint64_t count)
 {
-	struct gw_poll_opts po = {.once = once};
+	struct rusage ru;
+	double cpu;
+
+	getrusage(RUSAGE_SELF, &ru);
+	cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+	      ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+	fprintf(stderr, "stats: readings=%llu cpu_s=%.3f cpu_us_per_reading=%.2f max_rss_kb=%ld\n",
+	        (unsigned long long)count, cpu, count ? cpu * 1e6 / (double)count : 0.0,
+	        ru.ru_maxrss);
+}
+
+static int serve(const struct gw_config *cfg, const struct run_opts *o)
+{
+	struct gw_poll_opts po = {.once = o->once, .flat_out = o->flat_out};
 	struct gw_poller *p = gw_poller_new(cfg, &po);
 	struct sigaction sa = {.sa_handler = on_signal};
+	uint64_t count = 0;
 	int rc;
 
 	if (!p) {
@@ -121,59 +155,78 @@ static int serve(const struct gw_config *cfg, bool once, enum output out)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	gw_log(GW_NOTICE, "run", "gateway=%s buses=%zu sensors=%zu%s", cfg->gateway_id,
-	       cfg->nbuses, cfg->nsensors, once ? " once" : "");
+	gw_log(GW_NOTICE, "run", "gateway=%s buses=%zu sensors=%zu%s", cfg->gateway_id, cfg->nbuses,
+	       cfg->nsensors, o->once ? " once" : "");
 	rc = gw_poller_start(p);
 	if (rc == 0)
-		rc = drain(cfg, p, out);
+		rc = drain(cfg, p, o, &count);
 	gw_poller_free(p);
+	if (o->stats)
+		print_stats(count);
 	return rc ? 1 : 0;
+}
+
+/* Returns 0, 1 for --help, or -EINVAL for bad usage. */
+static int parse_args(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option opts[] = {
+	        {"config", required_argument, NULL, 'c'},
+	        {"once", no_argument, NULL, '1'},
+	        {"output", required_argument, NULL, 'o'},
+	        {"log-level", required_argument, NULL, 'l'},
+	        {"duration", required_argument, NULL, 'd'},
+	        {"flat-out", no_argument, NULL, 'f'},
+	        {"stats", no_argument, NULL, 's'},
+	        {"help", no_argument, NULL, 'h'},
+	        {0},
+	};
+	enum gw_level lv;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:o:h", opts, NULL)) != -1) {
+		if (c == 'c')
+			o->path = optarg;
+		else if (c == '1')
+			o->once = true;
+		else if (c == 'f')
+			o->flat_out = true;
+		else if (c == 's')
+			o->stats = true;
+		else if (c == 'l' && gw_log_parse_level(optarg, &lv) == 0)
+			o->level = optarg;
+		else if (c == 'd' && gw_num_long(optarg, 1, 86400 * 365, &o->duration_s) == 0)
+			continue;
+		else if (c == 'o' && parse_output(optarg, &o->out) == 0)
+			continue;
+		else if (c == 'h')
+			return 1;
+		else
+			return -EINVAL;
+	}
+	return o->path && optind == argc ? 0 : -EINVAL;
 }
 
 int gw_cli_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'}, {"once", no_argument, NULL, '1'},
-		{"output", required_argument, NULL, 'o'}, {"log-level", required_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},         {0},
-	};
-	const char *path = NULL, *level = NULL;
-	enum output out = OUT_NONE;
+	struct run_opts o = {0};
 	struct gw_config *cfg = NULL;
 	struct gw_diag d;
 	enum gw_level lv;
-	bool once = false;
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "c:o:h", opts, NULL)) != -1) {
-		if (c == 'c')
-			path = optarg;
-		else if (c == '1')
-			once = true;
-		else if (c == 'l')
-			level = optarg;
-		else if (c == 'o' && parse_output(optarg, &out) == 0)
-			continue;
-		else if (c == 'h') {
-			usage(stdout);
-			return 0;
-		} else {
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (!path || optind != argc || (level && gw_log_parse_level(level, &lv))) {
-		usage(stderr);
-		return 2;
+	rc = parse_args(argc, argv, &o);
+	if (rc) {
+		usage(rc > 0 ? stdout : stderr);
+		return rc > 0 ? 0 : 2;
 	}
 	gw_diag_init(&d, stderr);
-	if (gw_config_load(path, &d, &cfg)) {
-		fprintf(stderr, "%s: %d error(s); nothing started\n", path, d.nerrors);
+	if (gw_config_load(o.path, &d, &cfg)) {
+		fprintf(stderr, "%s: %d error(s); nothing started\n", o.path, d.nerrors);
 		return 2;
 	}
-	if (level || gw_log_parse_level(cfg->log_level, &lv) == 0)
+	if (gw_log_parse_level(o.level ? o.level : cfg->log_level, &lv) == 0)
 		gw_log_set_level(lv);
-	rc = serve(cfg, once, out);
+	rc = serve(cfg, &o);
 	gw_config_free(cfg);
 	return rc;
 }

@@ -12,18 +12,18 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"run", gw_cli_run, "poll every sensor on schedule, journal and deliver readings"},
-	{"check", gw_cli_check, "validate config, profiles and records; print each bus's plan"},
-	{"sim", gw_cli_sim, "serve the configured field as simulated Modbus slaves"},
-	{"scan", gw_cli_scan, "list the unit ids that answer on a line or endpoint"},
-	{"read", gw_cli_read, "read one sensor once and print its decoded values"},
-	{"set-address", gw_cli_set_address, "change a sensor's unit id through its profile"},
+        {"run", gw_cli_run, "poll every sensor on schedule, journal and deliver readings"},
+        {"check", gw_cli_check, "validate config, profiles and records; print each bus's plan"},
+        {"sim", gw_cli_sim, "serve the configured field as simulated Modbus slaves"},
+        {"scan", gw_cli_scan, "list the unit ids that answer on a line or endpoint"},
+        {"read", gw_cli_read, "read one sensor once and print its decoded values"},
+        {"set-address", gw_cli_set_address, "change a sensor's unit id through its profile"},
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: fieldgate COMMAND [OPTIONS]   (fieldgate COMMAND --help for more)\n\n"
-		     "A Modbus sensor gateway for the corn film-mulching program.\n\ncommands:\n");
+	             "A Modbus sensor gateway for the corn film-mulching program.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
 }

@@ -25,8 +25,8 @@ struct dev_state {
 	const struct gw_sensor_cfg *s;
 	uint32_t index;
 	struct gw_plan plan;
-	int64_t due_ms;        /* monotonic */
-	unsigned fails;        /* consecutive failed polls */
+	int64_t due_ms; /* monotonic */
+	unsigned fails; /* consecutive failed polls */
 	struct gw_limiter lim;
 	struct gw_poll_stats st; /* written by the bus thread, read under the poller's lock */
 };
@@ -93,13 +93,13 @@ static int link_up(struct bus_state *b)
 		gw_log(GW_WARN, "poll", "bus=%s cannot open link: %s (retrying with back-off)",
 		       b->bus->name, strerror(-rc));
 	b->reconnect_at = now + b->reconnect_wait;
-	b->reconnect_wait = b->reconnect_wait * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS
-								     : b->reconnect_wait * 2;
+	b->reconnect_wait =
+	        b->reconnect_wait * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS : b->reconnect_wait * 2;
 	return rc;
 }
 
 static void count_result(struct gw_poller *p, struct dev_state *d,
-			 const struct gw_device_result *res, int64_t ts)
+                         const struct gw_device_result *res, int64_t ts)
 {
 	bool all_good = true;
 
@@ -141,9 +141,14 @@ static void schedule(struct bus_state *b, struct dev_state *d, int rc, int64_t n
 		unsigned n = gw_limiter_ok(&d->lim);
 
 		if (n)
-			gw_log(GW_NOTICE, "poll", "sensor=%s bus=%s unit=%d recovered after %u failures",
-			       d->s->id, b->bus->name, d->s->unit, n);
+			gw_log(GW_NOTICE, "poll",
+			       "sensor=%s bus=%s unit=%d recovered after %u failures", d->s->id,
+			       b->bus->name, d->s->unit, n);
 		d->fails = 0;
+		if (b->p->opts.flat_out) {
+			d->due_ms = now;
+			return;
+		}
 		do
 			d->due_ms += interval;
 		while (d->due_ms <= now);
@@ -175,7 +180,7 @@ static void poll_one(struct bus_state *b, struct dev_state *d)
 	if (rc == 0) {
 		/* A backed-off sensor gets one try: it must not hold the line for long. */
 		rc = gw_device_read(b->link, s->unit, s->profile, &d->plan,
-				    d->fails ? 0 : bus->retries, s->pause_ms, &res);
+		                    d->fails ? 0 : bus->retries, s->pause_ms, &res);
 		if (gw_link_rc_is_lost(rc)) {
 			gw_link_close(b->link);
 			b->reconnect_at = 0;

@@ -15,21 +15,22 @@ struct gw_poller; /* opaque */
 
 /* Health counters of one sensor (or, summed, of the gateway). */
 struct gw_poll_stats {
-	uint64_t polls;        /* device reads attempted */
-	uint64_t requests;     /* Modbus requests sent, retries included */
-	uint64_t good;         /* polls with every value good */
+	uint64_t polls;    /* device reads attempted */
+	uint64_t requests; /* Modbus requests sent, retries included */
+	uint64_t good;     /* polls with every value good */
 	uint64_t timeouts;
 	uint64_t crc_errors;
 	uint64_t exceptions;
 	uint64_t out_of_range;
-	uint64_t reconnects;   /* link re-opened after a loss */
-	int64_t last_good_ms;  /* wall clock of the last fully good poll, 0 if never */
+	uint64_t reconnects;  /* link re-opened after a loss */
+	int64_t last_good_ms; /* wall clock of the last fully good poll, 0 if never */
 	bool backing_off;
 };
 
 struct gw_poll_opts {
-	bool once;            /* poll every sensor once, then the threads end */
-	unsigned queue_len;   /* readings the queue holds (default 4096) */
+	bool once;          /* poll every sensor once, then the threads end */
+	bool flat_out;      /* ignore intervals: poll as fast as the plan allows (benchmarks) */
+	unsigned queue_len; /* readings the queue holds (default 4096) */
 };
 
 /* Returns owned poller for cfg (borrowed; must outlive it), or NULL. */

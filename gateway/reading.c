@@ -82,7 +82,7 @@ static void put_values(struct out *o, const struct gw_reading *r)
 }
 
 int gw_reading_json(const struct gw_reading *r, const struct gw_reading_tags *tags, char *buf,
-		    size_t len)
+                    size_t len)
 {
 	struct out o = {.buf = buf, .len = len};
 	char ts[40];

@@ -17,8 +17,8 @@ struct gw_reading {
 	const struct gw_profile *profile; /* borrows: names, units, decimals */
 	bool unsynced;                    /* taken before the clock was synchronised */
 	double values[GW_MAX_POINTS];
-	uint8_t quality[GW_MAX_POINTS];   /* enum gw_quality */
-	uint32_t index;                   /* which configured sensor (poller use) */
+	uint8_t quality[GW_MAX_POINTS]; /* enum gw_quality */
+	uint32_t index;                 /* which configured sensor (poller use) */
 };
 
 /* Where a reading belongs. NULL strings print as null. */
@@ -34,6 +34,6 @@ struct gw_reading_tags {
  * `read --json`, without gateway and plot fields. Returns the length, or
  * -ENOSPC when buf is too small. */
 int gw_reading_json(const struct gw_reading *r, const struct gw_reading_tags *tags, char *buf,
-		    size_t len);
+                    size_t len);
 
 #endif

@@ -10,8 +10,13 @@
 #include "busload.h"
 
 static const struct gw_bus_cfg rtu9600 = {
-	.name = "line1", .type = GW_BUS_RTU, .baud = 9600, .parity = 'N', .data_bits = 8,
-	.stop_bits = 1, .turnaround_ms = 0,
+        .name = "line1",
+        .type = GW_BUS_RTU,
+        .baud = 9600,
+        .parity = 'N',
+        .data_bits = 8,
+        .stop_bits = 1,
+        .turnaround_ms = 0,
 };
 
 static void test_busload_char_times_ok(void **state)
@@ -22,11 +27,11 @@ static void test_busload_char_times_ok(void **state)
 		unsigned stop;
 		double char_ms, t35_ms;
 	} cases[] = {
-		{9600, 'N', 1, 1.0417, 3.6458}, /* 10 bits, sensors.md: 1.042 ms, t3.5 3.65 ms */
-		{9600, 'E', 1, 1.1458, 4.0104}, /* 11 bits, the spec's character */
-		{4800, 'N', 1, 2.0833, 7.2917},
-		{38400, 'N', 1, 0.2604, 1.75}, /* above 19200 the gap is fixed */
-		{115200, 'N', 2, 0.0955, 1.75},
+	        {9600, 'N', 1, 1.0417, 3.6458}, /* 10 bits, sensors.md: 1.042 ms, t3.5 3.65 ms */
+	        {9600, 'E', 1, 1.1458, 4.0104}, /* 11 bits, the spec's character */
+	        {4800, 'N', 1, 2.0833, 7.2917},
+	        {38400, 'N', 1, 0.2604, 1.75}, /* above 19200 the gap is fixed */
+	        {115200, 'N', 2, 0.0955, 1.75},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -58,7 +63,7 @@ static void test_busload_four_registers_9600_ok(void **state)
 
 /* A config built in memory: one profile of 3 registers, n sensors on bus 0. */
 static void make_config(struct gw_config *cfg, struct gw_bus_cfg *bus, struct gw_profile *prof,
-			struct gw_sensor_cfg *sensors, size_t n, unsigned interval_s)
+                        struct gw_sensor_cfg *sensors, size_t n, unsigned interval_s)
 {
 	memset(prof, 0, sizeof(*prof));
 	prof->max_registers = 125;
@@ -141,11 +146,11 @@ static void test_busload_compute_tcp_no_line_share(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_busload_char_times_ok),
-		cmocka_unit_test(test_busload_four_registers_9600_ok),
-		cmocka_unit_test(test_busload_compute_rtu_ok),
-		cmocka_unit_test(test_busload_compute_overloaded_warns),
-		cmocka_unit_test(test_busload_compute_tcp_no_line_share),
+	        cmocka_unit_test(test_busload_char_times_ok),
+	        cmocka_unit_test(test_busload_four_registers_9600_ok),
+	        cmocka_unit_test(test_busload_compute_rtu_ok),
+	        cmocka_unit_test(test_busload_compute_overloaded_warns),
+	        cmocka_unit_test(test_busload_compute_tcp_no_line_share),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

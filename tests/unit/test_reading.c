@@ -35,11 +35,11 @@ static int setup(void **state)
 static struct gw_reading sample(void)
 {
 	struct gw_reading r = {
-		.ts_ms = 1687312800000LL, /* 2023-06-21T10:00:00+08:00 */
-		.sensor_id = "soil-07",
-		.profile = &prof,
-		.values = {21.92, 37.31, 590},
-		.quality = {GW_Q_GOOD, GW_Q_GOOD, GW_Q_GOOD},
+	        .ts_ms = 1687312800000LL, /* 2023-06-21T10:00:00+08:00 */
+	        .sensor_id = "soil-07",
+	        .profile = &prof,
+	        .values = {21.92, 37.31, 590},
+	        .quality = {GW_Q_GOOD, GW_Q_GOOD, GW_Q_GOOD},
 	};
 	return r;
 }
@@ -47,22 +47,24 @@ static struct gw_reading sample(void)
 static void test_reading_json_tagged_ok(void **state)
 {
 	struct gw_reading r = sample();
-	struct gw_reading_tags tags = {.gateway = "xinmin-01", .plot = "XM-0012",
-				       .household = "hh-3f9a", .township = "新民乡",
-				       .village = NULL};
+	struct gw_reading_tags tags = {.gateway = "xinmin-01",
+	                               .plot = "XM-0012",
+	                               .household = "hh-3f9a",
+	                               .township = "新民乡",
+	                               .village = NULL};
 	char buf[1024];
 	int n;
 
 	(void)state;
 	n = gw_reading_json(&r, &tags, buf, sizeof(buf));
 	assert_int_equal(n, (int)strlen(buf));
-	assert_string_equal(buf,
-		"{\"ts\":\"2023-06-21T10:00:00+08:00\",\"ts_ms\":1687312800000,"
-		"\"gateway\":\"xinmin-01\",\"sensor\":\"soil-07\",\"plot\":\"XM-0012\","
-		"\"household\":\"hh-3f9a\",\"township\":\"新民乡\",\"village\":null,"
-		"\"values\":{\"temperature_c\":21.92,\"moisture_pct\":37.31,\"ec_us_cm\":590},"
-		"\"quality\":{\"temperature_c\":\"good\",\"moisture_pct\":\"good\","
-		"\"ec_us_cm\":\"good\"}}");
+	assert_string_equal(
+	        buf, "{\"ts\":\"2023-06-21T10:00:00+08:00\",\"ts_ms\":1687312800000,"
+	             "\"gateway\":\"xinmin-01\",\"sensor\":\"soil-07\",\"plot\":\"XM-0012\","
+	             "\"household\":\"hh-3f9a\",\"township\":\"新民乡\",\"village\":null,"
+	             "\"values\":{\"temperature_c\":21.92,\"moisture_pct\":37.31,\"ec_us_cm\":590},"
+	             "\"quality\":{\"temperature_c\":\"good\",\"moisture_pct\":\"good\","
+	             "\"ec_us_cm\":\"good\"}}");
 }
 
 static void test_reading_json_bad_quality_is_null(void **state)
@@ -109,10 +111,10 @@ static void test_reading_json_small_buffer_enospc(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_reading_json_tagged_ok),
-		cmocka_unit_test(test_reading_json_bad_quality_is_null),
-		cmocka_unit_test(test_reading_json_escapes_ok),
-		cmocka_unit_test(test_reading_json_small_buffer_enospc),
+	        cmocka_unit_test(test_reading_json_tagged_ok),
+	        cmocka_unit_test(test_reading_json_bad_quality_is_null),
+	        cmocka_unit_test(test_reading_json_escapes_ok),
+	        cmocka_unit_test(test_reading_json_small_buffer_enospc),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

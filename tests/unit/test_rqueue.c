@@ -96,10 +96,10 @@ static void test_rqueue_close_frees_blocked_producer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rqueue_fifo_ok),
-		cmocka_unit_test(test_rqueue_backpressure_loses_nothing),
-		cmocka_unit_test(test_rqueue_close_drains_then_enodata),
-		cmocka_unit_test(test_rqueue_close_frees_blocked_producer),
+	        cmocka_unit_test(test_rqueue_fifo_ok),
+	        cmocka_unit_test(test_rqueue_backpressure_loses_nothing),
+	        cmocka_unit_test(test_rqueue_close_drains_then_enodata),
+	        cmocka_unit_test(test_rqueue_close_frees_blocked_producer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
