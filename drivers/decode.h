@@ -13,7 +13,10 @@
 enum gw_quality gw_decode_point(const struct gw_point *p, const uint16_t *words, double *out);
 
 /* The inverse: the raw words that make p decode to value (rounded to the
- * nearest raw step, clamped to the type's range). Returns the width written. */
+ * nearest raw step, clamped to the type's range; NaN encodes as raw 0).
+ * Returns the width written. A GW_T_BIT point in a register sets or clears
+ * only its bit of words[0] and keeps the others, so several bit points can
+ * share one register. */
 unsigned gw_encode_point(const struct gw_point *p, double value, uint16_t *words);
 
 /* Prints, for `read --raw`, every register of words[0..n-1] (addresses from

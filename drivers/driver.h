@@ -10,9 +10,9 @@
 
 #include "diag.h"
 
-#define GW_MAX_POINTS 16    /* values per profile */
-#define GW_MAX_REGS   125   /* Modbus limit for one register read */
-#define GW_MAX_BITS   2000  /* Modbus limit for one coil/discrete read */
+#define GW_MAX_POINTS 16   /* values per profile */
+#define GW_MAX_REGS   125  /* Modbus limit for one register read */
+#define GW_MAX_BITS   2000 /* Modbus limit for one coil/discrete read */
 #define GW_NAME_LEN   48
 
 enum gw_quality {
@@ -41,25 +41,25 @@ struct gw_point {
 	enum gw_regkind kind;
 	uint16_t addr;
 	enum gw_vtype type;
-	enum gw_order order;    /* 32-bit types only */
-	uint8_t bit;            /* GW_T_BIT: bit 0..15 of the register */
-	double scale;           /* value = raw * scale + offset */
+	enum gw_order order; /* 32-bit types; for 16-bit ones badc/dcba swap the 2 bytes */
+	uint8_t bit;         /* GW_T_BIT: bit 0..15 of the register */
+	double scale;        /* value = raw * scale + offset */
 	double offset;
-	int decimals;           /* digits printed after the point */
+	int decimals; /* digits printed after the point */
 	bool has_range;
-	double min, max;        /* valid range of the scaled value */
+	double min, max; /* valid range of the scaled value */
 };
 
 /* How a model's unit id and baud rate are changed (all through holding registers). */
 struct gw_addressing {
-	bool known;               /* false: set-address refuses, with note as the reason */
+	bool known; /* false: set-address refuses, with note as the reason */
 	uint16_t unit_reg;
 	bool has_baud;
 	uint16_t baud_reg;
 	int nbaud;
-	uint16_t baud_code[12];   /* register value ... */
-	uint32_t baud_rate[12];   /* ... for this rate; codes equal to rates are allowed */
-	bool needs_power_cycle;   /* the change takes effect after a power cycle */
+	uint16_t baud_code[12]; /* register value ... */
+	uint32_t baud_rate[12]; /* ... for this rate; codes equal to rates are allowed */
+	bool needs_power_cycle; /* the change takes effect after a power cycle */
 	char note[160];
 };
 
@@ -73,10 +73,10 @@ struct gw_serial_defaults {
 struct gw_profile {
 	char name[64];
 	char description[128];
-	struct gw_src src;           /* where it was loaded from */
+	struct gw_src src; /* where it was loaded from; src.file lives for the process */
 	struct gw_serial_defaults serial;
-	uint16_t max_registers;      /* per request; <= GW_MAX_REGS */
-	uint16_t max_gap;            /* unused registers a block may span */
+	uint16_t max_registers; /* per request; <= GW_MAX_REGS */
+	uint16_t max_gap;       /* unused registers a block may span */
 	struct gw_addressing addressing;
 	size_t npoints;
 	struct gw_point points[GW_MAX_POINTS];
@@ -88,5 +88,19 @@ const char *gw_quality_name(enum gw_quality q);
 const char *gw_regkind_name(enum gw_regkind k);
 /* Registers a point spans: 2 for 32-bit types, else 1. */
 unsigned gw_point_width(const struct gw_point *p);
+
+/* "int16", "uint16", "int32", "uint32", "float32", "bit" */
+const char *gw_vtype_name(enum gw_vtype t);
+/* Parse the names above (exact, lower case). Return 0 or -EINVAL. */
+int gw_quality_parse(const char *s, enum gw_quality *out);
+int gw_regkind_parse(const char *s, enum gw_regkind *out);
+int gw_vtype_parse(const char *s, enum gw_vtype *out);
+/* Digits after the point that show one raw step of p (scale 0.01 -> 2, 1 -> 0;
+ * float32 at least 2). */
+int gw_point_default_decimals(const struct gw_point *p);
+/* True for a point name of [a-z][a-z0-9_]*, shorter than GW_NAME_LEN. */
+bool gw_point_name_is_valid(const char *s);
+/* True for coils and discrete inputs (one bit per "word"). */
+bool gw_regkind_is_bit(enum gw_regkind k);
 
 #endif

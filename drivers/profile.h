@@ -8,10 +8,16 @@
 /* Loads one profile file. Returns 0, or -EINVAL after reporting to d. */
 int gw_profile_load_file(const char *path, struct gw_diag *d, struct gw_profile *out);
 
+/* Same from text; path names it in diagnostics and must end in the profile's
+ * name (NAME or NAME.yaml). Returns 0, or -EINVAL after reporting to d. */
+int gw_profile_load_string(const char *path, const char *text, struct gw_diag *d,
+                           struct gw_profile *out);
+
 /* Resolves name_or_path: a path (contains '/' or ends in .yaml) is loaded as
- * is; a bare NAME is dir/NAME.yaml. Returns 0, -ENOENT (reported) or -EINVAL. */
+ * is; a bare NAME is dir/NAME.yaml (dir NULL: the default dir). Returns 0,
+ * -ENOENT (reported, with the names dir holds) or -EINVAL. */
 int gw_profile_find(const char *dir, const char *name_or_path, struct gw_diag *d,
-		    struct gw_profile *out);
+                    struct gw_profile *out);
 
 /* Borrows: the point named name, or NULL. */
 const struct gw_point *gw_profile_point(const struct gw_profile *prof, const char *name);
