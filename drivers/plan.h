@@ -11,7 +11,7 @@
 struct gw_block {
 	enum gw_regkind kind;
 	uint16_t addr;
-	uint16_t count;   /* registers or bits */
+	uint16_t count; /* registers or bits */
 };
 
 struct gw_plan {
@@ -22,10 +22,14 @@ struct gw_plan {
 	uint16_t point_offset[GW_MAX_POINTS];
 };
 
-/* Builds the plan. max_regs 0 means the profile's; max_gap < 0 means the
- * profile's. Returns 0 or -EINVAL (a point wider than max_regs). */
+/* Builds the plan. max_regs 0 means the profile's (more than GW_MAX_REGS is
+ * capped); it also caps coil/discrete reads, counted in bits. max_gap < 0 means
+ * the profile's: two points share a block when at most max_gap unused
+ * registers lie between them. Blocks come in kind order (holding, input, coil,
+ * discrete), then address order. Returns 0 or -EINVAL (a point wider than
+ * max_regs); on error *plan is empty. */
 int gw_plan_build(const struct gw_profile *prof, unsigned max_regs, int max_gap,
-		  struct gw_plan *plan);
+                  struct gw_plan *plan);
 
 /* Bytes of one block read on an RTU line: request and response, with CRC. */
 unsigned gw_plan_rtu_request_bytes(const struct gw_block *b);
