@@ -3,6 +3,7 @@
  * nothing of what the keys mean. */
 #include "yaml.h"
 
+#include <errno.h>
 #include <libfyaml.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ struct builder {
 	struct gw_ynode *pending_key[MAX_DEPTH];
 	int depth;
 	int errors;
+	int syntax_errors;
 };
 
 static void node_free(struct gw_ynode *n)
@@ -59,15 +61,46 @@ static struct gw_ynode *node_new(struct builder *b, enum gw_ytype type, struct f
 	return n;
 }
 
+static struct gw_ynode *empty_scalar(struct builder *b, const struct gw_src *at)
+{
+	struct gw_ynode *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->type = GW_Y_SCALAR;
+	n->plain = true;
+	n->src.file = b->doc->path;
+	if (at)
+		n->src = *at;
+	n->str = strdup("");
+	if (!n->str) {
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* An empty scalar has no token, hence no mark: cite its key, or its parent. */
+static struct gw_src fallback_src(const struct builder *b)
+{
+	struct gw_src none = {b->doc->path, 0, 0};
+
+	if (b->depth == 0)
+		return none;
+	if (b->pending_key[b->depth - 1])
+		return b->pending_key[b->depth - 1]->src;
+	return b->stack[b->depth - 1]->src;
+}
+
 static int map_add(struct builder *b, struct gw_ynode *map, struct gw_ynode *key,
-		   struct gw_ynode *val)
+                   struct gw_ynode *val)
 {
 	struct gw_ypair *p;
 
 	for (size_t i = 0; i < map->n; i++) {
 		if (strcmp(map->pairs[i].key->str, key->str) == 0) {
 			gw_diag_error_at(b->d, &key->src, "duplicate key \"%s\" (first at line %d)",
-					 key->str, map->pairs[i].key->src.line);
+			                 key->str, map->pairs[i].key->src.line);
 			b->errors++;
 			node_free(key);
 			node_free(val);
@@ -76,7 +109,7 @@ static int map_add(struct builder *b, struct gw_ynode *map, struct gw_ynode *key
 	}
 	p = realloc(map->pairs, (map->n + 1) * sizeof(*p));
 	if (!p)
-		return -1;
+		return -ENOMEM;
 	map->pairs = p;
 	p[map->n].key = key;
 	p[map->n].val = val;
@@ -89,7 +122,7 @@ static int seq_add(struct gw_ynode *seq, struct gw_ynode *item)
 	struct gw_ynode **items = realloc(seq->items, (seq->n + 1) * sizeof(*items));
 
 	if (!items)
-		return -1;
+		return -ENOMEM;
 	seq->items = items;
 	items[seq->n++] = item;
 	return 0;
@@ -101,7 +134,10 @@ static int attach(struct builder *b, struct gw_ynode *n)
 	struct gw_ynode *parent;
 
 	if (b->depth == 0) {
-		b->doc->root = n;
+		if (b->doc->root)
+			node_free(n); /* a later document: already reported */
+		else
+			b->doc->root = n;
 		return 0;
 	}
 	parent = b->stack[b->depth - 1];
@@ -111,12 +147,10 @@ static int attach(struct builder *b, struct gw_ynode *n)
 		if (n->type != GW_Y_SCALAR) {
 			gw_diag_error_at(b->d, &n->src, "complex mapping keys are not supported");
 			b->errors++;
-			n->type = GW_Y_SCALAR;
 			node_free(n);
-			n = calloc(1, sizeof(*n));
+			n = empty_scalar(b, NULL);
 			if (!n)
-				return -1;
-			n->str = strdup("");
+				return -ENOMEM;
 		}
 		b->pending_key[b->depth - 1] = n;
 		return 0;
@@ -136,12 +170,14 @@ static int on_scalar(struct builder *b, struct fy_event *fye)
 	const char *text = fy_token_get_text(fye->scalar.value, &len);
 
 	if (!n)
-		return -1;
+		return -ENOMEM;
 	n->str = strndup(text ? text : "", text ? len : 0);
 	n->plain = fy_token_scalar_style(fye->scalar.value) == FYSS_PLAIN;
+	if (n->src.line == 0)
+		n->src = fallback_src(b);
 	if (!n->str) {
 		free(n);
-		return -1;
+		return -ENOMEM;
 	}
 	return attach(b, n);
 }
@@ -155,13 +191,14 @@ static int on_event(struct builder *b, struct fy_event *fye)
 		return on_scalar(b, fye);
 	case FYET_MAPPING_START:
 	case FYET_SEQUENCE_START:
-		if (b->depth >= MAX_DEPTH) {
-			gw_diag_error(b->d, b->doc->path, 0, 0, "nesting deeper than %d", MAX_DEPTH);
-			return -1;
-		}
 		n = node_new(b, fye->type == FYET_MAPPING_START ? GW_Y_MAP : GW_Y_SEQ, fye);
 		if (!n)
-			return -1;
+			return -ENOMEM;
+		if (b->depth >= MAX_DEPTH) {
+			gw_diag_error_at(b->d, &n->src, "nesting deeper than %d levels", MAX_DEPTH);
+			free(n);
+			return -EINVAL;
+		}
 		b->pending_key[b->depth] = NULL;
 		b->stack[b->depth++] = n;
 		return 0;
@@ -173,18 +210,20 @@ static int on_event(struct builder *b, struct fy_event *fye)
 		return attach(b, n);
 	case FYET_ALIAS: {
 		const struct fy_mark *m = fy_event_start_mark(fye);
+		struct gw_src at = {b->doc->path, m ? m->line + 1 : 0, m ? m->column + 1 : 0};
 
-		gw_diag_error(b->d, b->doc->path, m ? m->line + 1 : 0, m ? m->column + 1 : 0,
-			      "aliases are not supported");
+		gw_diag_error_at(b->d, &at, "aliases are not supported");
 		b->errors++;
-		return 0;
+		/* a placeholder keeps keys and values paired for the rest of the walk */
+		n = empty_scalar(b, &at);
+		return n ? attach(b, n) : -1;
 	}
 	case FYET_DOCUMENT_START:
 		if (b->doc->root) {
 			const struct fy_mark *m = fy_event_start_mark(fye);
 
 			gw_diag_error(b->d, b->doc->path, m ? m->line + 1 : 0, 0,
-				      "more than one YAML document in the file");
+			              "more than one YAML document in the file");
 			b->errors++;
 		}
 		return 0;
@@ -193,76 +232,124 @@ static int on_event(struct builder *b, struct fy_event *fye)
 	}
 }
 
-static void report_parse_errors(struct fy_diag *diag, struct gw_diag *d, const char *path)
+/* libfyaml's diagnostic sink: its error lines read "NAME:LINE:COL: error: MSG",
+ * followed by source excerpts, which are dropped. (Collecting errors instead
+ * leaks in libfyaml 0.7.) */
+static void on_fy_output(struct fy_diag *diag, void *user, const char *buf, size_t len)
 {
-	void *iter = NULL;
-	struct fy_diag_error *err;
-	int n = 0;
+	struct builder *b = user;
+	const char *tag = memmem(buf, len, ": error: ", 9);
+	const char *p;
+	const char *msg;
+	long line = 0, col = 0;
+	int mlen;
 
-	while ((err = fy_diag_errors_iterate(diag, &iter)) != NULL) {
-		gw_diag_error(d, path, err->line + 1, err->column + 1, "YAML syntax: %s", err->msg);
-		n++;
+	(void)diag;
+	if (!tag)
+		return;
+	msg = tag + 9;
+	mlen = (int)(len - (size_t)(msg - buf));
+	while (mlen > 0 && (msg[mlen - 1] == '\n' || msg[mlen - 1] == '\r'))
+		mlen--;
+	p = tag;
+	while (p > buf && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	col = strtol(p, NULL, 10);
+	if (p > buf + 1 && p[-1] == ':') {
+		p--;
+		while (p > buf && p[-1] >= '0' && p[-1] <= '9')
+			p--;
+		line = strtol(p, NULL, 10);
 	}
-	if (n == 0)
-		gw_diag_error(d, path, 0, 0, "YAML syntax error");
+	gw_diag_error(b->d, b->doc->path, (int)line, (int)col, "YAML syntax: %.*s", mlen, msg);
+	b->syntax_errors++;
+}
+
+static struct fy_diag *diag_new(struct builder *b)
+{
+	struct fy_diag_cfg dcfg;
+
+	fy_diag_cfg_default(&dcfg);
+	dcfg.fp = NULL;
+	dcfg.output_fn = on_fy_output;
+	dcfg.user = b;
+	dcfg.level = FYET_ERROR;
+	dcfg.colorize = false;
+	dcfg.show_source = false;
+	dcfg.show_position = true;
+	dcfg.show_type = true;
+	dcfg.show_module = false;
+	return fy_diag_create(&dcfg);
+}
+
+/* Feeds every event to the builder. Returns 0 when the tree is complete and clean. */
+static int parse_events(struct builder *b, struct fy_parser *fyp)
+{
+	struct fy_event *fye;
+	int rc = 0;
+
+	while (rc == 0 && (fye = fy_parser_parse(fyp)) != NULL) {
+		rc = on_event(b, fye);
+		fy_parser_event_free(fyp, fye);
+	}
+	if (fy_parser_get_stream_error(fyp)) {
+		if (b->syntax_errors == 0)
+			gw_diag_error(b->d, b->doc->path, 0, 0, "YAML syntax error");
+		return -EINVAL;
+	}
+	if (rc == -ENOMEM)
+		gw_diag_error(b->d, b->doc->path, 0, 0, "out of memory");
+	if (rc)
+		return rc;
+	return b->errors ? -EINVAL : 0;
 }
 
 static struct gw_ydoc *load(const char *path, const char *text, struct gw_diag *d)
 {
-	struct fy_diag_cfg dcfg;
 	struct fy_parse_cfg pcfg = {0};
 	struct fy_parser *fyp = NULL;
-	struct fy_event *fye;
 	struct builder b = {0};
-	struct fy_diag *diag;
-	int rc = 0;
+	struct fy_diag *diag = NULL;
+	int rc;
 
 	b.d = d;
 	b.doc = calloc(1, sizeof(*b.doc));
 	if (!b.doc)
 		return NULL;
 	b.doc->path = strdup(path);
-	fy_diag_cfg_default(&dcfg);
-	diag = fy_diag_create(&dcfg);
-	if (!b.doc->path || !diag)
-		goto out_fail;
-	fy_diag_set_collect_errors(diag, true);
+	if (!b.doc->path)
+		goto out_free_doc;
+	diag = diag_new(&b);
+	if (!diag)
+		goto out_free_doc;
 	pcfg.flags = FYPCF_QUIET;
 	pcfg.diag = diag;
 	fyp = fy_parser_create(&pcfg);
 	if (!fyp)
-		goto out_fail;
+		goto out_unref_diag;
 	if (text)
 		rc = fy_parser_set_string(fyp, text, strlen(text));
 	else
 		rc = fy_parser_set_input_file(fyp, path);
 	if (rc) {
 		gw_diag_error(d, path, 0, 0, "cannot read the file");
-		goto out_fail;
+		goto out_destroy_parser;
 	}
-	while (rc == 0 && (fye = fy_parser_parse(fyp)) != NULL) {
-		rc = on_event(&b, fye);
-		fy_parser_event_free(fyp, fye);
-	}
-	if (fy_parser_get_stream_error(fyp)) {
-		report_parse_errors(diag, d, path);
-		goto out_fail;
-	}
-	if (rc || b.errors)
-		goto out_fail;
+	if (parse_events(&b, fyp))
+		goto out_destroy_parser;
 	fy_parser_destroy(fyp);
 	fy_diag_unref(diag);
 	return b.doc;
-out_fail:
+out_destroy_parser:
 	while (b.depth > 0) {
 		b.depth--;
 		node_free(b.pending_key[b.depth]);
 		node_free(b.stack[b.depth]);
 	}
-	if (fyp)
-		fy_parser_destroy(fyp);
-	if (diag)
-		fy_diag_unref(diag);
+	fy_parser_destroy(fyp);
+out_unref_diag:
+	fy_diag_unref(diag);
+out_free_doc:
 	gw_yaml_free(b.doc);
 	return NULL;
 }

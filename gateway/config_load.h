@@ -1,0 +1,34 @@
+/* Loader state shared by the files of the config module (config.c reads the
+ * sections, config_items.c the buses and sensors with their cross-checks).
+ * Internal: nothing outside gateway/config*.c includes this. */
+#ifndef GW_CONFIG_LOAD_H
+#define GW_CONFIG_LOAD_H
+
+#include "config.h"
+#include "config_table.h"
+
+/* The top-level timeouts section: defaults for every bus. */
+struct gw_ctimeouts {
+	unsigned response_ms;
+	unsigned byte_ms;
+	unsigned retries;
+	unsigned backoff_max_s;
+};
+
+struct gw_cload {
+	struct gw_cctx c;
+	struct gw_config *cfg; /* being filled */
+	struct gw_ctimeouts timeouts;
+	bool buses_named; /* every bus was read with its name: unknown names are errors */
+};
+
+/* Reads the buses sequence into cfg->buses (timeouts must be read first).
+ * Returns the number of errors reported; -ENOMEM on allocation failure. */
+int gw_config_load_buses(struct gw_cload *l, const struct gw_ynode *seq);
+
+/* Reads the sensors sequence into cfg->sensors, resolving buses (read first)
+ * and loading each distinct profile once into cfg->profiles.
+ * Returns the number of errors reported; -ENOMEM on allocation failure. */
+int gw_config_load_sensors(struct gw_cload *l, const struct gw_ynode *seq);
+
+#endif
