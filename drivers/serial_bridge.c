@@ -7,13 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/serial.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/poll.h>
 #include <termios.h>
 #include <unistd.h>
 

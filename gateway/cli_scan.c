@@ -1,11 +1,286 @@
-/* placeholder: being written */
+/* `fieldgate scan`: probes unit ids on one line or TCP endpoint (one holding
+ * register at 0; any reply, an exception included, means a unit is there), and
+ * with --sweep tries every baud rate and parity on a serial line. Read only:
+ * it never writes to a device. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "cli_common.h"
+#include "num.h"
+
+#define SCAN_TIMEOUT_MS 200
+
+static const uint32_t sweep_bauds[] = {1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200};
+static const char sweep_parities[] = {'N', 'E', 'O'};
+
+struct scan_opts {
+	struct gw_cli_opts line;
+	const char *ids;
+	bool sweep;
+};
+
+struct scan_result {
+	unsigned probed, answered, garbled;
+	uint8_t found[256];
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: fieldgate scan --port DEV|--tcp HOST:PORT [--ids LIST] [--sweep] "
+	        "[options]\n\n"
+	        "Lists the Modbus unit ids that answer on a serial line or a TCP endpoint. Each "
+	        "id\n"
+	        "is asked for one holding register at address 0; any reply, an exception response\n"
+	        "included, means a unit is there. Nothing is written to any device.\n\n"
+	        "  --ids LIST          ids to probe, e.g. 1-247 or 1,5,10-20 (default 1-247;\n"
+	        "                      with --sweep 1-10, the usual factory ids)\n"
+	        "  --sweep             serial only: try every baud rate 1200..115200 with parity\n"
+	        "                      N, E and O, and report which settings get answers (a wrong\n"
+	        "                      baud rate is the usual reason a new sensor stays silent)\n"
+	        "  --timeout-ms MS     wait per probe (default %d; the sweep adds the frame "
+	        "time)\n\n"
+	        "%s\n"
+	        "exit status: 0 some unit answered, 1 none answered or the line could not be\n"
+	        "opened, 2 bad usage.\n",
+	        SCAN_TIMEOUT_MS, gw_cli_link_help);
+}
+
+static int parse(int argc, char **argv, struct scan_opts *o)
+{
+	static const struct option own[] = {
+	        {"ids", required_argument, NULL, GW_OPT_OWN},
+	        {"sweep", no_argument, NULL, GW_OPT_OWN + 1},
+	        {NULL, 0, NULL, 0},
+	};
+	struct option longopts[GW_CLI_MAX_OPTS];
+	int opt;
+
+	gw_cli_longopts(own, longopts);
+	memset(o, 0, sizeof(*o));
+	gw_cli_opts_init(&o->line, argv[0]);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		int rc = gw_cli_opts_take(&o->line, opt, optarg);
+
+		if (rc < 0)
+			return 2;
+		if (rc > 0)
+			continue;
+		if (opt == GW_OPT_OWN)
+			o->ids = optarg;
+		else if (opt == GW_OPT_OWN + 1)
+			o->sweep = true;
+		else
+			return 2;
+	}
+	if (o->line.help) {
+		usage(stdout);
+		return -1;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "fieldgate scan: unexpected argument \"%s\"\n", argv[optind]);
+		return 2;
+	}
+	if (o->sweep && o->line.is_tcp) {
+		fprintf(stderr, "fieldgate scan: --sweep is for serial lines (--port) only\n");
+		return 2;
+	}
+	return gw_cli_opts_finish(&o->line, false, false);
+}
+
+static int parse_ids(const struct scan_opts *o, uint8_t *set)
+{
+	const char *ids = o->ids ? o->ids : (o->sweep ? "1-10" : "1-247");
+	long max = o->line.is_tcp ? 255 : 247;
+
+	memset(set, 0, 256);
+	if (gw_num_ranges(ids, o->line.is_tcp ? 0 : 1, max, set) == 0)
+		return 0;
+	fprintf(stderr,
+	        "fieldgate scan: --ids: bad list \"%s\" (want e.g. 1-247 or 1,5,10-20 within "
+	        "%d..%ld)\n",
+	        ids, o->line.is_tcp ? 0 : 1, max);
+	return 2;
+}
+
+/* One probe. Returns 0 (answered), -EREMOTEIO (answered with an exception),
+ * or the link's failure code. */
+static int probe(struct gw_link *l, int unit, int *exception)
+{
+	uint16_t w;
+	int rc = gw_link_read(l, unit, GW_REG_HOLDING, 0, 1, &w, exception);
+
+	if (gw_link_rc_is_lost(rc)) {
+		/* a TCP gateway may drop the connection after a silent unit: reopen once */
+		gw_link_close(l);
+		if (gw_link_connect(l) == 0)
+			rc = gw_link_read(l, unit, GW_REG_HOLDING, 0, 1, &w, exception);
+	}
+	return rc;
+}
+
+static void progress(unsigned done, unsigned total, const struct scan_result *res)
+{
+	bool tty = isatty(STDERR_FILENO);
+
+	if (total < 20 || (done % 25 != 0 && done != total))
+		return;
+	fprintf(stderr, "%sscan: %u/%u ids probed, %u answering%s", tty ? "\r" : "", done, total,
+	        res->answered, tty && done != total ? "" : "\n");
+}
+
+/* Probes every id of set. verbose prints each answer on stdout. Returns 0, or
+ * -EIO when the link was lost and could not be reopened. */
+static int scan_ids(struct gw_link *l, const uint8_t *set, bool verbose, struct scan_result *res)
+{
+	unsigned total = 0;
+
+	memset(res, 0, sizeof(*res));
+	for (int id = 0; id < 256; id++)
+		total += set[id];
+	for (int id = 0; id < 256; id++) {
+		int exc = 0, rc;
+
+		if (!set[id])
+			continue;
+		rc = probe(l, id, &exc);
+		res->probed++;
+		if (rc == 0 || rc == -EREMOTEIO) {
+			res->found[id] = 1;
+			res->answered++;
+		}
+		if (rc == -EBADMSG)
+			res->garbled++;
+		if (verbose && rc == 0)
+			printf("unit %d: answers\n", id);
+		else if (verbose && rc == -EREMOTEIO)
+			printf("unit %d: answers (exception %d)\n", id, exc);
+		else if (verbose && rc == -EBADMSG)
+			printf("unit %d: garbled reply\n", id);
+		fflush(stdout);
+		if (gw_link_rc_is_lost(rc))
+			return -EIO;
+		if (verbose)
+			progress(res->probed, total, res);
+	}
+	return 0;
+}
+
+static void print_found(FILE *out, const struct scan_result *res)
+{
+	const char *sep = "";
+
+	for (int id = 0; id < 256; id++) {
+		if (res->found[id]) {
+			fprintf(out, "%s%d", sep, id);
+			sep = ", ";
+		}
+	}
+}
+
+static int scan_once(const struct scan_opts *o, const uint8_t *set)
+{
+	struct gw_link_cfg cfg;
+	struct scan_result res;
+	char what[300];
+	struct gw_link *l;
+	int rc;
+
+	gw_cli_link_cfg(&o->line, SCAN_TIMEOUT_MS, &cfg);
+	l = gw_cli_link_open("scan", &cfg);
+	if (!l)
+		return 1;
+	gw_cli_link_describe(&cfg, what, sizeof(what));
+	rc = scan_ids(l, set, true, &res);
+	gw_link_free(l);
+	if (rc) {
+		fprintf(stderr, "fieldgate scan: lost %s and could not reopen it\n", what);
+		return 1;
+	}
+	printf("summary: %u of %u ids answered on %s", res.answered, res.probed, what);
+	if (res.answered) {
+		printf(": ");
+		print_found(stdout, &res);
+	}
+	printf("\n");
+	if (res.answered == 0)
+		fprintf(stderr,
+		        "hint: nothing answered. Check the baud rate and parity (try --sweep), "
+		        "A/B wiring, sensor power and the id range.%s\n",
+		        res.garbled ? " Garbled replies suggest a wrong baud rate or parity." : "");
+	return res.answered ? 0 : 1;
+}
+
+/* One sweep step: scans set at baud/parity. Returns answers, or -1 (cannot open). */
+static int sweep_one(const struct scan_opts *o, const uint8_t *set, uint32_t baud, char parity,
+                     struct scan_result *res)
+{
+	struct gw_cli_opts line = o->line;
+	struct gw_link_cfg cfg;
+	struct gw_link *l;
+	unsigned base;
+
+	line.baud = baud;
+	line.parity = parity;
+	gw_cli_link_cfg(&line, SCAN_TIMEOUT_MS, &cfg);
+	cfg.stop_bits = 1;
+	/* request and reply on the wire at this rate (8 + 7 bytes of 11 bits) */
+	base = cfg.response_timeout_ms;
+	cfg.response_timeout_ms = base + (unsigned)(15u * 11u * 1000u / baud);
+	l = gw_cli_link_open("scan", &cfg);
+	if (!l)
+		return -1;
+	if (scan_ids(l, set, false, res))
+		res->answered = 0;
+	gw_link_free(l);
+	return (int)res->answered;
+}
+
+static int sweep(const struct scan_opts *o, const uint8_t *set)
+{
+	unsigned hits = 0;
+
+	for (size_t b = 0; b < sizeof(sweep_bauds) / sizeof(sweep_bauds[0]); b++) {
+		for (size_t p = 0; p < sizeof(sweep_parities); p++) {
+			struct scan_result res;
+			int n = sweep_one(o, set, sweep_bauds[b], sweep_parities[p], &res);
+
+			if (n < 0)
+				return 1;
+			fprintf(stderr, "sweep: %u 8%c1: %s\n", (unsigned)sweep_bauds[b],
+			        sweep_parities[p],
+			        n ? "answers" : (res.garbled ? "garbled" : "silent"));
+			if (n == 0)
+				continue;
+			hits++;
+			printf("%u 8%c1: answers from unit ", (unsigned)sweep_bauds[b],
+			       sweep_parities[p]);
+			print_found(stdout, &res);
+			printf("\n");
+			fflush(stdout);
+		}
+	}
+	printf("summary: %u setting%s got answers\n", hits, hits == 1 ? "" : "s");
+	if (!hits)
+		fprintf(stderr, "hint: no setting got an answer. Check A/B wiring (try swapping), "
+		                "sensor power, and the id range (--ids).\n");
+	return hits ? 0 : 1;
+}
 
 int gw_cli_scan(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "fieldgate %s: not implemented yet\n", argv[0]);
-	return 1;
+	struct scan_opts o;
+	uint8_t set[256];
+	int rc = parse(argc, argv, &o);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	rc = parse_ids(&o, set);
+	if (rc)
+		return rc;
+	return o.sweep ? sweep(&o, set) : scan_once(&o, set);
 }
