@@ -146,6 +146,7 @@ struct gw_sim_fault {
 	enum gw_sim_fault_kind kind;
 	uint8_t code;      /* exception */
 	unsigned delay_ms; /* slow */
+	bool bad;          /* the entry had errors (reported) */
 };
 
 /* The faults in force on one slave (several may combine). */
@@ -155,8 +156,10 @@ struct gw_sim_faultset {
 	unsigned delay_ms;
 };
 
-/* Parses a fault document. Returns 0 and *out (owned, free()) + *n, or
- * -EINVAL after reporting every error to d. */
+/* Parses a fault document into *out (owned, free(); NULL when empty) and *n.
+ * Returns 0, or -EINVAL after reporting every error to d: then the entries
+ * with errors are marked bad (the others can still be checked further), or
+ * -ENOMEM (*out NULL). */
 int gw_sim_faults_parse(const struct gw_ydoc *doc, struct gw_diag *d, struct gw_sim_fault **out,
                         size_t *n);
 /* Adds fault f to set. */

@@ -213,14 +213,9 @@ int gw_sim_faults_parse(const struct gw_ydoc *doc, struct gw_diag *d, struct gw_
 	if (!*out)
 		return -ENOMEM;
 	for (size_t i = 0; i < count; i++)
-		parse_entry(d, list->items[i], &(*out)[i]);
-	if (d->nerrors > before) {
-		free(*out);
-		*out = NULL;
-		return -EINVAL;
-	}
+		(*out)[i].bad = parse_entry(d, list->items[i], &(*out)[i]) != 0;
 	*n = count;
-	return 0;
+	return d->nerrors > before ? -EINVAL : 0;
 }
 
 void gw_sim_faultset_add(struct gw_sim_faultset *set, const struct gw_sim_fault *f)
@@ -282,15 +277,16 @@ int gw_sim_apply_faults(struct gw_sim *sim, const struct gw_ydoc *doc, struct gw
 	size_t n;
 	int rc = gw_sim_faults_parse(doc, d, &faults, &n);
 
-	if (rc)
+	if (rc == -ENOMEM)
 		return rc;
 	target = calloc(n ? n : 1, sizeof(*target));
 	if (!target) {
 		rc = -ENOMEM;
 		goto out_faults;
 	}
+	/* names are checked on good entries too when others are bad: all errors at once */
 	for (size_t i = 0; i < n; i++)
-		if (!(target[i] = fault_target(sim, &faults[i], d)))
+		if (!faults[i].bad && !(target[i] = fault_target(sim, &faults[i], d)))
 			rc = -EINVAL;
 	if (rc)
 		goto out_target;

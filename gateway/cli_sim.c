@@ -338,7 +338,7 @@ out_free:
 	return rc < 0 ? rc : 0;
 }
 
-static int load_faults(struct gw_sim *sim, const char *path)
+static int load_faults(struct gw_sim *sim, const char *path, bool reload)
 {
 	struct gw_diag d;
 	int n;
@@ -346,8 +346,8 @@ static int load_faults(struct gw_sim *sim, const char *path)
 	gw_diag_init(&d, stderr);
 	n = gw_sim_load_faults(sim, path, &d);
 	if (n < 0) {
-		fprintf(stderr, "fieldgate sim: %s: faults not loaded (the previous ones stay)\n",
-		        path);
+		fprintf(stderr, "fieldgate sim: %s: faults not loaded%s\n", path,
+		        reload ? " (the faults in force stay)" : "");
 		return n;
 	}
 	printf("sim: faults loaded (%d)\n", n);
@@ -391,7 +391,7 @@ static int run_loop(struct gw_sim *sim, const struct sim_args *a)
 		if (hup_flag) {
 			hup_flag = 0;
 			if (a->faults)
-				load_faults(sim, a->faults);
+				load_faults(sim, a->faults, true);
 		}
 		rc = gw_sim_step(sim, -1, &wait_mask);
 		if (rc && rc != -EINTR) {
@@ -427,7 +427,7 @@ int gw_cli_sim(int argc, char **argv)
 		rc = rc == -EINVAL ? 2 : 1;
 		goto out_sim;
 	}
-	if (a.faults && load_faults(sim, a.faults)) {
+	if (a.faults && load_faults(sim, a.faults, false)) {
 		rc = 2;
 		goto out_sim;
 	}

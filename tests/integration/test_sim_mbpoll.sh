@@ -45,6 +45,22 @@ faults:
   - {sensor: soil-04, kind: exception, code: 4}
 YAML
 
+# Usage and config errors: exit 2, nothing served.
+"$FIELDGATE" sim --help >"$tmp/help" || fail "sim --help did not exit 0"
+grep -q -- "--faults" "$tmp/help" || fail "sim --help does not describe --faults"
+"$FIELDGATE" sim -c "$tmp/gateway.yaml" --tcp 127.0.0.1:0 >/dev/null 2>"$tmp/err2"
+[ $? -eq 2 ] || fail "--tcp with two buses: want exit 2"
+printf 'faults:\n  - {sensor: nope, kind: silent}\n  - {sensor: soil-01, kind: sometimes}\n' \
+	>"$tmp/bad.yaml"
+"$FIELDGATE" sim -c "$tmp/gateway.yaml" --faults "$tmp/bad.yaml" >/dev/null 2>"$tmp/err2"
+[ $? -eq 2 ] || fail "bad fault file: want exit 2"
+grep -q "^$tmp/bad.yaml:3:29: error: faults: kind: unknown \"sometimes\"" "$tmp/err2" ||
+	fail "bad fault file: no FILE:LINE:COL error: $(cat "$tmp/err2")"
+grep -q "^$tmp/bad.yaml:2:5: error: faults: sensor \"nope\" is not served" "$tmp/err2" ||
+	fail "bad fault file: unknown sensor not reported too: $(cat "$tmp/err2")"
+[ -e "$tmp/line1" ] && fail "a failed start left $tmp/line1 behind"
+echo "ok: usage and fault file errors exit 2"
+
 # The sim's stdout comes through a fifo, read line by line: no sleeps.
 mkfifo "$tmp/out"
 "$FIELDGATE" sim -c "$tmp/gateway.yaml" --faults "$tmp/faults.yaml" \

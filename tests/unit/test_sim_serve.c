@@ -345,19 +345,30 @@ static void test_sim_serve_faults_unknown_sensor_rejected(void **state)
 	char *msgs;
 	size_t len;
 	FILE *f = open_memstream(&msgs, &len);
+	uint8_t rsp[64];
+	int fd;
 
 	(void)state;
 	gw_diag_init(&d, f);
 	doc = gw_yaml_load_string("faults.yaml",
 	                          "faults:\n  - {sensor: nope, kind: silent}\n"
-	                          "  - {bus: tcp1, unit: 9, kind: crc}\n",
+	                          "  - {bus: tcp1, unit: 9, kind: crc}\n"
+	                          "  - {sensor: s2, kind: crc, code: 2}\n"
+	                          "  - {sensor: s1, kind: silent}\n",
 	                          &d);
 	assert_int_equal(gw_sim_apply_faults(sim, doc, &d), -EINVAL);
 	gw_yaml_free(doc);
 	fclose(f);
-	assert_string_equal(msgs, "faults.yaml:2:5: error: faults: sensor \"nope\" is not served\n"
+	/* every error at once: the bad entry's, then the unknown names */
+	assert_string_equal(msgs, "faults.yaml:4:5: error: faults: code: only for kind exception\n"
+	                          "faults.yaml:2:5: error: faults: sensor \"nope\" is not served\n"
 	                          "faults.yaml:3:5: error: faults: bus tcp1 has no unit 9\n");
 	free(msgs);
+	/* and nothing was applied: s1 still answers */
+	fd = tcp_client();
+	tcp_ask(fd, 1, 1, 0x03);
+	assert_int_equal(recv_n(fd, rsp, 15, 2000), 15);
+	close(fd);
 }
 
 static void test_sim_serve_link_lifecycle_ok(void **state)
