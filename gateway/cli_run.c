@@ -13,7 +13,7 @@
 #include "config.h"
 #include "log.h"
 #include "num.h"
-#include "poll.h"
+#include "poller.h"
 #include "reading.h"
 
 enum output { OUT_NONE, OUT_JSON, OUT_TEXT };

@@ -64,7 +64,8 @@ class Proc:
             raise AssertionError(f"{text!r} not printed; exit {self.p.poll()}; log:\n{self.log_text()}")
 
     def log_text(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
 

@@ -85,10 +85,13 @@ def check_schedule_and_qualities(rs, seconds):
                   if r["quality"][k] != "good"), f"{sid}: value not null when quality is bad")
     oor = by_sensor(rs, "t-oor")
     check(any("out_of_range" in r["quality"].values() for _, r in oor), "t-oor: no out_of_range")
-    # Backed off: a silent sensor is tried far less often than a healthy one.
+    # Backed off: a silent sensor is tried less and less often (up to backoff_max_s).
     for silent, healthy in (("t-silent", "t-ok1"), ("r-silent", "r-ok1")):
-        n_s, n_h = len(by_sensor(rs, silent)), len(by_sensor(rs, healthy))
-        check(n_s * 2 < n_h, f"{silent}: {n_s} attempts vs {n_h} healthy polls: not backed off")
+        mine = by_sensor(rs, silent)
+        n_s, n_h = len(mine), len(by_sensor(rs, healthy))
+        check(len(mine) >= 2 and max_gap(mine) >= 2.5 * INTERVAL,
+              f"{silent}: attempts {[round(t - mine[0][0], 1) for t, _ in mine]}: not backed off")
+        check(n_s < 0.7 * n_h, f"{silent}: {n_s} attempts vs {n_h} healthy polls: not backed off")
 
 
 def test():

@@ -2,7 +2,7 @@
  * is due next (an RTU line is strictly one request at a time), backs off
  * sensors that stop answering so they cost the line at most one timeout per
  * attempt, and reconnects a lost link. Allocates nothing after gw_poller_new. */
-#include "poll.h"
+#include "poller.h"
 
 #include <errno.h>
 #include <pthread.h>

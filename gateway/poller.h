@@ -2,8 +2,8 @@
  * intervals through a coalesced request plan, backing off failing sensors and
  * reconnecting lost links. Readings go into a bounded queue the caller drains.
  * Allocates at start only. */
-#ifndef GW_POLL_H
-#define GW_POLL_H
+#ifndef GW_POLLER_H
+#define GW_POLLER_H
 
 #include <stdbool.h>
 #include <stdint.h>
