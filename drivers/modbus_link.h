@@ -14,19 +14,19 @@ struct gw_link_cfg {
 	/* rtu */
 	const char *device;
 	uint32_t baud;
-	char parity;          /* 'N', 'E', 'O' */
+	char parity; /* 'N', 'E', 'O' */
 	uint8_t data_bits;
 	uint8_t stop_bits;
-	bool rs485;           /* kernel RS-485 mode (TIOCSRS485), where supported */
-	int rts;              /* 0 none, 1 RTS high while sending, -1 RTS low */
-	bool echo;            /* the adapter echoes each request: discard it */
+	bool rs485; /* kernel RS-485 mode (TIOCSRS485), where supported */
+	int rts;    /* 0 none, 1 RTS high while sending, -1 RTS low */
+	bool echo;  /* the adapter echoes each request: discard it */
 	/* tcp */
 	const char *host;
 	uint16_t port;
 	/* both */
 	unsigned response_timeout_ms;
 	unsigned byte_timeout_ms;
-	bool debug;           /* hex dump frames (debug level) */
+	bool debug; /* hex dump frames (debug level) */
 };
 
 struct gw_link; /* opaque */
@@ -44,12 +44,12 @@ bool gw_link_is_open(const struct gw_link *l);
  * unit. Returns 0; -ETIMEDOUT (no answer); -EBADMSG (bad CRC or garbled
  * frame); -EREMOTEIO with *exception set (Modbus exception response);
  * -ENOTCONN/-ECONNRESET/-EIO (link lost: close and reconnect). */
-int gw_link_read(struct gw_link *l, int unit, enum gw_regkind kind, uint16_t addr,
-		 uint16_t count, uint16_t *out, int *exception);
+int gw_link_read(struct gw_link *l, int unit, enum gw_regkind kind, uint16_t addr, uint16_t count,
+                 uint16_t *out, int *exception);
 
 /* Writes one holding register (function 06). Same returns as gw_link_read. */
 int gw_link_write_register(struct gw_link *l, int unit, uint16_t addr, uint16_t value,
-			   int *exception);
+                           int *exception);
 
 /* Changes the timeouts of an open link (scan uses short ones). */
 void gw_link_set_timeouts(struct gw_link *l, unsigned response_ms, unsigned byte_ms);
