@@ -1,6 +1,6 @@
 #!/bin/bash
 # `fieldgate sim` against an independent Modbus master (Debian's mbpoll):
-# a tcp bus on port 0 (the printed port is used) and an rtu bus on a pty
+# a tcp bus on a free port (the printed port is used) and an rtu bus on a pty
 # linked in a temp dir; plausible decoded values, a silent unit times out, an
 # exception unit gives its exception, a wrong baud rate gets no answer, SIGHUP
 # reloads the faults, and the link is gone after SIGTERM.
@@ -27,10 +27,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+free_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cat >"$tmp/gateway.yaml" <<YAML
 gateway: {id: sim-test, township: test, data_dir: $tmp/data}
 buses:
-  - {name: tcp1, type: tcp, host: 127.0.0.1, port: 0}
+  - {name: tcp1, type: tcp, host: 127.0.0.1, port: $free_port}
   - {name: line1, type: rtu, device: $tmp/line1, baud: 9600, parity: N}
 sensors:
   - {id: soil-01, bus: tcp1, unit: 1, profile: dfrobot-sen0601, plot: P1, placement: bare}
