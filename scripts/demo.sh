@@ -9,6 +9,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 fg="$top/build/fieldgate"
 cfg="$top/config/demo/gateway.yaml"
 export FIELDGATE_PROFILES="$top/drivers/profiles"
+# The demo field is in Ningxia: local time drives the simulated day and the film window.
+export TZ=${TZ:-Asia/Shanghai}
 run=/tmp/fieldgate-demo
 mkdir -p "$run"
 
