@@ -202,12 +202,14 @@ static const struct section sections[] = {
 static void unknown_section(struct gw_cload *l, const struct gw_ynode *key)
 {
 	char want[160] = "one of";
+	char path[GW_KEYPATH_LEN];
 
 	for (size_t i = 0; i < N(sections); i++) {
 		strcat(want, " ");
 		strcat(want, sections[i].key);
 	}
-	gw_diag_error_at(l->c.d, &key->src, "%s: unknown key (want %s)", key->str, want);
+	gw_ctable_path(path, "", key->str, 0);
+	gw_diag_error_at(l->c.d, &key->src, "%s: unknown key (want %s)", path, want);
 }
 
 static int load_root(struct gw_cload *l, const struct gw_ynode *root)
@@ -269,11 +271,16 @@ static int set_paths(struct gw_config *cfg, const char *path, struct gw_diag *d)
 int gw_config_load(const char *path, struct gw_diag *d, struct gw_config **out)
 {
 	struct gw_cload l = {.c = {.d = d}};
+	struct gw_diag to_stderr;
 	struct gw_ydoc *doc;
-	int before = d->nerrors;
-	int rc = -ENOMEM;
+	int before, rc;
 
 	*out = NULL;
+	if (!d) {
+		gw_diag_init(&to_stderr, stderr);
+		d = l.c.d = &to_stderr;
+	}
+	before = d->nerrors;
 	l.cfg = calloc(1, sizeof(*l.cfg));
 	if (!l.cfg)
 		return -ENOMEM;

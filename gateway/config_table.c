@@ -103,7 +103,8 @@ static void got_text(const char *s, char *buf, size_t size)
 	size_t o = 0;
 
 	buf[o++] = '"';
-	for (; *s && o + 6 < size; s++) {
+	/* room left for one escape (4), "..." (3), the quote and the NUL */
+	for (; *s && o + 10 < size; s++) {
 		unsigned char ch = (unsigned char)*s;
 
 		if (ch == '"' || ch == '\\')
@@ -143,6 +144,10 @@ void gw_ctable_path(char *buf, const char *parent, const char *key, size_t i)
 		n = snprintf(buf, GW_KEYPATH_LEN, "%s", key);
 	if (n < 0 || n >= GW_KEYPATH_LEN)
 		strcpy(buf + GW_KEYPATH_LEN - 4, "...");
+	/* a quoted key may hold anything; a message stays one line */
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 }
 
 int gw_ctable_resolve(const char *dir, const char *rel, char *out, size_t size)

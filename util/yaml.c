@@ -1,14 +1,16 @@
 /* Builds a gw_ynode tree from libfyaml's event stream, keeping each node's
- * line and column. Rejects aliases, complex keys and duplicate keys; it knows
- * nothing of what the keys mean. */
+ * line and column. Rejects directives, aliases, complex keys and duplicate
+ * keys; it knows nothing of what the keys mean. */
 #include "yaml.h"
 
 #include <errno.h>
 #include <libfyaml.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_DEPTH 64
+#define MAX_TEXT  (16 * 1024 * 1024)
 
 struct builder {
 	struct gw_ydoc *doc;
@@ -168,11 +170,16 @@ static int on_scalar(struct builder *b, struct fy_event *fye)
 	struct gw_ynode *n = node_new(b, GW_Y_SCALAR, fye);
 	size_t len = 0;
 	const char *text = fy_token_get_text(fye->scalar.value, &len);
+	enum fy_scalar_style style;
 
 	if (!n)
 		return -ENOMEM;
 	n->str = strndup(text ? text : "", text ? len : 0);
-	n->plain = fy_token_scalar_style(fye->scalar.value) == FYSS_PLAIN;
+	style = fy_token_scalar_style(fye->scalar.value);
+	n->plain = style == FYSS_PLAIN;
+	/* libfyaml marks a quoted scalar after its quote; cite the quote */
+	if ((style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED) && n->src.col > 1)
+		n->src.col--;
 	if (n->src.line == 0)
 		n->src = fallback_src(b);
 	if (!n->str) {
@@ -210,7 +217,9 @@ static int on_event(struct builder *b, struct fy_event *fye)
 		return attach(b, n);
 	case FYET_ALIAS: {
 		const struct fy_mark *m = fy_event_start_mark(fye);
-		struct gw_src at = {b->doc->path, m ? m->line + 1 : 0, m ? m->column + 1 : 0};
+		/* libfyaml marks the alias's name; cite its '*' */
+		struct gw_src at = {b->doc->path, m ? m->line + 1 : 0,
+		                    m && m->column ? m->column : 0};
 
 		gw_diag_error_at(b->d, &at, "aliases are not supported");
 		b->errors++;
@@ -327,12 +336,9 @@ static struct gw_ydoc *load(const char *path, const char *text, struct gw_diag *
 	fyp = fy_parser_create(&pcfg);
 	if (!fyp)
 		goto out_unref_diag;
-	if (text)
-		rc = fy_parser_set_string(fyp, text, strlen(text));
-	else
-		rc = fy_parser_set_input_file(fyp, path);
+	rc = fy_parser_set_string(fyp, text, strlen(text));
 	if (rc) {
-		gw_diag_error(d, path, 0, 0, "cannot read the file");
+		gw_diag_error(d, path, 0, 0, "cannot parse: out of memory");
 		goto out_destroy_parser;
 	}
 	if (parse_events(&b, fyp))
@@ -354,20 +360,85 @@ out_free_doc:
 	return NULL;
 }
 
-struct gw_ydoc *gw_yaml_load(const char *path, struct gw_diag *d)
+/* Reads all of path (a config or a profile: small) into an owned string. */
+static char *read_text(const char *path, struct gw_diag *d)
 {
 	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	size_t len = 0, cap = 0;
 
 	if (!f) {
 		gw_diag_error(d, path, 0, 0, "cannot open: %m");
 		return NULL;
 	}
+	for (;;) {
+		char *grown;
+
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			grown = cap <= MAX_TEXT ? realloc(text, cap + 1) : NULL;
+			if (!grown) {
+				gw_diag_error(d, path, 0, 0, "cannot read: larger than %d bytes",
+				              MAX_TEXT);
+				goto out_fail;
+			}
+			text = grown;
+		}
+		len += fread(text + len, 1, cap - len, f);
+		if (ferror(f)) {
+			gw_diag_error(d, path, 0, 0, "cannot read: %m");
+			goto out_fail;
+		}
+		if (feof(f))
+			break;
+	}
 	fclose(f);
-	return load(path, NULL, d);
+	text[len] = '\0';
+	if (strlen(text) == len)
+		return text;
+	gw_diag_error(d, path, 0, 0, "not a text file (contains a NUL byte)");
+	free(text);
+	return NULL;
+out_fail:
+	fclose(f);
+	free(text);
+	return NULL;
+}
+
+/* libfyaml 0.7.12 can loop forever inside a malformed directive (its issue
+ * #101, fixed later), and configs and profiles need none: refuse them first. */
+static int reject_directives(const char *name, const char *text, struct gw_diag *d)
+{
+	int line = 1;
+
+	for (const char *p = text; *p; p++) {
+		if ((p == text || p[-1] == '\n') && *p == '%') {
+			gw_diag_error(d, name, line, 1,
+			              "YAML directives (%%...) are not supported");
+			return -EINVAL;
+		}
+		if (*p == '\n')
+			line++;
+	}
+	return 0;
+}
+
+struct gw_ydoc *gw_yaml_load(const char *path, struct gw_diag *d)
+{
+	char *text = read_text(path, d);
+	struct gw_ydoc *doc;
+
+	if (!text)
+		return NULL;
+	doc = gw_yaml_load_string(path, text, d);
+	free(text);
+	return doc;
 }
 
 struct gw_ydoc *gw_yaml_load_string(const char *name, const char *text, struct gw_diag *d)
 {
+	if (reject_directives(name, text, d))
+		return NULL;
 	return load(name, text, d);
 }
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "num.h"
 #include "yaml.h"
@@ -148,6 +149,7 @@ static void test_yaml_tree_positions_ok(void **state)
 	m = b->items[1];
 	assert_int_equal(m->type, GW_Y_MAP);
 	assert_false(gw_yaml_get(m, "c")->plain);
+	assert_int_equal(gw_yaml_get(m, "c")->src.col, 9); /* at the quote */
 	assert_false(gw_yaml_is_null(gw_yaml_get(m, "c")));
 	/* an empty value has no token: it is placed at its key, not at 0:0 */
 	assert_true(gw_yaml_is_null(gw_yaml_get(m, "d")));
@@ -196,10 +198,14 @@ static const struct reject_case reject_cases[] = {
         {"a: 1\nb: [1, 2\n",
          "t.yaml:3:1: error: YAML syntax: flow sequence without a closing bracket\n"},
         {"a: 1\na: 2\n", "t.yaml:2:1: error: duplicate key \"a\" (first at line 1)\n"},
-        {"a: &x 1\nb: *x\nc: 3\n", "t.yaml:2:5: error: aliases are not supported\n"},
+        {"a: &x 1\nb: *x\nc: 3\n", "t.yaml:2:4: error: aliases are not supported\n"},
         {"? [a]\n: 1\nb: 2\n", "t.yaml:1:3: error: complex mapping keys are not supported\n"},
         {"? {a: 1}\n: 1\n", "t.yaml:1:3: error: complex mapping keys are not supported\n"},
         {"a: 1\n---\nb: [2]\n", "t.yaml:2: error: more than one YAML document in the file\n"},
+        /* directives are refused before libfyaml 0.7.12 can spin on a bad one */
+        {"%\"\xa6", "t.yaml:1:1: error: YAML directives (%...) are not supported\n"},
+        {"# c\n%YAML 1.2\n---\na: 1\n",
+         "t.yaml:2:1: error: YAML directives (%...) are not supported\n"},
 };
 
 static void test_yaml_rejects_cases_reported(void **state)
@@ -245,6 +251,59 @@ static void test_yaml_empty_document_null_root_ok(void **state)
 	free(diag);
 }
 
+/* Loads path; returns the diagnostics (owned) and whether a document came back. */
+static char *load_file(const char *path, bool *loaded)
+{
+	struct gw_diag d;
+	char *diag = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&diag, &len);
+	struct gw_ydoc *doc;
+
+	assert_non_null(f);
+	gw_diag_init(&d, f);
+	doc = gw_yaml_load(path, &d);
+	fclose(f);
+	*loaded = doc != NULL;
+	gw_yaml_free(doc);
+	return diag;
+}
+
+static void test_yaml_file_cases_ok(void **state)
+{
+	char dir[] = "/tmp/test_yaml_XXXXXX";
+	char path[64];
+	bool loaded;
+	char *diag;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.yaml", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("a: 1\nb: [x, y]\n", f);
+	fclose(f);
+	diag = load_file(path, &loaded);
+	assert_true(loaded);
+	assert_string_equal(diag, "");
+	free(diag);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fwrite("a: 1\n\0b: 2\n", 1, 12, f);
+	fclose(f);
+	diag = load_file(path, &loaded);
+	assert_false(loaded);
+	assert_non_null(strstr(diag, "t.yaml: error: not a text file (contains a NUL byte)\n"));
+	free(diag);
+	diag = load_file(dir, &loaded);
+	assert_false(loaded);
+	assert_non_null(strstr(diag, ": error: cannot read: Is a directory\n"));
+	free(diag);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_yaml_missing_file_reported(void **state)
 {
 	struct gw_diag d;
@@ -273,6 +332,7 @@ int main(void)
 	        cmocka_unit_test(test_yaml_rejects_cases_reported),
 	        cmocka_unit_test(test_yaml_deep_nesting_reported),
 	        cmocka_unit_test(test_yaml_empty_document_null_root_ok),
+	        cmocka_unit_test(test_yaml_file_cases_ok),
 	        cmocka_unit_test(test_yaml_missing_file_reported),
 	};
 
