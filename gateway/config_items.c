@@ -128,7 +128,7 @@ static int bus_type_keys(struct gw_cload *l, const char *path, const struct gw_y
 		                 other == RTU_ONLY ? "rtu" : "tcp");
 		errors++;
 	}
-	if (!gw_yaml_get(map, need)) {
+	if (gw_yaml_is_null(gw_yaml_get(map, need))) {
 		gw_ctable_path(kpath, path, need, 0);
 		gw_diag_error_at(l->c.d, &map->src, "%s: required for %s buses", kpath,
 		                 b->type == GW_BUS_RTU ? "rtu" : "tcp");

@@ -405,20 +405,51 @@ out_fail:
 	return NULL;
 }
 
-/* libfyaml 0.7.12 can loop forever inside a malformed directive (its issue
- * #101, fixed later), and configs and profiles need none: refuse them first. */
-static int reject_directives(const char *name, const char *text, struct gw_diag *d)
+/* Length of the valid UTF-8 sequence at p (NUL-terminated), or 0. */
+static size_t utf8_len(const unsigned char *p)
 {
-	int line = 1;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		/* overlong forms and UTF-16 surrogates */
+		return (p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ? 0 : 3;
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
+			return 0;
+		return (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f) ? 0 : 4;
+	}
+	return 0;
+}
 
-	for (const char *p = text; *p; p++) {
-		if ((p == text || p[-1] == '\n') && *p == '%') {
+/* Refuses what libfyaml 0.7.12 mishandles and configs never need: directives
+ * (it can loop forever inside a malformed one, its issue #101) and invalid
+ * UTF-8 (it leaks on some), e.g. a file saved as GB18030. */
+static int check_text(const char *name, const char *text, struct gw_diag *d)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	int line = 1, col = 1;
+
+	while (*p) {
+		size_t n = utf8_len(p);
+
+		if (n == 0) {
+			gw_diag_error(d, name, line, col,
+			              "not valid UTF-8 (save the file as UTF-8)");
+			return -EINVAL;
+		}
+		if (col == 1 && *p == '%') {
 			gw_diag_error(d, name, line, 1,
 			              "YAML directives (%%...) are not supported");
 			return -EINVAL;
 		}
-		if (*p == '\n')
-			line++;
+		col = *p == '\n' ? 1 : col + 1;
+		line += *p == '\n';
+		p += n;
 	}
 	return 0;
 }
@@ -437,7 +468,7 @@ struct gw_ydoc *gw_yaml_load(const char *path, struct gw_diag *d)
 
 struct gw_ydoc *gw_yaml_load_string(const char *name, const char *text, struct gw_diag *d)
 {
-	if (reject_directives(name, text, d))
+	if (check_text(name, text, d))
 		return NULL;
 	return load(name, text, d);
 }

@@ -206,6 +206,13 @@ static const struct reject_case reject_cases[] = {
         {"%\"\xa6", "t.yaml:1:1: error: YAML directives (%...) are not supported\n"},
         {"# c\n%YAML 1.2\n---\na: 1\n",
          "t.yaml:2:1: error: YAML directives (%...) are not supported\n"},
+        /* invalid UTF-8 (here GB18030 bytes) is refused before libfyaml leaks on it */
+        {"a: 1\nt: '\xd0\xc2\xc3\xf1'\n",
+         "t.yaml:2:5: error: not valid UTF-8 (save the file as UTF-8)\n"},
+        {"a: \xe6\x96\xb0\xed\xa0\x80\n",
+         "t.yaml:1:5: error: not valid UTF-8 (save the file as UTF-8)\n"},
+        {"a: \xc0\xaf\n", "t.yaml:1:4: error: not valid UTF-8 (save the file as UTF-8)\n"},
+        {"a: \xe6\x96\n", "t.yaml:1:4: error: not valid UTF-8 (save the file as UTF-8)\n"},
 };
 
 static void test_yaml_rejects_cases_reported(void **state)
