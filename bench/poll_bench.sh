@@ -31,7 +31,9 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-"$fg" sim -c "$tmp/gateway.yaml" >"$tmp/sim.out" 2>&1 &
+# The simulator on core 0, the pollers on core 1: the same placement for both,
+# since where threads land moves these rates by several times on a 2-core VM.
+taskset -c 0 "$fg" sim -c "$tmp/gateway.yaml" >"$tmp/sim.out" 2>&1 &
 sim_pid=$!
 for _ in $(seq 100); do grep -q "sim: ready" "$tmp/sim.out" && break; sleep 0.1; done
 grep -q "sim: ready" "$tmp/sim.out"
@@ -41,13 +43,13 @@ field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
 bare_rps=(); fg_rps=(); fg_cpu=(); fg_rss=(); slow_cpu=(); slow_rss=()
 for i in $(seq "$runs"); do
-  bare_rps+=("$("$bare" 127.0.0.1 "$port" 100 0 3 "$secs" | field requests_per_s)")
-  out=$("$fg" run -c "$tmp/gateway.yaml" --flat-out --duration "$secs" --stats 2>&1 >/dev/null | grep '^stats:')
+  bare_rps+=("$(taskset -c 1 "$bare" 127.0.0.1 "$port" 100 0 3 "$secs" | field requests_per_s)")
+  out=$(taskset -c 1 "$fg" run -c "$tmp/gateway.yaml" --flat-out --duration "$secs" --stats 2>&1 >/dev/null | grep '^stats:')
   n=$(echo "$out" | field readings)
   fg_rps+=("$(echo "$n $secs" | awk '{printf "%.1f", $1/$2}')")
   fg_cpu+=("$(echo "$out" | field cpu_us_per_reading)")
   fg_rss+=("$(echo "$out" | field max_rss_kb)")
-  out=$("$fg" run -c "$tmp/gateway.yaml" --duration "$secs" --stats 2>&1 >/dev/null | grep '^stats:')
+  out=$(taskset -c 1 "$fg" run -c "$tmp/gateway.yaml" --duration "$secs" --stats 2>&1 >/dev/null | grep '^stats:')
   slow_cpu+=("$(echo "$out" | field cpu_us_per_reading)")
   slow_rss+=("$(echo "$out" | field max_rss_kb)")
 done

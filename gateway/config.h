@@ -23,21 +23,21 @@ struct gw_bus_cfg {
 	enum gw_bus_type type;
 	/* rtu */
 	char device[GW_PATH_LEN];
-	uint32_t baud;            /* default 9600 */
-	char parity;              /* 'N' (default), 'E', 'O' */
-	uint8_t data_bits;        /* 7..8, default 8 */
-	uint8_t stop_bits;        /* 1..2, default 1 */
-	bool rs485;               /* kernel RS-485 mode */
-	int rts;                  /* rts: none (0) | up (1) | down (-1) */
-	bool echo;                /* adapter echoes requests */
+	uint32_t baud;     /* default 9600 */
+	char parity;       /* 'N' (default), 'E', 'O' */
+	uint8_t data_bits; /* 7..8, default 8 */
+	uint8_t stop_bits; /* 1..2, default 1 */
+	bool rs485;        /* kernel RS-485 mode */
+	int rts;           /* rts: none (0) | up (1) | down (-1) */
+	bool echo;         /* adapter echoes requests */
 	/* tcp */
 	char host[256];
-	uint16_t port;            /* default 502 */
+	uint16_t port; /* default 502 */
 	/* both; defaults from the top-level timeouts section */
 	unsigned response_timeout_ms;
 	unsigned byte_timeout_ms;
 	unsigned retries;
-	unsigned turnaround_ms;   /* assumed slave turnaround, for the load estimate */
+	unsigned turnaround_ms; /* assumed slave turnaround, for the load estimate */
 };
 
 struct gw_sensor_cfg {
@@ -50,57 +50,57 @@ struct gw_sensor_cfg {
 	enum gw_placement placement;      /* where the probe sits (film evidence, simulator) */
 	unsigned interval_s;              /* 1..86400, default 60 */
 	/* per-device quirks */
-	unsigned max_registers;           /* 0: the profile's */
-	int max_gap;                      /* -1: the profile's */
-	unsigned pause_ms;                /* quiet time after each request to this device */
+	unsigned max_registers; /* 0: the profile's */
+	int max_gap;            /* -1: the profile's */
+	unsigned pause_ms;      /* quiet time after each request to this device */
 };
 
 struct gw_mqtt_cfg {
 	bool enabled;
-	char url[GW_PATH_LEN];          /* mqtt://host:port or mqtts://host:port */
-	int qos;                        /* 0..2, default 1 */
-	char topic_prefix[128];         /* default fieldgate/v1 */
-	char client_id[GW_ID_LEN];      /* default fieldgate-<gateway id> */
+	char url[GW_PATH_LEN];     /* mqtt://host:port or mqtts://host:port */
+	int qos;                   /* 0..2, default 1 */
+	char topic_prefix[128];    /* default fieldgate/v1 */
+	char client_id[GW_ID_LEN]; /* default fieldgate-<gateway id> */
 	char username[GW_ID_LEN];
 	char password_file[GW_PATH_LEN];
 	char ca_file[GW_PATH_LEN];
 	char cert_file[GW_PATH_LEN];
 	char key_file[GW_PATH_LEN];
-	unsigned keepalive_s;           /* default 30 */
-	unsigned max_inflight;          /* default 20 */
+	unsigned keepalive_s;  /* default 30 */
+	unsigned max_inflight; /* default 20 */
 };
 
 struct gw_influx_cfg {
 	bool enabled;
 	char url[GW_PATH_LEN];
-	int api;                        /* 1 or 2 */
-	char database[GW_ID_LEN];       /* v1 */
-	char username[GW_ID_LEN];       /* v1, optional */
+	int api;                  /* 1 or 2 */
+	char database[GW_ID_LEN]; /* v1 */
+	char username[GW_ID_LEN]; /* v1, optional */
 	char password_file[GW_PATH_LEN];
-	char org[GW_ID_LEN];            /* v2 */
-	char bucket[GW_ID_LEN];         /* v2 */
-	char token_file[GW_PATH_LEN];   /* v2 */
-	unsigned batch_size;            /* default 5000 */
-	unsigned flush_ms;              /* default 1000 */
-	bool gzip;                      /* default true */
+	char org[GW_ID_LEN];          /* v2 */
+	char bucket[GW_ID_LEN];       /* v2 */
+	char token_file[GW_PATH_LEN]; /* v2 */
+	unsigned batch_size;          /* default 5000 */
+	unsigned flush_ms;            /* default 1000 */
+	bool gzip;                    /* default true */
 };
 
 struct gw_config {
-	char path[GW_PATH_LEN];         /* the file as given */
-	char dir[GW_PATH_LEN];          /* its directory: relative paths resolve here */
+	char path[GW_PATH_LEN]; /* the file as given */
+	char dir[GW_PATH_LEN];  /* its directory: relative paths resolve here */
 	char gateway_id[GW_ID_LEN];
 	char township[GW_ID_LEN];
 	char data_dir[GW_PATH_LEN];
-	char log_level[16];             /* default info */
+	char log_level[16];                /* default info */
 	char households_path[GW_PATH_LEN]; /* "" when no records section */
 	char plots_path[GW_PATH_LEN];
 	char profiles_dir[GW_PATH_LEN];
-	unsigned backoff_max_s;         /* longest back-off of a failing sensor, default 300 */
+	unsigned backoff_max_s; /* longest back-off of a failing sensor, default 300 */
 	struct gw_bus_cfg *buses;
 	size_t nbuses;
 	struct gw_sensor_cfg *sensors;
 	size_t nsensors;
-	struct gw_profile *profiles;    /* each profile the sensors use, loaded once */
+	struct gw_profile *profiles; /* each profile the sensors use, loaded once */
 	size_t nprofiles;
 	struct gw_mqtt_cfg mqtt;
 	struct gw_influx_cfg influx;

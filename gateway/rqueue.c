@@ -1,4 +1,6 @@
-/* Ring buffer with one mutex and two condition variables on the monotonic clock. */
+/* Ring buffer with one mutex and two condition variables on the monotonic clock.
+ * The consumer is woken in batches, not per reading: waking a thread on another
+ * core costs more than the reading itself, and delivery can wait LINGER_MS. */
 #include "rqueue.h"
 
 #include <errno.h>
@@ -6,11 +8,14 @@
 #include <stdlib.h>
 #include <time.h>
 
+#define LINGER_MS 50
+
 struct gw_rqueue {
 	pthread_mutex_t lock;
 	pthread_cond_t not_empty;
 	pthread_cond_t not_full;
 	unsigned cap, head, count;
+	unsigned wake_at; /* queue length that wakes the consumer before its linger ends */
 	bool closed;
 	struct gw_reading *ring;
 };
@@ -28,6 +33,7 @@ struct gw_rqueue *gw_rqueue_new(unsigned cap)
 		return NULL;
 	}
 	q->cap = cap;
+	q->wake_at = cap / 8 ? cap / 8 : 1;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -59,26 +65,45 @@ int gw_rqueue_push(struct gw_rqueue *q, const struct gw_reading *r)
 	}
 	q->ring[(q->head + q->count) % q->cap] = *r;
 	q->count++;
-	pthread_cond_signal(&q->not_empty);
+	if (q->count >= q->wake_at)
+		pthread_cond_signal(&q->not_empty);
 	pthread_mutex_unlock(&q->lock);
 	return 0;
 }
 
+static struct timespec mono_after(int ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
 int gw_rqueue_pop(struct gw_rqueue *q, struct gw_reading *out, int timeout_ms)
 {
-	struct timespec until;
-	int rc = 0;
+	struct timespec deadline = mono_after(timeout_ms);
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&q->lock);
-	while (q->count == 0 && !q->closed && rc != ETIMEDOUT)
-		rc = pthread_cond_timedwait(&q->not_empty, &q->lock, &until);
+	while (q->count == 0 && !q->closed) {
+		struct timespec now = mono_after(0), step = mono_after(LINGER_MS);
+
+		if (!before(&now, &deadline))
+			break;
+		/* Producers only signal a full batch: look again every LINGER_MS. */
+		pthread_cond_timedwait(&q->not_empty, &q->lock,
+		                       before(&step, &deadline) ? &step : &deadline);
+	}
 	if (q->count == 0) {
 		pthread_mutex_unlock(&q->lock);
 		return q->closed ? -ENODATA : -EAGAIN;

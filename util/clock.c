@@ -63,7 +63,7 @@ int gw_clock_rfc3339(int64_t wall_ms, char *buf, size_t len)
 	localtime_r(&t, &tm);
 	off = tm.tm_gmtoff / 60;
 	n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
-		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		     off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+	             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	             off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 struct gw_diag {
-	FILE *out;   /* borrows; where lines go (stderr by default) */
+	FILE *out; /* borrows; where lines go (stderr by default) */
 	int nerrors;
 	int nwarnings;
 };
@@ -23,14 +23,14 @@ void gw_diag_init(struct gw_diag *d, FILE *out);
 
 /* line 0: no line; col 0: no column. */
 void gw_diag_error(struct gw_diag *d, const char *file, int line, int col, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+        __attribute__((format(printf, 5, 6)));
 void gw_diag_warn(struct gw_diag *d, const char *file, int line, int col, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+        __attribute__((format(printf, 5, 6)));
 
 /* Same, at a kept source position. */
 void gw_diag_error_at(struct gw_diag *d, const struct gw_src *src, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 void gw_diag_warn_at(struct gw_diag *d, const struct gw_src *src, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 #endif

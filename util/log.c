@@ -12,8 +12,8 @@ static enum gw_level g_level = GW_INFO;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = {
-	[GW_ERR] = "err", [GW_WARN] = "warn", [GW_NOTICE] = "notice",
-	[GW_INFO] = "info", [GW_DEBUG] = "debug",
+        [GW_ERR] = "err",   [GW_WARN] = "warn",   [GW_NOTICE] = "notice",
+        [GW_INFO] = "info", [GW_DEBUG] = "debug",
 };
 
 void gw_log_set_level(enum gw_level level)

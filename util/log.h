@@ -14,7 +14,7 @@ int gw_log_parse_level(const char *s, enum gw_level *out);
 bool gw_log_enabled(enum gw_level level);
 
 void gw_log(enum gw_level level, const char *module, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* A per-device limiter: the first failure is logged, repeats are counted, and
  * the recovery is logged once with the count. */

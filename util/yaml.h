@@ -20,10 +20,10 @@ struct gw_ypair {
 
 struct gw_ynode {
 	enum gw_ytype type;
-	struct gw_src src;  /* src.file borrows the document's path */
-	const char *str;    /* scalar text ("" for an empty/null scalar) */
-	bool plain;         /* scalar was unquoted (so `~`/`null`/empty are null) */
-	size_t n;           /* number of pairs (map) or items (seq) */
+	struct gw_src src; /* src.file borrows the document's path */
+	const char *str;   /* scalar text ("" for an empty/null scalar) */
+	bool plain;        /* scalar was unquoted (so `~`/`null`/empty are null) */
+	size_t n;          /* number of pairs (map) or items (seq) */
 	struct gw_ypair *pairs;
 	struct gw_ynode **items;
 };
