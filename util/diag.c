@@ -10,8 +10,9 @@ void gw_diag_init(struct gw_diag *d, FILE *out)
 	d->nwarnings = 0;
 }
 
-static void emit(struct gw_diag *d, const char *sev, const char *file, int line, int col,
-                 const char *fmt, va_list ap)
+__attribute__((format(printf, 6, 0))) static void emit(struct gw_diag *d, const char *sev,
+                                                       const char *file, int line, int col,
+                                                       const char *fmt, va_list ap)
 {
 	if (line > 0 && col > 0)
 		fprintf(d->out, "%s:%d:%d: %s: ", file, line, col, sev);
