@@ -1,0 +1,79 @@
+#!/bin/bash
+# `fieldgate check` on a field: the plan per bus, the load of an RS-485 line,
+# the warnings (over 70 % of a line, a serial path that is not by-id), exit 2
+# and nothing started on a bad config; `run --once` against the simulator:
+# one JSON reading per sensor, then exit 0.
+set -u
+: "${FIELDGATE:?FIELDGATE must point to the fieldgate binary}"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+sim_pid=
+cleanup() {
+	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+# 1. A light field: plan printed, line load computed, by-id warning, exit 0.
+cat >"$tmp/gateway.yaml" <<YAML
+gateway: {id: chk, township: 新民乡, data_dir: $tmp/data}
+buses:
+  - {name: line1, type: rtu, device: $tmp/line1, baud: 9600}
+  - {name: tcp1, type: tcp, host: 127.0.0.1, port: $port}
+sensors:
+  - {id: npk, bus: line1, unit: 1, profile: jxct-jxbs-3001, interval_s: 10}
+  - {id: soil, bus: line1, unit: 2, profile: dfrobot-sen0601, interval_s: 10}
+  - {id: lux, bus: tcp1, unit: 3, profile: dfrobot-sen0644, interval_s: 10}
+YAML
+out=$("$FIELDGATE" check -c "$tmp/gateway.yaml" 2>&1) || fail "check exit $?: $out"
+echo "$out" | grep -q "bus line1: rtu .* 9600 8N1, 2 sensors" || fail "no line1 header: $out"
+echo "$out" | grep -q "per cycle: 4 requests" || fail "jxct (3 blocks) + dfrobot (1) != 4 requests: $out"
+echo "$out" | grep -q "load [0-9.]* % of the line at 9600 baud" || fail "no line load: $out"
+echo "$out" | grep -q "holding 0x0012+4" || fail "jxct 0x12..0x15 not one block: $out"
+echo "$out" | grep -q "gateway.yaml:3:5: warning: buses\[0\].device: .* is not a stable /dev/serial/by-id/ path" ||
+	fail "no by-id warning: $out"
+echo "$out" | grep -q "over 70\|needs .* of the line" && fail "a light line warned of load: $out"
+
+# 2. An overloaded line: 40 sensors polled every second at 9600 baud.
+{
+	echo "gateway: {id: chk, township: t, data_dir: $tmp/data}"
+	echo "buses: [{name: line1, type: rtu, device: /dev/serial/by-id/usb-x, baud: 9600}]"
+	echo "sensors:"
+	for u in $(seq 1 40); do echo "  - {id: s$u, bus: line1, unit: $u, profile: dfrobot-sen0601, interval_s: 1}"; done
+} >"$tmp/busy.yaml"
+out=$("$FIELDGATE" check -c "$tmp/busy.yaml" 2>&1) || fail "check busy exit $?: $out"
+echo "$out" | grep -q "warning: buses\[0\]: schedule needs [0-9]* % of the line at 9600 baud" ||
+	fail "no overload warning: $out"
+echo "$out" | grep -q "not a stable" && fail "by-id path warned: $out"
+
+# 3. A bad config: all errors, exit 2, nothing started or written.
+printf 'gateway: {id: chk, township: t, data_dir: %s/never}\nbuses: []\nsensors: []\nbogus: 1\n' "$tmp" >"$tmp/bad.yaml"
+"$FIELDGATE" check -c "$tmp/bad.yaml" >"$tmp/out" 2>&1
+[ $? -eq 2 ] || fail "bad config: exit not 2"
+[ "$(grep -c ': error: ' "$tmp/out")" -ge 2 ] || fail "not every error reported: $(cat "$tmp/out")"
+"$FIELDGATE" run -c "$tmp/bad.yaml" --once >"$tmp/out" 2>&1
+[ $? -eq 2 ] || fail "run on a bad config: exit not 2"
+[ -e "$tmp/never" ] && fail "a bad config created its data_dir"
+
+# 4. run --once against the simulator: one reading per sensor, JSON, exit 0.
+"$FIELDGATE" sim -c "$tmp/gateway.yaml" >"$tmp/sim.out" 2>"$tmp/sim.err" &
+sim_pid=$!
+for _ in $(seq 100); do grep -q "sim: ready" "$tmp/sim.out" && break; sleep 0.1; done
+grep -q "sim: ready" "$tmp/sim.out" || fail "sim did not start: $(cat "$tmp/sim.err")"
+timeout 30 "$FIELDGATE" run -c "$tmp/gateway.yaml" --once --output stdout >"$tmp/once" 2>"$tmp/once.err" ||
+	fail "run --once exit $?: $(cat "$tmp/once.err")"
+[ "$(wc -l <"$tmp/once")" -eq 3 ] || fail "want 3 readings: $(cat "$tmp/once")"
+/usr/bin/python3 - "$tmp/once" <<'PY' || fail "bad JSON readings"
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+assert sorted(r["sensor"] for r in rs) == ["lux", "npk", "soil"], rs
+for r in rs:
+    assert r["gateway"] == "chk" and r["township"] == "新民乡", r
+    assert set(r["quality"].values()) == {"good"}, r
+    assert all(isinstance(v, (int, float)) for v in r["values"].values()), r
+npk = next(r for r in rs if r["sensor"] == "npk")
+assert 0 <= npk["values"]["moisture_pct"] <= 100, npk
+PY
+echo ok
