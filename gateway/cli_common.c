@@ -4,6 +4,7 @@
 #include "cli_common.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -276,4 +277,29 @@ const char *gw_cli_exception_name(int code)
 	if (code > 0 && (size_t)code < sizeof(names) / sizeof(names[0]) && names[code][0])
 		return names[code];
 	return "unknown exception";
+}
+
+int gw_cli_getopt(int argc, char **argv, const struct option *own, gw_cli_own_fn take_own,
+                  void *user, struct gw_cli_opts *line)
+{
+	struct option longopts[GW_CLI_MAX_OPTS];
+	int opt;
+
+	gw_cli_longopts(own, longopts);
+	gw_cli_opts_init(line, argv[0]);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		int rc = gw_cli_opts_take(line, opt, optarg);
+
+		if (rc < 0 || (rc == 0 && (opt < GW_OPT_OWN || take_own(user, opt, optarg))))
+			return 2;
+	}
+	if (line->help)
+		return 1;
+	if (optind < argc) {
+		fprintf(stderr, "fieldgate %s: unexpected argument \"%s\"\n", argv[0],
+		        argv[optind]);
+		return 2;
+	}
+	return 0;
 }

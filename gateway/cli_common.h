@@ -59,6 +59,15 @@ struct gw_cli_opts {
 
 void gw_cli_opts_init(struct gw_cli_opts *o, const char *cmd);
 
+/* A command's own option: returns 0, or -EINVAL after printing why. */
+typedef int (*gw_cli_own_fn)(void *user, int opt, const char *arg);
+
+/* Parses argv (argv[0] the command) over the shared options plus own, which
+ * go to take_own. Initialises line. Returns 0, 1 when --help was asked, or 2
+ * for bad usage (already reported). */
+int gw_cli_getopt(int argc, char **argv, const struct option *own, gw_cli_own_fn take_own,
+                  void *user, struct gw_cli_opts *line);
+
 /* Handles one getopt_long result. Returns 1 (a shared option, taken), 0 (not
  * a shared option) or -EINVAL (bad value, reported). */
 int gw_cli_opts_take(struct gw_cli_opts *o, int opt, const char *arg);

@@ -63,8 +63,10 @@ static int parse_kind(const char *s, enum gw_regkind *out)
 	return -EINVAL;
 }
 
-static int take_own(struct read_opts *o, int opt, const char *arg)
+static int take_own(void *user, int opt, const char *arg)
 {
+	struct read_opts *o = user;
+
 	switch (opt) {
 	case GW_OPT_OWN:
 		o->json = true;
@@ -112,30 +114,17 @@ static int parse(int argc, char **argv, struct read_opts *o)
 	        {"function", required_argument, NULL, GW_OPT_OWN + 4},
 	        {NULL, 0, NULL, 0},
 	};
-	struct option longopts[GW_CLI_MAX_OPTS];
-	int opt;
+	int rc;
 
-	gw_cli_longopts(own, longopts);
 	memset(o, 0, sizeof(*o));
-	gw_cli_opts_init(&o->line, argv[0]);
 	o->addr = -1;
 	o->count = 1;
 	o->kind = GW_REG_HOLDING;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		int rc = gw_cli_opts_take(&o->line, opt, optarg);
-
-		if (rc < 0 || (rc == 0 && take_own(o, opt, optarg)))
-			return 2;
-	}
-	if (o->line.help) {
+	rc = gw_cli_getopt(argc, argv, own, take_own, o, &o->line);
+	if (rc == 1)
 		usage(stdout);
-		return -1;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "fieldgate read: unexpected argument \"%s\"\n", argv[optind]);
-		return 2;
-	}
+	if (rc)
+		return rc == 1 ? -1 : rc;
 	if (o->raw && check_raw(o))
 		return 2;
 	return gw_cli_opts_finish(&o->line, true, !o->raw);

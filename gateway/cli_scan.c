@@ -49,6 +49,19 @@ static void usage(FILE *out)
 	        SCAN_TIMEOUT_MS, gw_cli_link_help);
 }
 
+static int take_own(void *user, int opt, const char *arg)
+{
+	struct scan_opts *o = user;
+
+	if (opt == GW_OPT_OWN)
+		o->ids = arg;
+	else if (opt == GW_OPT_OWN + 1)
+		o->sweep = true;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct scan_opts *o)
 {
 	static const struct option own[] = {
@@ -56,35 +69,14 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 	        {"sweep", no_argument, NULL, GW_OPT_OWN + 1},
 	        {NULL, 0, NULL, 0},
 	};
-	struct option longopts[GW_CLI_MAX_OPTS];
-	int opt;
+	int rc;
 
-	gw_cli_longopts(own, longopts);
 	memset(o, 0, sizeof(*o));
-	gw_cli_opts_init(&o->line, argv[0]);
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		int rc = gw_cli_opts_take(&o->line, opt, optarg);
-
-		if (rc < 0)
-			return 2;
-		if (rc > 0)
-			continue;
-		if (opt == GW_OPT_OWN)
-			o->ids = optarg;
-		else if (opt == GW_OPT_OWN + 1)
-			o->sweep = true;
-		else
-			return 2;
-	}
-	if (o->line.help) {
+	rc = gw_cli_getopt(argc, argv, own, take_own, o, &o->line);
+	if (rc == 1)
 		usage(stdout);
-		return -1;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "fieldgate scan: unexpected argument \"%s\"\n", argv[optind]);
-		return 2;
-	}
+	if (rc)
+		return rc == 1 ? -1 : rc;
 	if (o->sweep && o->line.is_tcp) {
 		fprintf(stderr, "fieldgate scan: --sweep is for serial lines (--port) only\n");
 		return 2;

@@ -37,6 +37,22 @@ static void usage(FILE *out)
 	        SETADDR_TIMEOUT_MS, gw_cli_link_help);
 }
 
+static int take_own(void *user, int opt, const char *arg)
+{
+	struct setaddr_opts *o = user;
+
+	if (opt == GW_OPT_OWN)
+		return gw_cli_parse_long("set-address", "--new-unit", arg, 1, 247, &o->new_unit);
+	if (opt != GW_OPT_OWN + 1)
+		return -EINVAL;
+	if (gw_cli_parse_baud(arg, &o->new_baud)) {
+		fprintf(stderr, "fieldgate set-address: --new-baud: unsupported rate \"%s\"\n",
+		        arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct setaddr_opts *o)
 {
 	static const struct option own[] = {
@@ -44,46 +60,15 @@ static int parse(int argc, char **argv, struct setaddr_opts *o)
 	        {"new-baud", required_argument, NULL, GW_OPT_OWN + 1},
 	        {NULL, 0, NULL, 0},
 	};
-	struct option longopts[GW_CLI_MAX_OPTS];
-	int opt;
+	int rc;
 
-	gw_cli_longopts(own, longopts);
 	memset(o, 0, sizeof(*o));
-	gw_cli_opts_init(&o->line, argv[0]);
 	o->new_unit = -1;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		int rc = gw_cli_opts_take(&o->line, opt, optarg);
-
-		if (rc < 0)
-			return 2;
-		if (rc > 0)
-			continue;
-		if (opt == GW_OPT_OWN) {
-			if (gw_cli_parse_long("set-address", "--new-unit", optarg, 1, 247,
-			                      &o->new_unit))
-				return 2;
-		} else if (opt == GW_OPT_OWN + 1) {
-			if (gw_cli_parse_baud(optarg, &o->new_baud)) {
-				fprintf(stderr,
-				        "fieldgate set-address: --new-baud: unsupported "
-				        "rate \"%s\"\n",
-				        optarg);
-				return 2;
-			}
-		} else {
-			return 2;
-		}
-	}
-	if (o->line.help) {
+	rc = gw_cli_getopt(argc, argv, own, take_own, o, &o->line);
+	if (rc == 1)
 		usage(stdout);
-		return -1;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "fieldgate set-address: unexpected argument \"%s\"\n",
-		        argv[optind]);
-		return 2;
-	}
+	if (rc)
+		return rc == 1 ? -1 : rc;
 	if (o->new_unit < 0) {
 		fprintf(stderr, "fieldgate set-address: --new-unit M is required\n");
 		return 2;
