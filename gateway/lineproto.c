@@ -1,0 +1,139 @@
+/* Builds line protocol into a caller's buffer; on any failure the buffer
+ * position is left where it was, so a batch never holds half a point. */
+#include "lineproto.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *specials(enum gw_lp_kind kind)
+{
+	switch (kind) {
+	case GW_LP_MEASUREMENT:
+		return ", ";
+	case GW_LP_STRING:
+		return "\"\\";
+	default:
+		return ",= ";
+	}
+}
+
+int gw_lp_append(char *buf, size_t len, size_t *pos, enum gw_lp_kind kind, const char *s)
+{
+	const char *esc = specials(kind);
+	size_t p = *pos;
+	size_t n = strlen(s);
+
+	if (p >= len)
+		return -ENOSPC;
+	if (strchr(s, '\n') || strchr(s, '\r'))
+		return -EINVAL;
+	if (kind != GW_LP_STRING && n > 0 && s[n - 1] == '\\')
+		return -EINVAL;
+	if (kind != GW_LP_STRING && n == 0)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (strchr(esc, *s)) {
+			if (p + 1 >= len)
+				return -ENOSPC;
+			buf[p++] = '\\';
+		}
+		if (p + 1 >= len)
+			return -ENOSPC;
+		buf[p++] = *s;
+	}
+	buf[p] = '\0';
+	*pos = p;
+	return 0;
+}
+
+static int put(char *buf, size_t len, size_t *pos, const char *text)
+{
+	size_t n = strlen(text);
+
+	if (*pos + n >= len)
+		return -ENOSPC;
+	memcpy(buf + *pos, text, n + 1);
+	*pos += n;
+	return 0;
+}
+
+static int put_tag(char *buf, size_t len, size_t *pos, const char *key, const char *val)
+{
+	int rc;
+
+	if (!val || !*val)
+		return 0;
+	rc = put(buf, len, pos, ",");
+	if (!rc)
+		rc = gw_lp_append(buf, len, pos, GW_LP_KEY, key);
+	if (!rc)
+		rc = put(buf, len, pos, "=");
+	if (!rc)
+		rc = gw_lp_append(buf, len, pos, GW_LP_TAG_VALUE, val);
+	return rc;
+}
+
+static int put_fields(char *buf, size_t len, size_t *pos, const struct gw_reading *r)
+{
+	const struct gw_profile *prof = r->profile;
+	char num[64];
+	int rc = 0;
+
+	for (size_t i = 0; i < prof->npoints && !rc; i++) {
+		const struct gw_point *pt = &prof->points[i];
+		enum gw_quality q = (enum gw_quality)r->quality[i];
+
+		rc = put(buf, len, pos, i ? "," : " ");
+		if (!rc && q == GW_Q_GOOD && isfinite(r->values[i])) {
+			snprintf(num, sizeof(num), "=%.*f,", pt->decimals, r->values[i]);
+			rc = gw_lp_append(buf, len, pos, GW_LP_KEY, pt->name);
+			if (!rc)
+				rc = put(buf, len, pos, num);
+		}
+		if (!rc)
+			rc = gw_lp_append(buf, len, pos, GW_LP_KEY, pt->name);
+		if (!rc)
+			rc = put(buf, len, pos, "_q=\"");
+		if (!rc)
+			rc = gw_lp_append(buf, len, pos, GW_LP_STRING, gw_quality_name(q));
+		if (!rc)
+			rc = put(buf, len, pos, "\"");
+	}
+	return rc;
+}
+
+int gw_lp_reading(char *buf, size_t len, size_t *pos, const struct gw_reading *r,
+                  const struct gw_reading_tags *tags)
+{
+	size_t p = *pos;
+	char ts[32];
+	int rc;
+
+	rc = put(buf, len, &p, "reading");
+	if (!rc)
+		rc = put_tag(buf, len, &p, "gateway", tags->gateway);
+	if (!rc)
+		rc = put_tag(buf, len, &p, "household", tags->household);
+	if (!rc)
+		rc = put_tag(buf, len, &p, "plot", tags->plot);
+	if (!rc)
+		rc = put_tag(buf, len, &p, "sensor", r->sensor_id);
+	if (!rc)
+		rc = put_tag(buf, len, &p, "township", tags->township);
+	if (!rc)
+		rc = put_tag(buf, len, &p, "village", tags->village);
+	if (!rc)
+		rc = put_fields(buf, len, &p, r);
+	snprintf(ts, sizeof(ts), " %lld\n", (long long)r->ts_ms);
+	if (!rc)
+		rc = put(buf, len, &p, ts);
+	if (rc) {
+		if (len)
+			buf[*pos < len ? *pos : len - 1] = '\0';
+		return rc;
+	}
+	*pos = p;
+	return 0;
+}
