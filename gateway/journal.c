@@ -1,0 +1,600 @@
+/* The journal's storage: opening (modes, integrity check, recovery, migrations), batched
+ * appends, per-sink cursors, fetch and retention over SQLite in WAL mode. The only includer
+ * of sqlite3.h; SQLITE_* codes become -errno here and go no further. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "journal.h"
+#include "log.h"
+
+#define MOD "journal"
+
+struct gw_journal {
+	sqlite3 *db;
+	sqlite3_stmt *ins; /* the append statement, reused */
+	bool in_tx;        /* a batch is open */
+	bool recovered;
+};
+
+/* Migration N+1 is migrations[N]; each runs in its own transaction with the version bump. */
+static const char *const migrations[GW_JOURNAL_SCHEMA_VERSION] = {
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+        "CREATE TABLE readings(seq INTEGER PRIMARY KEY AUTOINCREMENT, ts_ms INTEGER NOT NULL,"
+        " day TEXT NOT NULL, sensor TEXT NOT NULL, payload TEXT NOT NULL);"
+        "CREATE INDEX readings_day ON readings(day, seq);"
+        "CREATE TABLE cursors(sink TEXT PRIMARY KEY, seq INTEGER NOT NULL);"
+        "CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+};
+
+static int gw_journal_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	default:
+		return -EIO;
+	}
+}
+
+static int gw_journal_exec(struct gw_journal *j, const char *sql)
+{
+	int rc = sqlite3_exec(j->db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		gw_log(GW_ERR, MOD, "sql failed: %s", sqlite3_errmsg(j->db));
+	return gw_journal_errno(rc);
+}
+
+/* Runs sql with up to two int64/text binds (text when s is set) and returns the first
+ * column of the first row in *out. Returns 0, -ENOENT when out is set and there is no row
+ * (*out is then 0), or -errno. */
+static int gw_journal_query(struct gw_journal *j, const char *sql, const char *s, int64_t v,
+                            int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return gw_journal_errno(rc);
+	if (s)
+		sqlite3_bind_text(st, 1, s, -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(st) >= (s ? 2 : 1))
+		sqlite3_bind_int64(st, s ? 2 : 1, v);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && out)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE && out) {
+		*out = 0;
+		return -ENOENT;
+	}
+	return gw_journal_errno(rc);
+}
+
+/* Starts a transaction unless a batch is open; *own says whether we must end it. */
+static int gw_journal_tx_begin(struct gw_journal *j, bool *own)
+{
+	*own = !j->in_tx;
+	return *own ? gw_journal_exec(j, "BEGIN IMMEDIATE") : 0;
+}
+
+static int gw_journal_tx_end(struct gw_journal *j, bool own, int rc)
+{
+	if (!own)
+		return rc;
+	if (rc == 0)
+		rc = gw_journal_exec(j, "COMMIT");
+	if (rc && !sqlite3_get_autocommit(j->db))
+		sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* Creates the file mode 0600 whatever the umask (SQLite gives the WAL the same mode). */
+static int gw_journal_create_file(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = fchmod(fd, 0600) < 0 ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+static int gw_journal_mkdir(const char *dir)
+{
+	if (mkdir(dir, 0700) == 0)
+		return chmod(dir, 0700) < 0 ? -errno : 0;
+	return errno == EEXIST ? 0 : -errno;
+}
+
+/* Moves path and its -wal/-shm to path.corrupt-<time>[...]. */
+static int gw_journal_move_aside(const char *path, char *dst, size_t len)
+{
+	static const char *const sfx[] = {"", "-wal", "-shm"};
+	char from[4096], to[4096];
+	long long now = (long long)time(NULL);
+	int n;
+
+	for (int k = 0; k < 100; k++) {
+		n = k ? snprintf(dst, len, "%s.corrupt-%lld.%d", path, now, k)
+		      : snprintf(dst, len, "%s.corrupt-%lld", path, now);
+		if (n < 0 || (size_t)n >= len)
+			return -ENAMETOOLONG;
+		if (access(dst, F_OK) != 0)
+			break;
+	}
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		n = snprintf(from, sizeof(from), "%s%s", path, sfx[i]);
+		if (n < 0 || (size_t)n >= sizeof(from) ||
+		    snprintf(to, sizeof(to), "%s%s", dst, sfx[i]) >= (int)sizeof(to))
+			return -ENAMETOOLONG;
+		if (rename(from, to) < 0 && errno != ENOENT)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Returns 0 when the database passes quick_check, -EBADMSG when it is damaged (why in
+ * why), or another -errno when it could not be checked. */
+static int gw_journal_check(struct gw_journal *j, char *why, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	const char *r = NULL;
+	int rc = sqlite3_prepare_v2(j->db, "PRAGMA quick_check", -1, &st, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = (const char *)sqlite3_column_text(st, 0);
+	snprintf(why, len, "%s", r ? r : sqlite3_errstr(rc));
+	for (char *c = why; (c = strchr(c, '\n')); c++)
+		*c = ' '; /* one log line per event */
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return strcmp(why, "ok") == 0 ? 0 : -EBADMSG;
+	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
+		return -EBADMSG;
+	return gw_journal_errno(rc);
+}
+
+static int gw_journal_connect(struct gw_journal *j, const char *path, int busy_ms)
+{
+	int rc = gw_journal_create_file(path);
+
+	if (rc) {
+		gw_log(GW_ERR, MOD, "path=%s create failed: %s", path, strerror(-rc));
+		return rc;
+	}
+	rc = sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		gw_log(GW_ERR, MOD, "path=%s open failed: %s", path, sqlite3_errstr(rc));
+		sqlite3_close(j->db);
+		j->db = NULL;
+		return gw_journal_errno(rc);
+	}
+	sqlite3_busy_timeout(j->db, busy_ms);
+	sqlite3_extended_result_codes(j->db, 1);
+	return 0;
+}
+
+/* Connects and checks; a damaged database is moved aside and replaced by an empty one. */
+static int gw_journal_connect_checked(struct gw_journal *j, const char *path, int busy_ms)
+{
+	char why[256] = "", aside[4096];
+	int rc = gw_journal_connect(j, path, busy_ms);
+
+	if (rc)
+		return rc;
+	rc = gw_journal_check(j, why, sizeof(why));
+	if (rc != -EBADMSG)
+		return rc;
+	sqlite3_close(j->db);
+	j->db = NULL;
+	rc = gw_journal_move_aside(path, aside, sizeof(aside));
+	if (rc) {
+		gw_log(GW_ERR, MOD, "path=%s damaged (%s) and could not be moved aside: %s", path,
+		       why, strerror(-rc));
+		return rc;
+	}
+	gw_log(GW_ERR, MOD, "path=%s failed integrity check (%s); moved to %s, starting fresh",
+	       path, why, aside);
+	j->recovered = true;
+	return gw_journal_connect(j, path, busy_ms);
+}
+
+static int gw_journal_version(struct gw_journal *j, int64_t *v)
+{
+	int64_t n = 0;
+	int rc = gw_journal_query(j, "SELECT count(*) FROM sqlite_master WHERE name='meta'", NULL,
+	                          0, &n);
+
+	*v = 0;
+	if (rc == 0 && n > 0)
+		rc = gw_journal_meta_get(j, "schema_version", v);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+static int gw_journal_migrate(struct gw_journal *j, int64_t from)
+{
+	int rc = 0;
+	bool own;
+
+	for (int64_t v = from; v < GW_JOURNAL_SCHEMA_VERSION && rc == 0; v++) {
+		rc = gw_journal_tx_begin(j, &own);
+		if (rc)
+			return rc;
+		rc = gw_journal_exec(j, migrations[v]);
+		if (rc == 0)
+			rc = gw_journal_meta_set(j, "schema_version", v + 1);
+		rc = gw_journal_tx_end(j, own, rc);
+		if (rc == 0)
+			gw_log(GW_INFO, MOD, "schema migrated to version=%lld", (long long)(v + 1));
+	}
+	return rc;
+}
+
+/* Everything after the integrity check: refuse a newer schema before writing anything. */
+static int gw_journal_prepare(struct gw_journal *j, const char *path)
+{
+	int64_t v;
+	int rc = gw_journal_version(j, &v);
+
+	if (rc)
+		return rc;
+	if (v > GW_JOURNAL_SCHEMA_VERSION) {
+		gw_log(GW_ERR, MOD, "path=%s schema_version=%lld is newer than this build (%d)",
+		       path, (long long)v, GW_JOURNAL_SCHEMA_VERSION);
+		return -EPROTO;
+	}
+	/* Only takes effect on an empty database: lets prune give pages back to the disk. */
+	if (v == 0 && (rc = gw_journal_exec(j, "PRAGMA auto_vacuum=INCREMENTAL")) != 0)
+		return rc;
+	rc = gw_journal_query(j, "PRAGMA journal_mode=WAL", NULL, 0, NULL);
+	if (rc == 0)
+		rc = gw_journal_exec(j, "PRAGMA synchronous=NORMAL");
+	if (rc == 0)
+		rc = gw_journal_migrate(j, v);
+	if (rc == 0)
+		rc = gw_journal_errno(sqlite3_prepare_v3(
+		        j->db, "INSERT INTO readings(ts_ms, day, sensor, payload) VALUES(?,?,?,?)",
+		        -1, SQLITE_PREPARE_PERSISTENT, &j->ins, NULL));
+	return rc;
+}
+
+struct gw_journal *gw_journal_open(const char *dir, const struct gw_journal_opts *o, int *err)
+{
+	struct gw_journal *j = NULL;
+	char path[4096];
+	int busy = o && o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000;
+	int n, rc = gw_journal_mkdir(dir);
+
+	if (rc) {
+		gw_log(GW_ERR, MOD, "dir=%s mkdir failed: %s", dir, strerror(-rc));
+		goto out;
+	}
+	n = snprintf(path, sizeof(path), "%s/journal.db", dir);
+	rc = -ENAMETOOLONG;
+	if (n < 0 || (size_t)n >= sizeof(path))
+		goto out;
+	rc = -ENOMEM;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		goto out;
+	rc = gw_journal_connect_checked(j, path, busy);
+	if (rc == 0)
+		rc = gw_journal_prepare(j, path);
+	if (rc)
+		goto out_free;
+	goto out;
+out_free:
+	gw_journal_close(j);
+	j = NULL;
+out:
+	if (err)
+		*err = rc;
+	return j;
+}
+
+void gw_journal_close(struct gw_journal *j)
+{
+	if (!j)
+		return;
+	if (j->in_tx)
+		gw_journal_rollback(j);
+	sqlite3_finalize(j->ins);
+	if (sqlite3_close(j->db) != SQLITE_OK)
+		gw_log(GW_ERR, MOD, "close failed: %s", sqlite3_errmsg(j->db));
+	free(j);
+}
+
+bool gw_journal_recovered(const struct gw_journal *j)
+{
+	return j->recovered;
+}
+
+int gw_journal_meta_get(struct gw_journal *j, const char *key, int64_t *value)
+{
+	return gw_journal_query(j, "SELECT value FROM meta WHERE key=?", key, 0, value);
+}
+
+int gw_journal_meta_set(struct gw_journal *j, const char *key, int64_t value)
+{
+	return gw_journal_query(j,
+	                        "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key)"
+	                        " DO UPDATE SET value=excluded.value",
+	                        key, value, NULL);
+}
+
+int gw_journal_counter_get(struct gw_journal *j, const char *name, int64_t *value)
+{
+	int rc = gw_journal_query(j, "SELECT value FROM counters WHERE name=?", name, 0, value);
+
+	return rc == -ENOENT ? 0 : rc;
+}
+
+static int gw_journal_counter_add(struct gw_journal *j, const char *name, int64_t n)
+{
+	int rc = gw_journal_query(
+	        j,
+	        "INSERT INTO counters(name, value) VALUES(?1, ?2) ON CONFLICT(name)"
+	        " DO UPDATE SET value=value+excluded.value",
+	        name, n, NULL);
+
+	return rc == -ENOENT ? 0 : rc;
+}
+
+int gw_journal_append(struct gw_journal *j, int64_t ts_ms, const char *sensor, const char *payload)
+{
+	char day[16] = "";
+	time_t t = (time_t)(ts_ms / 1000 - (ts_ms % 1000 < 0));
+	struct tm tm;
+	int rc;
+
+	if (!sensor || !payload || !localtime_r(&t, &tm) ||
+	    strftime(day, sizeof(day), "%Y-%m-%d", &tm) == 0)
+		return -EINVAL;
+	if (!j->in_tx) {
+		rc = gw_journal_exec(j, "BEGIN IMMEDIATE");
+		if (rc)
+			return rc;
+		j->in_tx = true;
+	}
+	sqlite3_bind_int64(j->ins, 1, ts_ms);
+	sqlite3_bind_text(j->ins, 2, day, -1, SQLITE_STATIC);
+	sqlite3_bind_text(j->ins, 3, sensor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(j->ins, 4, payload, -1, SQLITE_STATIC);
+	rc = sqlite3_step(j->ins);
+	sqlite3_reset(j->ins);
+	sqlite3_clear_bindings(j->ins);
+	/* Some errors (FULL, IOERR) make SQLite roll the batch back. */
+	j->in_tx = !sqlite3_get_autocommit(j->db);
+	if (rc != SQLITE_DONE) {
+		gw_log(GW_ERR, MOD, "sensor=%s append failed: %s", sensor, sqlite3_errstr(rc));
+		return gw_journal_errno(rc);
+	}
+	return 0;
+}
+
+int gw_journal_commit(struct gw_journal *j)
+{
+	int rc;
+
+	if (!j->in_tx)
+		return 0;
+	rc = gw_journal_exec(j, "COMMIT");
+	j->in_tx = !sqlite3_get_autocommit(j->db);
+	return rc;
+}
+
+int gw_journal_rollback(struct gw_journal *j)
+{
+	int rc = 0;
+
+	if (j->in_tx && !sqlite3_get_autocommit(j->db))
+		rc = gw_journal_exec(j, "ROLLBACK");
+	j->in_tx = !sqlite3_get_autocommit(j->db);
+	return rc;
+}
+
+int gw_journal_cursor_get(struct gw_journal *j, const char *sink, int64_t *seq)
+{
+	int rc = gw_journal_query(j, "SELECT seq FROM cursors WHERE sink=?", sink, 0, seq);
+
+	return rc == -ENOENT ? 0 : rc;
+}
+
+int gw_journal_cursor_set(struct gw_journal *j, const char *sink, int64_t seq)
+{
+	int64_t cur, last = 0;
+	bool own;
+	int rc = gw_journal_cursor_get(j, sink, &cur);
+
+	if (rc)
+		return rc;
+	rc = gw_journal_query(j, "SELECT seq FROM sqlite_sequence WHERE name='readings'", NULL, 0,
+	                      &last);
+	if (rc && rc != -ENOENT)
+		return rc;
+	if (seq < cur || seq > last)
+		return -EINVAL;
+	if (seq == cur)
+		return 0;
+	rc = gw_journal_tx_begin(j, &own);
+	if (rc)
+		return rc;
+	rc = gw_journal_query(j,
+	                      "INSERT INTO cursors(sink, seq) VALUES(?1, ?2) ON CONFLICT(sink)"
+	                      " DO UPDATE SET seq=excluded.seq",
+	                      sink, seq, NULL);
+	return gw_journal_tx_end(j, own, rc);
+}
+
+int gw_journal_fetch(struct gw_journal *j, int64_t after_seq, size_t max, gw_journal_row_fn fn,
+                     void *user)
+{
+	sqlite3_stmt *st;
+	int n = 0, cb = 0;
+	int rc = sqlite3_prepare_v2(j->db,
+	                            "SELECT seq, ts_ms, sensor, payload FROM readings WHERE seq > "
+	                            "? ORDER BY seq LIMIT ?",
+	                            -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return gw_journal_errno(rc);
+	sqlite3_bind_int64(st, 1, after_seq);
+	sqlite3_bind_int64(st, 2, max > INT32_MAX ? INT32_MAX : (int64_t)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cb = fn(user, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+		        (const char *)sqlite3_column_text(st, 2),
+		        (const char *)sqlite3_column_text(st, 3));
+		if (cb)
+			break;
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (cb)
+		return cb;
+	return rc == SQLITE_DONE ? n : gw_journal_errno(rc);
+}
+
+int gw_journal_depth(struct gw_journal *j, const char *sink, int64_t *n)
+{
+	int64_t cur;
+	int rc = gw_journal_cursor_get(j, sink, &cur);
+
+	if (rc)
+		return rc;
+	return gw_journal_query(j, "SELECT count(*) FROM readings WHERE seq > ?", NULL, cur, n);
+}
+
+/* Runs a statement with two int64 binds; *changes gets the rows it changed. */
+static int gw_journal_run2(struct gw_journal *j, const char *sql, int64_t a, int64_t b,
+                           int64_t *changes)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return gw_journal_errno(rc);
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_finalize(st);
+	*changes = sqlite3_changes64(j->db);
+	return gw_journal_errno(rc);
+}
+
+/* Bytes in pages that hold data (free pages are reused, so they do not count). */
+static int gw_journal_used(struct gw_journal *j, int64_t *bytes)
+{
+	int64_t pages = 0, free_pages = 0, size = 0;
+	int rc = gw_journal_query(j, "PRAGMA page_count", NULL, 0, &pages);
+
+	if (rc == 0)
+		rc = gw_journal_query(j, "PRAGMA freelist_count", NULL, 0, &free_pages);
+	if (rc == 0)
+		rc = gw_journal_query(j, "PRAGMA page_size", NULL, 0, &size);
+	*bytes = (pages - free_pages) * size;
+	return rc;
+}
+
+/* The lowest cursor among sinks: rows up to it are delivered everywhere. */
+static int gw_journal_delivered(struct gw_journal *j, const char *const *sinks, size_t nsinks,
+                                int64_t *upto)
+{
+	int64_t cur;
+	int rc;
+
+	*upto = INT64_MAX;
+	for (size_t i = 0; i < nsinks; i++) {
+		rc = gw_journal_cursor_get(j, sinks[i], &cur);
+		if (rc)
+			return rc;
+		if (cur < *upto)
+			*upto = cur;
+	}
+	return 0;
+}
+
+/* Deletes the oldest rows with seq <= upto until at most max_bytes are in use, in chunks
+ * sized from the average row; adds the count to *deleted. */
+static int gw_journal_trim(struct gw_journal *j, int64_t upto, int64_t max_bytes, int64_t *deleted,
+                           int64_t *used)
+{
+	int64_t rows, total, n, gone;
+	int rc;
+
+	while ((rc = gw_journal_used(j, used)) == 0 && *used > max_bytes) {
+		rc = gw_journal_query(j, "SELECT count(*) FROM readings WHERE seq <= ?", NULL, upto,
+		                      &rows);
+		if (rc == 0)
+			rc = gw_journal_query(j, "SELECT count(*) FROM readings", NULL, 0, &total);
+		if (rc || rows == 0)
+			break;
+		n = (*used - max_bytes) * total / *used + 1;
+		rc = gw_journal_run2(j,
+		                     "DELETE FROM readings WHERE seq IN (SELECT seq FROM readings"
+		                     " WHERE seq <= ?1 ORDER BY seq LIMIT ?2)",
+		                     upto, n < rows ? n : rows, &gone);
+		if (rc)
+			break;
+		*deleted += gone;
+	}
+	return rc;
+}
+
+int gw_journal_prune(struct gw_journal *j, const char *const *sinks, size_t nsinks,
+                     int64_t max_age_ms, int64_t max_bytes, int64_t now_ms,
+                     struct gw_journal_prune_result *res)
+{
+	struct gw_journal_prune_result r = {0};
+	int64_t upto;
+	bool own;
+	int rc = gw_journal_delivered(j, sinks, nsinks, &upto);
+
+	if (rc == 0)
+		rc = gw_journal_tx_begin(j, &own);
+	if (rc)
+		return rc;
+	if (max_age_ms > 0)
+		rc = gw_journal_run2(j, "DELETE FROM readings WHERE seq <= ?1 AND ts_ms < ?2", upto,
+		                     now_ms - max_age_ms, &r.deleted_age);
+	if (rc == 0 && max_bytes > 0)
+		rc = gw_journal_trim(j, upto, max_bytes, &r.deleted_delivered, &r.bytes);
+	if (rc == 0 && max_bytes > 0)
+		rc = gw_journal_trim(j, INT64_MAX, max_bytes, &r.dropped_undelivered, &r.bytes);
+	if (rc == 0 && r.dropped_undelivered > 0)
+		rc = gw_journal_counter_add(j, "dropped_undelivered", r.dropped_undelivered);
+	rc = gw_journal_tx_end(j, own, rc);
+	if (rc)
+		return rc;
+	if (r.dropped_undelivered > 0)
+		gw_log(GW_WARN, MOD,
+		       "dropped=%lld undelivered readings to stay under max_bytes=%lld",
+		       (long long)r.dropped_undelivered, (long long)max_bytes);
+	if (own && r.deleted_age + r.deleted_delivered + r.dropped_undelivered > 0)
+		rc = gw_journal_exec(j, "PRAGMA incremental_vacuum");
+	if (rc == 0)
+		rc = gw_journal_used(j, &r.bytes);
+	if (res)
+		*res = r;
+	return rc;
+}

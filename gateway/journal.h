@@ -1,0 +1,91 @@
+/* The local journal: every reading is committed here (SQLite, WAL) before any sink sees it,
+ * with one delivery cursor per sink and size/age retention. It stores the caller's JSON
+ * payload as given and never formats readings. A handle is used by one thread at a time;
+ * other threads open their own handle on the same directory. */
+#ifndef GW_JOURNAL_H
+#define GW_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The newest schema this build knows; a journal with a higher version is refused. */
+#define GW_JOURNAL_SCHEMA_VERSION 1
+
+struct gw_journal;
+
+struct gw_journal_opts {
+	int busy_timeout_ms; /* waiting for another handle's lock; 0: 5000 */
+};
+
+/* Opens (creating if needed) DIR/journal.db. dir is created mode 0700 when missing (its
+ * parent must exist); the database and its WAL are mode 0600 whatever the umask. Runs an
+ * integrity check: a damaged database is moved aside as journal.db.corrupt-<unix time>
+ * (with its -wal and -shm), logged, and a fresh one is started (gw_journal_recovered()).
+ * Applies schema migrations in order. o may be NULL (defaults). Borrows dir and o.
+ * Returns an owned handle, or NULL with *err set (err may be NULL): -EPROTO when the
+ * journal's schema is newer than this build (the file is left untouched), -EIO, -ENOMEM,
+ * or the errno of a failed mkdir/open. */
+struct gw_journal *gw_journal_open(const char *dir, const struct gw_journal_opts *o, int *err);
+/* Rolls back an uncommitted batch (those readings are lost, as in a crash) and closes.
+ * NULL is a no-op. */
+void gw_journal_close(struct gw_journal *j);
+/* True when open found a damaged database and started a fresh one. */
+bool gw_journal_recovered(const struct gw_journal *j);
+
+/* Adds one reading to the open batch (starting one if needed). Borrows sensor and payload
+ * (the reading's JSON). The row is durable only once gw_journal_commit() returns 0.
+ * Returns 0, -EINVAL, -ENOSPC, -EIO or -EBUSY. */
+int gw_journal_append(struct gw_journal *j, int64_t ts_ms, const char *sensor, const char *payload);
+/* Commits the open batch (0 when none is open). On failure the batch stays open when
+ * SQLite kept it (the caller may retry or gw_journal_rollback()), otherwise it is gone.
+ * Returns 0, -ENOSPC, -EIO or -EBUSY. */
+int gw_journal_commit(struct gw_journal *j);
+/* Drops the open batch. Returns 0 or -EIO. */
+int gw_journal_rollback(struct gw_journal *j);
+
+/* The last sequence number sink has acknowledged; 0 for a sink never set. Borrows sink.
+ * Returns 0 or -errno. */
+int gw_journal_cursor_get(struct gw_journal *j, const char *sink, int64_t *seq);
+/* Moves sink's cursor to seq (a sequence number already assigned). Moves only forward:
+ * a lower seq, or one never assigned, returns -EINVAL; the same seq is a no-op. Inside an
+ * open batch the move is durable with the batch's commit. Returns 0 or -errno. */
+int gw_journal_cursor_set(struct gw_journal *j, const char *sink, int64_t seq);
+
+/* Called once per row; sensor and payload are borrowed for the call only. A non-zero
+ * return stops the fetch and becomes its return value. */
+typedef int (*gw_journal_row_fn)(void *user, int64_t seq, int64_t ts_ms, const char *sensor,
+                                 const char *payload);
+/* Calls fn for up to max rows with seq > after_seq, in seq order. Returns the number of
+ * rows passed to fn, fn's non-zero return, or -errno. */
+int gw_journal_fetch(struct gw_journal *j, int64_t after_seq, size_t max, gw_journal_row_fn fn,
+                     void *user);
+/* Number of rows after sink's cursor (rows it has still to deliver). Returns 0 or -errno. */
+int gw_journal_depth(struct gw_journal *j, const char *sink, int64_t *n);
+
+struct gw_journal_prune_result {
+	int64_t deleted_age;         /* delivered rows older than max_age_ms */
+	int64_t deleted_delivered;   /* delivered rows removed to get under max_bytes */
+	int64_t dropped_undelivered; /* undelivered rows removed to get under max_bytes */
+	int64_t bytes;               /* database bytes in use afterwards */
+};
+
+/* Retention. A row is delivered when every one of the nsinks sinks has passed it (with no
+ * sinks every row counts as delivered). First deletes delivered rows older than
+ * now_ms - max_age_ms (max_age_ms <= 0: no age limit). Then, while the pages in use exceed
+ * max_bytes (<= 0: no size limit), deletes the oldest delivered rows and, only if still over,
+ * the oldest undelivered ones: those are added to the "dropped_undelivered" counter and
+ * logged. Borrows sinks. res may be NULL. Returns 0 or -errno. */
+int gw_journal_prune(struct gw_journal *j, const char *const *sinks, size_t nsinks,
+                     int64_t max_age_ms, int64_t max_bytes, int64_t now_ms,
+                     struct gw_journal_prune_result *res);
+
+/* A cumulative counter ("dropped_undelivered", ...); 0 when never set. Returns 0 or -errno. */
+int gw_journal_counter_get(struct gw_journal *j, const char *name, int64_t *value);
+/* Integer metadata (schema_version, ...); -ENOENT when key is absent. Returns 0 or -errno. */
+int gw_journal_meta_get(struct gw_journal *j, const char *key, int64_t *value);
+/* Sets integer metadata. schema_version is managed by open; setting it is for tests and
+ * tooling only. Returns 0 or -errno. */
+int gw_journal_meta_set(struct gw_journal *j, const char *key, int64_t value);
+
+#endif
