@@ -5,8 +5,8 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/setup.sh"
-"$top/scripts/build.sh" build
-fg="$top/build/fieldgate"
+"$top/scripts/build.sh" build-demo -DGW_TESTS=OFF
+fg="$top/build-demo/fieldgate"
 cfg="$top/config/demo/gateway.yaml"
 export FIELDGATE_PROFILES="$top/drivers/profiles"
 # The demo field is in Ningxia: local time drives the simulated day and the film window.
