@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -137,25 +138,47 @@ static void test_journal_schema_reopen_keeps_data(void **state)
 	gw_journal_close(NULL);
 }
 
-static void test_journal_modes_private_ok(void **state)
+static void assert_mode(const char *dir, const char *name, mode_t want)
 {
-	struct tmp *t = *state;
 	char path[160];
 	struct stat sb;
-	mode_t old = umask(0);
-	struct gw_journal *j = open_ok(t);
 
-	umask(old);
-	fill(j, 0, 1, NOW_MS, 0);
-	assert_int_equal(stat(t->dir, &sb), 0);
-	assert_int_equal(sb.st_mode & 0777, 0700);
-	snprintf(path, sizeof(path), "%s/journal.db", t->dir);
+	snprintf(path, sizeof(path), "%s%s", dir, name);
 	assert_int_equal(stat(path, &sb), 0);
-	assert_int_equal(sb.st_mode & 0777, 0600);
-	snprintf(path, sizeof(path), "%s/journal.db-wal", t->dir);
-	assert_int_equal(stat(path, &sb), 0);
-	assert_int_equal(sb.st_mode & 0777, 0600);
-	gw_journal_close(j);
+	assert_int_equal(sb.st_mode & 0777, want);
+}
+
+/* Modes hold whatever the umask, and a pre-existing world-readable file is tightened. */
+static void test_journal_modes_private_ok(void **state)
+{
+	static const struct {
+		mode_t umask;
+		bool precreate;
+	} cases[] = {{0, false}, {0277, false}, {0022, true}};
+	struct tmp *t = *state;
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		char path[160];
+		struct gw_journal *j;
+		mode_t old;
+
+		snprintf(t->dir, sizeof(t->dir), "%s/j%zu", t->base, c);
+		if (cases[c].precreate) {
+			assert_int_equal(mkdir(t->dir, 0700), 0);
+			snprintf(path, sizeof(path), "%s/journal.db", t->dir);
+			close(open(path, O_WRONLY | O_CREAT, 0644));
+			assert_int_equal(chmod(path, 0644), 0);
+		}
+		old = umask(cases[c].umask);
+		j = gw_journal_open(t->dir, NULL, NULL);
+		assert_non_null(j);
+		fill(j, 0, 1, NOW_MS, 0);
+		umask(old);
+		assert_mode(t->dir, "", 0700);
+		assert_mode(t->dir, "/journal.db", 0600);
+		assert_mode(t->dir, "/journal.db-wal", 0600);
+		gw_journal_close(j);
+	}
 }
 
 enum crash { CRASH_CLOSE, CRASH_EXIT, CRASH_KILL };
