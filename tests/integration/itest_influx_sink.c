@@ -1,13 +1,15 @@
 /* The InfluxDB writer against a real influxd (1.x) on 127.0.0.1, started here in a temp
  * dir with a small max-body-size so large batches get 413 and are split: 1000 points
  * arrive exactly once, escaped tags round-trip, a malformed line is dropped and counted,
- * and a stopped server gives -EAGAIN. Fails (not skips) when influxd is missing. */
-#define _DEFAULT_SOURCE
+ * and a stopped server gives -EAGAIN. Fails (not skips) when influxd is missing. A one-shot
+ * loopback HTTP server plays the answers influxd 1.x will not give (429 with Retry-After,
+ * 503, 413) and shows what the writer sends (v2 token, v1 basic auth). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -291,6 +293,164 @@ static void test_influx_sink_malformed_line_dropped_einval(void **state)
 	gw_influx_free(w);
 }
 
+/* One-shot HTTP server: accepts one connection, keeps the request, sends answer. */
+struct fake {
+	int lfd;
+	int port;
+	const char *answer;
+	char request[4096];
+	pthread_t thread;
+};
+
+static void fake_read_request(int fd, char *buf, size_t len)
+{
+	size_t pos = 0;
+	char *end = NULL;
+	long body = 0;
+
+	while (pos + 1 < len) {
+		ssize_t n = read(fd, buf + pos, len - 1 - pos);
+		const char *cl;
+
+		if (n <= 0)
+			break;
+		pos += (size_t)n;
+		buf[pos] = '\0';
+		end = end ? end : strstr(buf, "\r\n\r\n");
+		cl = end ? strcasestr(buf, "Content-Length:") : NULL;
+		body = cl ? strtol(cl + 15, NULL, 10) : 0;
+		if (end && (size_t)(end + 4 - buf) + (size_t)body <= pos)
+			break;
+	}
+	buf[pos] = '\0';
+}
+
+static void *fake_serve(void *arg)
+{
+	struct fake *f = arg;
+	int fd = accept(f->lfd, NULL, NULL);
+
+	if (fd >= 0) {
+		fake_read_request(fd, f->request, sizeof(f->request));
+		if (write(fd, f->answer, strlen(f->answer)) < 0)
+			f->request[0] = '\0';
+		close(fd);
+	}
+	return NULL;
+}
+
+static void fake_start(struct fake *f, const char *answer)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t alen = sizeof(a);
+
+	memset(f, 0, sizeof(*f));
+	f->answer = answer;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	f->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(f->lfd >= 0);
+	assert_int_equal(bind(f->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(f->lfd, 1), 0);
+	assert_int_equal(getsockname(f->lfd, (struct sockaddr *)&a, &alen), 0);
+	f->port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(&f->thread, NULL, fake_serve, f), 0);
+}
+
+static void fake_stop(struct fake *f)
+{
+	pthread_join(f->thread, NULL);
+	close(f->lfd);
+}
+
+static void test_influx_sink_answers_table_ok(void **state)
+{
+	static const struct {
+		const char *answer;
+		int want;
+		long status;
+		int64_t retry_ms;
+	} cases[] = {
+	        {"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", 0, 204, 0},
+	        {"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\nContent-Length: 0\r\n"
+	         "Connection: close\r\n\r\n",
+	         -EAGAIN, 429, 7000},
+	        {"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: "
+	         "close\r\n\r\n",
+	         -EAGAIN, 503, 0},
+	        {"HTTP/1.1 413 Request Entity Too Large\r\nContent-Length: 0\r\n"
+	         "Connection: close\r\n\r\n",
+	         -E2BIG, 413, 0},
+	        {"HTTP/1.1 401 Unauthorized\r\nContent-Length: 13\r\nConnection: close\r\n\r\n"
+	         "bad token\n   ",
+	         -EINVAL, 401, 0},
+	};
+	static const char line[] = "m,k=v f=1i 1700000000000\n";
+	char tokpath[128];
+	FILE *tf;
+
+	(void)state;
+	snprintf(tokpath, sizeof(tokpath), "%s/token", fx.dir);
+	tf = fopen(tokpath, "w");
+	assert_non_null(tf);
+	fputs("s3cret-token\n", tf);
+	assert_int_equal(fclose(tf), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct gw_influx_cfg cfg = {.api = 2, .org = "my org", .bucket = "b"};
+		struct gw_influx_result res;
+		struct gw_influx *w;
+		struct fake f;
+		int err = -1;
+
+		fake_start(&f, cases[i].answer);
+		snprintf(cfg.url, sizeof(cfg.url), "http://127.0.0.1:%d", f.port);
+		snprintf(cfg.token_file, sizeof(cfg.token_file), "%s", tokpath);
+		w = gw_influx_new(&cfg, &err);
+		assert_non_null(w);
+		assert_null(strstr(gw_influx_url(w), "s3cret"));
+		assert_int_equal(gw_influx_write(w, line, strlen(line), &res), cases[i].want);
+		fake_stop(&f);
+		assert_int_equal(res.status, cases[i].status);
+		assert_int_equal(res.retry_after_ms, cases[i].retry_ms);
+		assert_non_null(strstr(f.request,
+		                       "POST /api/v2/write?org=my%20org&bucket=b&precision=ms "));
+		assert_non_null(strstr(f.request, "\r\nAuthorization: Token s3cret-token\r\n"));
+		assert_non_null(strstr(f.request, "\r\n\r\nm,k=v f=1i 1700000000000\n"));
+		if (cases[i].want == -EINVAL)
+			assert_string_equal(res.message, "bad token");
+		gw_influx_free(w);
+	}
+}
+
+static void test_influx_sink_v1_basic_auth_ok(void **state)
+{
+	struct gw_influx_cfg cfg = {.api = 1, .database = "fg", .username = "writer"};
+	static const char line[] = "m f=1i 1\n";
+	struct gw_influx_result res;
+	struct gw_influx *w;
+	struct fake f;
+	char pwpath[128];
+	FILE *pf;
+	int err = -1;
+
+	(void)state;
+	snprintf(pwpath, sizeof(pwpath), "%s/password", fx.dir);
+	pf = fopen(pwpath, "w");
+	assert_non_null(pf);
+	fputs("pa:ss\r\n", pf);
+	assert_int_equal(fclose(pf), 0);
+	fake_start(&f, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+	snprintf(cfg.url, sizeof(cfg.url), "http://127.0.0.1:%d/", f.port);
+	snprintf(cfg.password_file, sizeof(cfg.password_file), "%s", pwpath);
+	w = gw_influx_new(&cfg, &err);
+	assert_non_null(w);
+	assert_int_equal(gw_influx_write(w, line, strlen(line), &res), 0);
+	fake_stop(&f);
+	assert_non_null(strstr(f.request, "POST /write?db=fg&precision=ms "));
+	/* base64("writer:pa:ss") */
+	assert_non_null(strstr(f.request, "\r\nAuthorization: Basic d3JpdGVyOnBhOnNz\r\n"));
+	gw_influx_free(w);
+}
+
 static void test_influx_sink_server_stopped_eagain(void **state)
 {
 	static const char line[] = "other,k=v f=2i 1700000001000\n";
@@ -313,6 +473,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_influx_sink_1000_points_split_and_counted_ok),
 	        cmocka_unit_test(test_influx_sink_malformed_line_dropped_einval),
+	        cmocka_unit_test(test_influx_sink_answers_table_ok),
+	        cmocka_unit_test(test_influx_sink_v1_basic_auth_ok),
 	        cmocka_unit_test(test_influx_sink_server_stopped_eagain),
 	};
 
