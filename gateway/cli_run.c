@@ -1,5 +1,5 @@
-/* `fieldgate run`: the daemon. Starts the poller on the config and drains its
- * readings; with --output, prints each one (JSON lines or a human line).
+/* `fieldgate run`: the daemon. Opens the journal, starts the poller on the config
+ * and hands its readings to delivery (journal first, then --output printing).
  * Stops on SIGINT/SIGTERM after the readings already taken are handled. */
 #include <errno.h>
 #include <getopt.h>
@@ -13,10 +13,9 @@
 #include "config.h"
 #include "log.h"
 #include "num.h"
+#include "deliver.h"
+#include "journal.h"
 #include "poller.h"
-#include "reading.h"
-
-enum output { OUT_NONE, OUT_JSON, OUT_TEXT };
 
 static volatile sig_atomic_t g_stop;
 
@@ -25,6 +24,16 @@ static void on_signal(int sig)
 	(void)sig;
 	g_stop = 1;
 }
+
+struct run_opts {
+	const char *path;
+	const char *level;
+	enum gw_output out;
+	bool once;
+	bool flat_out;
+	bool stats;
+	long duration_s;
+};
 
 static void usage(FILE *out)
 {
@@ -43,84 +52,14 @@ static void usage(FILE *out)
 	        "exit: 0 done, 1 runtime failure, 2 bad usage or config\n");
 }
 
-static void print_text(const struct gw_reading *r, const struct gw_sensor_cfg *s)
-{
-	char ts[40];
-
-	gw_clock_rfc3339(r->ts_ms, ts, sizeof(ts));
-	printf("%s %-14s %-10s", ts + 11, r->sensor_id, s->plot[0] ? s->plot : "-");
-	for (size_t i = 0; i < r->profile->npoints; i++) {
-		const struct gw_point *pt = &r->profile->points[i];
-
-		if (r->quality[i] == GW_Q_GOOD)
-			printf(" %s=%.*f%s", pt->name, pt->decimals, r->values[i], pt->unit);
-		else
-			printf(" %s=%s", pt->name, gw_quality_name((enum gw_quality)r->quality[i]));
-	}
-	printf("%s\n", r->unsynced ? " (clock unsynced)" : "");
-}
-
-static void emit(const struct gw_config *cfg, const struct gw_reading *r, enum output out)
-{
-	const struct gw_sensor_cfg *s = &cfg->sensors[r->index];
-	struct gw_reading_tags tags = {
-	        .gateway = cfg->gateway_id,
-	        .plot = s->plot[0] ? s->plot : NULL,
-	        .township = cfg->township,
-	};
-	char buf[4096];
-
-	if (out == OUT_TEXT) {
-		print_text(r, s);
-	} else if (out == OUT_JSON) {
-		if (gw_reading_json(r, &tags, buf, sizeof(buf)) > 0)
-			printf("%s\n", buf);
-	}
-	fflush(stdout);
-}
-
-struct run_opts {
-	const char *path;
-	const char *level;
-	enum output out;
-	bool once;
-	bool flat_out;
-	bool stats;
-	long duration_s;
-};
-
-static int drain(const struct gw_config *cfg, struct gw_poller *p, const struct run_opts *o,
-                 uint64_t *count)
-{
-	int64_t end = o->duration_s ? gw_clock_mono_ms() + o->duration_s * 1000 : 0;
-	struct gw_reading r;
-	bool stopping = false;
-	int rc;
-
-	for (;;) {
-		if ((g_stop || (end && gw_clock_mono_ms() >= end)) && !stopping) {
-			gw_log(GW_NOTICE, "run", "stopping: finishing the readings already taken");
-			gw_poller_stop(p);
-			stopping = true;
-		}
-		rc = gw_poller_next(p, &r, 200);
-		if (rc == -EAGAIN)
-			continue;
-		if (rc == -ENODATA)
-			return 0;
-		(*count)++;
-		emit(cfg, &r, o->out);
-	}
-}
-
-static int parse_output(const char *s, enum output *out)
+static int parse_output(const char *s, enum gw_output *out)
 {
 	if (strcmp(s, "stdout") == 0 || strcmp(s, "json") == 0)
-		*out = OUT_JSON;
+		*out = GW_OUT_JSON;
 	else if (strcmp(s, "text") == 0)
-		*out = OUT_TEXT;
+		*out = GW_OUT_TEXT;
 	else if (strcmp(s, "none") == 0)
-		*out = OUT_NONE;
+		*out = GW_OUT_NONE;
 	else
 		return -EINVAL;
 	return 0;
@@ -140,9 +79,10 @@ static void print_stats(uint64_t count)
 	        ru.ru_maxrss);
 }
 
-static int serve(const struct gw_config *cfg, const struct run_opts *o)
+static int serve(const struct gw_config *cfg, struct gw_journal *j, const struct run_opts *o)
 {
 	struct gw_poll_opts po = {.once = o->once, .flat_out = o->flat_out};
+	struct gw_deliver_opts dopts = {.out = o->out, .stop = &g_stop};
 	struct gw_poller *p = gw_poller_new(cfg, &po);
 	struct sigaction sa = {.sa_handler = on_signal};
 	uint64_t count = 0;
@@ -152,18 +92,33 @@ static int serve(const struct gw_config *cfg, const struct run_opts *o)
 		gw_log(GW_ERR, "run", "cannot set up the poller");
 		return 1;
 	}
+	if (o->duration_s)
+		dopts.end_mono_ms = gw_clock_mono_ms() + o->duration_s * 1000;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	gw_log(GW_NOTICE, "run", "gateway=%s buses=%zu sensors=%zu%s", cfg->gateway_id, cfg->nbuses,
-	       cfg->nsensors, o->once ? " once" : "");
+	gw_log(GW_NOTICE, "run", "gateway=%s buses=%zu sensors=%zu journal=%s/journal.db%s",
+	       cfg->gateway_id, cfg->nbuses, cfg->nsensors, cfg->data_dir, o->once ? " once" : "");
 	rc = gw_poller_start(p);
 	if (rc == 0)
-		rc = drain(cfg, p, o, &count);
+		rc = gw_deliver_run(cfg, p, j, &dopts, &count);
 	gw_poller_free(p);
 	if (o->stats)
 		print_stats(count);
 	return rc ? 1 : 0;
+}
+
+/* The journal's directory is data_dir; its parent must exist (as for a StateDirectory). */
+static struct gw_journal *open_journal(const struct gw_config *cfg)
+{
+	struct gw_journal *j;
+	int err = 0;
+
+	j = gw_journal_open(cfg->data_dir, NULL, &err);
+	if (!j)
+		gw_log(GW_ERR, "run", "cannot open the journal in %s: %s", cfg->data_dir,
+		       strerror(-err));
+	return j;
 }
 
 /* Returns 0, 1 for --help, or -EINVAL for bad usage. */
@@ -210,6 +165,7 @@ int gw_cli_run(int argc, char **argv)
 {
 	struct run_opts o = {0};
 	struct gw_config *cfg = NULL;
+	struct gw_journal *j;
 	struct gw_diag d;
 	enum gw_level lv;
 	int rc;
@@ -226,7 +182,9 @@ int gw_cli_run(int argc, char **argv)
 	}
 	if (gw_log_parse_level(o.level ? o.level : cfg->log_level, &lv) == 0)
 		gw_log_set_level(lv);
-	rc = serve(cfg, &o);
+	j = open_journal(cfg);
+	rc = j ? serve(cfg, j, &o) : 1;
+	gw_journal_close(j);
 	gw_config_free(cfg);
 	return rc;
 }

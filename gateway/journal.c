@@ -153,8 +153,7 @@ static int gw_journal_move_aside(const char *path, char *dst, size_t len)
 	return 0;
 }
 
-/* Returns 0 when the database passes quick_check, -EBADMSG when it is damaged (why in
- * why), or another -errno when it could not be checked. */
+/* 0: passes quick_check; -EBADMSG: damaged (why in why); other -errno: not checked. */
 static int gw_journal_check(struct gw_journal *j, char *why, size_t len)
 {
 	sqlite3_stmt *st = NULL;
@@ -268,7 +267,8 @@ static int gw_journal_prepare(struct gw_journal *j, const char *path)
 		return rc;
 	rc = gw_journal_query(j, "PRAGMA journal_mode=WAL", NULL, 0, NULL);
 	if (rc == 0)
-		rc = gw_journal_exec(j, "PRAGMA synchronous=NORMAL");
+		/* A small page cache keeps memory flat: inserts are appends. */
+		rc = gw_journal_exec(j, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-512");
 	if (rc == 0)
 		rc = gw_journal_migrate(j, v);
 	if (rc == 0)

@@ -1,0 +1,136 @@
+/* Batches readings into journal transactions and prints what was committed.
+ * Allocates one batch at start; nothing per reading. */
+#include "deliver.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+
+#define RETRY_MS 1000
+#define JSON_MAX 4096
+
+struct batch {
+	struct gw_reading r[GW_DELIVER_BATCH];
+	size_t n;
+	char json[JSON_MAX];
+	struct gw_limiter lim;
+};
+
+void gw_deliver_tags(const struct gw_config *cfg, const struct gw_reading *r,
+                     struct gw_reading_tags *tags)
+{
+	const struct gw_sensor_cfg *s = &cfg->sensors[r->index];
+
+	memset(tags, 0, sizeof(*tags));
+	tags->gateway = cfg->gateway_id;
+	tags->plot = s->plot[0] ? s->plot : NULL;
+	tags->township = cfg->township;
+}
+
+static void print_text(const struct gw_reading *r, const struct gw_reading_tags *tags)
+{
+	char ts[40];
+
+	gw_clock_rfc3339(r->ts_ms, ts, sizeof(ts));
+	printf("%s %-14s %-10s", ts + 11, r->sensor_id, tags->plot ? tags->plot : "-");
+	for (size_t i = 0; i < r->profile->npoints; i++) {
+		const struct gw_point *pt = &r->profile->points[i];
+
+		if (r->quality[i] == GW_Q_GOOD)
+			printf(" %s=%.*f%s", pt->name, pt->decimals, r->values[i], pt->unit);
+		else
+			printf(" %s=%s", pt->name, gw_quality_name((enum gw_quality)r->quality[i]));
+	}
+	printf("%s\n", r->unsynced ? " (clock unsynced)" : "");
+}
+
+static void hand_on(const struct gw_config *cfg, struct batch *b, enum gw_output out)
+{
+	struct gw_reading_tags tags;
+
+	if (out == GW_OUT_NONE)
+		return;
+	for (size_t i = 0; i < b->n; i++) {
+		gw_deliver_tags(cfg, &b->r[i], &tags);
+		if (out == GW_OUT_TEXT)
+			print_text(&b->r[i], &tags);
+		else if (gw_reading_json(&b->r[i], &tags, b->json, sizeof(b->json)) > 0)
+			printf("%s\n", b->json);
+	}
+	fflush(stdout);
+}
+
+/* Commits the batch; on success hands it on and empties it. */
+static int commit(const struct gw_config *cfg, struct gw_journal *j, struct batch *b,
+                  enum gw_output out, uint64_t *count)
+{
+	struct gw_reading_tags tags;
+	int rc = 0;
+
+	for (size_t i = 0; i < b->n && !rc; i++) {
+		gw_deliver_tags(cfg, &b->r[i], &tags);
+		rc = gw_reading_json(&b->r[i], &tags, b->json, sizeof(b->json));
+		if (rc > 0)
+			rc = gw_journal_append(j, b->r[i].ts_ms, b->r[i].sensor_id, b->json);
+	}
+	if (!rc)
+		rc = gw_journal_commit(j);
+	if (rc) {
+		gw_journal_rollback(j);
+		if (gw_limiter_fail(&b->lim))
+			gw_log(GW_ERR, "journal", "commit of %zu readings failed: %s (retrying)",
+			       b->n, strerror(-rc));
+		return rc;
+	}
+	if (gw_limiter_ok(&b->lim))
+		gw_log(GW_NOTICE, "journal", "commits work again");
+	hand_on(cfg, b, out);
+	*count += b->n;
+	b->n = 0;
+	return 0;
+}
+
+static bool should_stop(const struct gw_deliver_opts *o)
+{
+	return (o->stop && *o->stop) || (o->end_mono_ms && gw_clock_mono_ms() >= o->end_mono_ms);
+}
+
+int gw_deliver_run(const struct gw_config *cfg, struct gw_poller *p, struct gw_journal *j,
+                   const struct gw_deliver_opts *o, uint64_t *count)
+{
+	struct batch *b = calloc(1, sizeof(*b));
+	bool stopping = false, ended = false;
+	int rc = 0;
+
+	if (!b)
+		return -ENOMEM;
+	while (!ended || b->n) {
+		if (!stopping && should_stop(o)) {
+			gw_log(GW_NOTICE, "run", "stopping: committing the readings already taken");
+			gw_poller_stop(p);
+			stopping = true;
+		}
+		if (!ended && b->n < GW_DELIVER_BATCH) {
+			rc = gw_poller_next(p, &b->r[b->n], 100);
+			if (rc == 0) {
+				b->n++;
+				continue;
+			}
+			ended = rc == -ENODATA;
+		}
+		/* The queue is idle (a poll cycle is done), the batch is full, or the end came. */
+		rc = b->n ? commit(cfg, j, b, o->out, count) : 0;
+		if (rc == 0)
+			continue;
+		/* Once the poller has ended nothing waits behind us: report and give up. */
+		if (ended)
+			break;
+		gw_clock_sleep_ms(RETRY_MS);
+	}
+	free(b);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/* The delivery side of the daemon: takes readings from the poller, commits
+ * them to the journal in batches (one transaction per poll cycle, or per
+ * GW_DELIVER_BATCH readings), and only then hands them on (printing, later the
+ * sinks). A failed commit keeps the batch and retries: the poller waits on the
+ * full queue, so a full disk costs time, not readings. */
+#ifndef GW_DELIVER_H
+#define GW_DELIVER_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "journal.h"
+#include "poller.h"
+
+#define GW_DELIVER_BATCH 256
+
+enum gw_output { GW_OUT_NONE, GW_OUT_JSON, GW_OUT_TEXT };
+
+struct gw_deliver_opts {
+	enum gw_output out;
+	int64_t end_mono_ms;               /* stop by itself then (0: never) */
+	const volatile sig_atomic_t *stop; /* set by a signal handler */
+};
+
+/* Runs until the poller has ended (after a stop request or --once) and every
+ * reading taken is committed. Borrows everything. Returns 0 or -errno (a
+ * commit that still failed when stopping). *count: readings committed. */
+int gw_deliver_run(const struct gw_config *cfg, struct gw_poller *p, struct gw_journal *j,
+                   const struct gw_deliver_opts *o, uint64_t *count);
+
+/* The tags of a reading from its sensor's config. */
+void gw_deliver_tags(const struct gw_config *cfg, const struct gw_reading *r,
+                     struct gw_reading_tags *tags);
+
+#endif
