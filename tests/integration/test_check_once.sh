@@ -2,7 +2,7 @@
 # `fieldgate check` on a field: the plan per bus, the load of an RS-485 line,
 # the warnings (over 70 % of a line, a serial path that is not by-id), exit 2
 # and nothing started on a bad config; `run --once` against the simulator:
-# one JSON reading per sensor, then exit 0.
+# one JSON reading per sensor, each committed to the journal, then exit 0.
 set -u
 : "${FIELDGATE:?FIELDGATE must point to the fieldgate binary}"
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -75,5 +75,14 @@ for r in rs:
     assert all(isinstance(v, (int, float)) for v in r["values"].values()), r
 npk = next(r for r in rs if r["sensor"] == "npk")
 assert 0 <= npk["values"]["moisture_pct"] <= 100, npk
+PY
+# Every printed reading was committed to the journal first, byte for byte.
+/usr/bin/python3 - "$tmp/once" "$tmp/data/journal.db" <<'PY' || fail "journal does not hold the printed readings"
+import os, sqlite3, stat, sys
+printed = [l.rstrip("\n") for l in open(sys.argv[1])]
+db = sqlite3.connect(sys.argv[2])
+stored = [r[0] for r in db.execute("SELECT payload FROM readings ORDER BY seq")]
+assert sorted(stored) == sorted(printed), (stored, printed)
+assert stat.S_IMODE(os.stat(sys.argv[2]).st_mode) == 0o600, oct(os.stat(sys.argv[2]).st_mode)
 PY
 echo ok
