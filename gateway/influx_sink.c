@@ -3,6 +3,7 @@
  * drop-on-4xx loop. CURLE_* codes become -errno here and go no further. */
 #define _DEFAULT_SOURCE
 #include "influx_sink.h"
+#include "influx_gzip.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -29,6 +30,7 @@ struct gw_influx {
 	struct curl_slist *headers;
 	char url[GW_INFLUX_URL_LEN];
 	char secret[GW_INFLUX_SECRET_LEN]; /* v1 password or v2 token */
+	struct gw_zbuf z;                  /* the compressed body, when cfg.gzip */
 };
 
 /* Collects the answer body, truncated, into a fixed buffer. */
@@ -265,6 +267,13 @@ static int gw_influx_setup_handle(struct gw_influx *w)
 			return -ENOMEM;
 		w->headers = l;
 	}
+	if (w->cfg.gzip) {
+		struct curl_slist *l = curl_slist_append(w->headers, "Content-Encoding: gzip");
+
+		if (!l)
+			return -ENOMEM;
+		w->headers = l;
+	}
 	curl_easy_setopt(w->curl, CURLOPT_URL, w->url);
 	curl_easy_setopt(w->curl, CURLOPT_POST, 1L);
 	curl_easy_setopt(w->curl, CURLOPT_NOSIGNAL, 1L);
@@ -318,6 +327,7 @@ void gw_influx_free(struct gw_influx *w)
 	curl_easy_cleanup(w->curl);
 	curl_slist_free_all(w->headers); /* holds the token header */
 	curl_global_cleanup();
+	gw_zbuf_release(&w->z);
 	explicit_bzero(w->secret, sizeof(w->secret));
 	free(w);
 }
@@ -344,6 +354,14 @@ int gw_influx_write(struct gw_influx *w, const char *body, size_t len, struct gw
 	long status = 0;
 
 	memset(res, 0, sizeof(*res));
+	if (w->cfg.gzip) {
+		if (gw_influx_gzip(body, len, &w->z)) {
+			snprintf(res->message, sizeof(res->message), "gzip failed");
+			return -EAGAIN;
+		}
+		body = (const char *)w->z.data;
+		len = w->z.len;
+	}
 	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, w->headers);
 	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);

@@ -1,7 +1,7 @@
 /* InfluxDB HTTP writer: POSTs line-protocol batches to /write (v1) or /api/v2/write (v2)
  * over one reused keep-alive connection, and classifies the answer into retry, split or
- * drop. Not yet the whole sink: no cursor or batching loop. gzip is not implemented yet
- * (cfg->gzip is ignored; bodies go uncompressed). Never logs the token or password. */
+ * drop. Not yet the whole sink: no cursor or batching loop. With cfg->gzip bodies go
+ * gzip-compressed (Content-Encoding: gzip). Never logs the token or password. */
 #ifndef GW_INFLUX_SINK_H
 #define GW_INFLUX_SINK_H
 

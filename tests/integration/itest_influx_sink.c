@@ -197,9 +197,9 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-static struct gw_influx *open_writer(void)
+static struct gw_influx *open_writer_gz(bool gzip)
 {
-	struct gw_influx_cfg cfg = {.api = 1, .database = "fg", .batch_size = 5000};
+	struct gw_influx_cfg cfg = {.api = 1, .database = "fg", .batch_size = 5000, .gzip = gzip};
 	struct gw_influx *w;
 	int err = -1;
 
@@ -208,6 +208,11 @@ static struct gw_influx *open_writer(void)
 	assert_int_equal(err, 0);
 	assert_non_null(w);
 	return w;
+}
+
+static struct gw_influx *open_writer(void)
+{
+	return open_writer_gz(false);
 }
 
 static struct gw_profile prof;
@@ -271,6 +276,26 @@ static void test_influx_sink_1000_points_split_and_counted_ok(void **state)
 	                       resp, sizeof(resp)),
 	                 200);
 	assert_int_equal(first_count(resp), NPOINTS / 2);
+	gw_influx_free(w);
+}
+
+/* The same points gzip-compressed: influxd must decode them (a wrong encoding is a 400). */
+static void test_influx_sink_gzip_points_arrive_ok(void **state)
+{
+	static char body[NPOINTS * 256];
+	static char resp[8192];
+	struct gw_influx_stats st = {0};
+	struct gw_influx *w = open_writer_gz(true);
+	size_t len = make_batch(body, sizeof(body));
+
+	(void)state;
+	assert_int_equal(query("DROP MEASUREMENT reading", resp, sizeof(resp)), 200);
+	assert_int_equal(gw_influx_write_all(w, body, len, &st), 0);
+	assert_int_equal(st.dropped_points, 0);
+	assert_int_equal(st.written_points, NPOINTS);
+	assert_int_equal(query("SELECT count(temperature_c) FROM reading", resp, sizeof(resp)),
+	                 200);
+	assert_int_equal(first_count(resp), NPOINTS);
 	gw_influx_free(w);
 }
 
@@ -472,6 +497,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_influx_sink_1000_points_split_and_counted_ok),
+	        cmocka_unit_test(test_influx_sink_gzip_points_arrive_ok),
 	        cmocka_unit_test(test_influx_sink_malformed_line_dropped_einval),
 	        cmocka_unit_test(test_influx_sink_answers_table_ok),
 	        cmocka_unit_test(test_influx_sink_v1_basic_auth_ok),
