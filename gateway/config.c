@@ -32,6 +32,7 @@ static const struct gw_cenum influx_apis[] = {
 #define I_INT(...)  GW_KEY_INT(struct gw_influx_cfg, __VA_ARGS__)
 #define I_ENUM(...) GW_KEY_ENUM(struct gw_influx_cfg, __VA_ARGS__)
 #define I_BOOL(...) GW_KEY_BOOL(struct gw_influx_cfg, __VA_ARGS__)
+#define J_INT(...)  GW_KEY_INT(struct gw_journal_cfg, __VA_ARGS__)
 
 static const struct gw_ckey gateway_keys[] = {
         G_STR("id", gateway_id, GW_CK_ID, REQ, NULL, NULL),
@@ -51,6 +52,12 @@ static const struct gw_ckey timeouts_keys[] = {
         T_INT("byte_ms", byte_ms, 0, 1, 10000, 100),
         T_INT("retries", retries, 0, 0, 10, 1),
         T_INT("backoff_max_s", backoff_max_s, 0, 1, 86400, 300),
+};
+
+static const struct gw_ckey journal_keys[] = {
+        J_INT("max_age_days", max_age_days, 0, 1, 3650, 400),
+        J_INT("max_mb", max_mb, 0, 1, 1000000, 1024),
+        J_INT("prune_interval_s", prune_interval_s, 0, 10, 86400, 3600),
 };
 
 static const struct gw_ckey mqtt_keys[] = {
@@ -126,6 +133,12 @@ static int load_timeouts(struct gw_cload *l, const struct gw_ynode *n)
 	return errors;
 }
 
+static int load_journal(struct gw_cload *l, const struct gw_ynode *n)
+{
+	return gw_ctable_fill(&l->c, "journal", n, journal_keys, N(journal_keys), &l->cfg->journal,
+	                      NULL);
+}
+
 static int load_mqtt(struct gw_cload *l, const struct gw_ynode *n)
 {
 	struct gw_mqtt_cfg *m = &l->cfg->mqtt;
@@ -196,7 +209,7 @@ static const struct section sections[] = {
         {"gateway", true, load_gateway},    {"records", false, load_records},
         {"timeouts", false, load_timeouts}, {"buses", true, load_buses},
         {"sensors", true, load_sensors},    {"mqtt", false, load_mqtt},
-        {"influxdb", false, load_influx},
+        {"influxdb", false, load_influx},   {"journal", false, load_journal},
 };
 
 static void unknown_section(struct gw_cload *l, const struct gw_ynode *key)
@@ -233,6 +246,7 @@ static int load_root(struct gw_cload *l, const struct gw_ynode *root)
 	}
 	/* buses and sensors need these even when their sections are absent or bad */
 	load_timeouts(l, NULL);
+	load_journal(l, NULL);
 	default_profiles_dir(l);
 	for (size_t s = 0; s < N(sections); s++) {
 		const struct gw_ynode *n = gw_yaml_get(root, sections[s].key);

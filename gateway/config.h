@@ -85,6 +85,13 @@ struct gw_influx_cfg {
 	bool gzip;                    /* default true */
 };
 
+/* Retention of the local journal (data_dir/journal.db). */
+struct gw_journal_cfg {
+	unsigned max_age_days; /* delivered readings older than this go; default 400 */
+	unsigned max_mb;       /* size cap; over it the oldest go, undelivered last; default 1024 */
+	unsigned prune_interval_s; /* how often retention runs; default 3600 */
+};
+
 struct gw_config {
 	char path[GW_PATH_LEN]; /* the file as given */
 	char dir[GW_PATH_LEN];  /* its directory: relative paths resolve here */
@@ -104,6 +111,7 @@ struct gw_config {
 	size_t nprofiles;
 	struct gw_mqtt_cfg mqtt;
 	struct gw_influx_cfg influx;
+	struct gw_journal_cfg journal;
 };
 
 /* Loads and validates path. On success returns 0 and *out (owned). On any error

@@ -94,6 +94,33 @@ static int commit(const struct gw_config *cfg, struct gw_journal *j, struct batc
 	return 0;
 }
 
+/* Retention, run at start and every prune_interval_s. The enabled sinks hold back
+ * what they have not acknowledged; with none, every committed reading counts as delivered. */
+static void prune(const struct gw_config *cfg, struct gw_journal *j, int64_t *next_ms)
+{
+	const char *sinks[2];
+	struct gw_journal_prune_result res;
+	size_t n = 0;
+	int rc;
+
+	if (gw_clock_mono_ms() < *next_ms)
+		return;
+	*next_ms = gw_clock_mono_ms() + (int64_t)cfg->journal.prune_interval_s * 1000;
+	if (cfg->mqtt.enabled)
+		sinks[n++] = "mqtt";
+	if (cfg->influx.enabled)
+		sinks[n++] = "influxdb";
+	rc = gw_journal_prune(j, sinks, n, (int64_t)cfg->journal.max_age_days * 86400000,
+	                      (int64_t)cfg->journal.max_mb << 20, gw_clock_wall_ms(), &res);
+	if (rc)
+		gw_log(GW_ERR, "journal", "retention failed: %s", strerror(-rc));
+	else if (res.deleted_age || res.deleted_delivered || res.dropped_undelivered)
+		gw_log(GW_INFO, "journal",
+		       "retention: aged=%lld delivered=%lld undelivered=%lld bytes=%lld",
+		       (long long)res.deleted_age, (long long)res.deleted_delivered,
+		       (long long)res.dropped_undelivered, (long long)res.bytes);
+}
+
 static bool should_stop(const struct gw_deliver_opts *o)
 {
 	return (o->stop && *o->stop) || (o->end_mono_ms && gw_clock_mono_ms() >= o->end_mono_ms);
@@ -104,6 +131,7 @@ int gw_deliver_run(const struct gw_config *cfg, struct gw_poller *p, struct gw_j
 {
 	struct batch *b = calloc(1, sizeof(*b));
 	bool stopping = false, ended = false;
+	int64_t next_prune = 0;
 	int rc = 0;
 
 	if (!b)
@@ -124,6 +152,8 @@ int gw_deliver_run(const struct gw_config *cfg, struct gw_poller *p, struct gw_j
 		}
 		/* The queue is idle (a poll cycle is done), the batch is full, or the end came. */
 		rc = b->n ? commit(cfg, j, b, o->out, count) : 0;
+		if (rc == 0 && !b->n)
+			prune(cfg, j, &next_prune);
 		if (rc == 0)
 			continue;
 		/* Once the poller has ended nothing waits behind us: report and give up. */

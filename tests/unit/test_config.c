@@ -173,6 +173,9 @@ static void test_config_minimal_defaults_ok(void **state)
 	assert_string_equal(cfg->households_path, "");
 	assert_string_equal(cfg->plots_path, "");
 	assert_int_equal(cfg->backoff_max_s, 300);
+	assert_int_equal(cfg->journal.max_age_days, 400);
+	assert_int_equal(cfg->journal.max_mb, 1024);
+	assert_int_equal(cfg->journal.prune_interval_s, 3600);
 	assert_int_equal(b->baud, 9600);
 	assert_int_equal(b->parity, 'N');
 	assert_int_equal(b->data_bits, 8);
