@@ -4,6 +4,7 @@
 #define _DEFAULT_SOURCE
 #include "influx_sink.h"
 #include "influx_gzip.h"
+#include "strbuf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -68,17 +69,6 @@ int gw_influx_escape(char *buf, size_t len, size_t *pos, const char *s)
 	return 0;
 }
 
-static int gw_influx_put(char *buf, size_t len, size_t *pos, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (*pos + n >= len)
-		return -ENOSPC;
-	memcpy(buf + *pos, s, n + 1);
-	*pos += n;
-	return 0;
-}
-
 int gw_influx_build_url(const struct gw_influx_cfg *cfg, char *buf, size_t len)
 {
 	size_t base = strlen(cfg->url);
@@ -97,15 +87,15 @@ int gw_influx_build_url(const struct gw_influx_cfg *cfg, char *buf, size_t len)
 	buf[base] = '\0';
 	pos = base;
 	if (cfg->api == 1) {
-		rc = gw_influx_put(buf, len, &pos, "/write?db=");
+		rc = gw_str_append(buf, len, &pos, "/write?db=");
 		rc = rc ? rc : gw_influx_escape(buf, len, &pos, cfg->database);
 	} else {
-		rc = gw_influx_put(buf, len, &pos, "/api/v2/write?org=");
+		rc = gw_str_append(buf, len, &pos, "/api/v2/write?org=");
 		rc = rc ? rc : gw_influx_escape(buf, len, &pos, cfg->org);
-		rc = rc ? rc : gw_influx_put(buf, len, &pos, "&bucket=");
+		rc = rc ? rc : gw_str_append(buf, len, &pos, "&bucket=");
 		rc = rc ? rc : gw_influx_escape(buf, len, &pos, cfg->bucket);
 	}
-	rc = rc ? rc : gw_influx_put(buf, len, &pos, "&precision=ms");
+	rc = rc ? rc : gw_str_append(buf, len, &pos, "&precision=ms");
 	return rc;
 }
 

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "strbuf.h"
+
 static const char *specials(enum gw_lp_kind kind)
 {
 	switch (kind) {
@@ -48,28 +50,17 @@ int gw_lp_append(char *buf, size_t len, size_t *pos, enum gw_lp_kind kind, const
 	return 0;
 }
 
-static int put(char *buf, size_t len, size_t *pos, const char *text)
-{
-	size_t n = strlen(text);
-
-	if (*pos + n >= len)
-		return -ENOSPC;
-	memcpy(buf + *pos, text, n + 1);
-	*pos += n;
-	return 0;
-}
-
 static int put_tag(char *buf, size_t len, size_t *pos, const char *key, const char *val)
 {
 	int rc;
 
 	if (!val || !*val)
 		return 0;
-	rc = put(buf, len, pos, ",");
+	rc = gw_str_append(buf, len, pos, ",");
 	if (!rc)
 		rc = gw_lp_append(buf, len, pos, GW_LP_KEY, key);
 	if (!rc)
-		rc = put(buf, len, pos, "=");
+		rc = gw_str_append(buf, len, pos, "=");
 	if (!rc)
 		rc = gw_lp_append(buf, len, pos, GW_LP_TAG_VALUE, val);
 	return rc;
@@ -85,21 +76,21 @@ static int put_fields(char *buf, size_t len, size_t *pos, const struct gw_readin
 		const struct gw_point *pt = &prof->points[i];
 		enum gw_quality q = (enum gw_quality)r->quality[i];
 
-		rc = put(buf, len, pos, i ? "," : " ");
+		rc = gw_str_append(buf, len, pos, i ? "," : " ");
 		if (!rc && q == GW_Q_GOOD && isfinite(r->values[i])) {
 			snprintf(num, sizeof(num), "=%.*f,", pt->decimals, r->values[i]);
 			rc = gw_lp_append(buf, len, pos, GW_LP_KEY, pt->name);
 			if (!rc)
-				rc = put(buf, len, pos, num);
+				rc = gw_str_append(buf, len, pos, num);
 		}
 		if (!rc)
 			rc = gw_lp_append(buf, len, pos, GW_LP_KEY, pt->name);
 		if (!rc)
-			rc = put(buf, len, pos, "_q=\"");
+			rc = gw_str_append(buf, len, pos, "_q=\"");
 		if (!rc)
 			rc = gw_lp_append(buf, len, pos, GW_LP_STRING, gw_quality_name(q));
 		if (!rc)
-			rc = put(buf, len, pos, "\"");
+			rc = gw_str_append(buf, len, pos, "\"");
 	}
 	return rc;
 }
@@ -111,7 +102,7 @@ int gw_lp_reading(char *buf, size_t len, size_t *pos, const struct gw_reading *r
 	char ts[32];
 	int rc;
 
-	rc = put(buf, len, &p, "reading");
+	rc = gw_str_append(buf, len, &p, "reading");
 	if (!rc)
 		rc = put_tag(buf, len, &p, "gateway", tags->gateway);
 	if (!rc)
@@ -128,7 +119,7 @@ int gw_lp_reading(char *buf, size_t len, size_t *pos, const struct gw_reading *r
 		rc = put_fields(buf, len, &p, r);
 	snprintf(ts, sizeof(ts), " %lld\n", (long long)r->ts_ms);
 	if (!rc)
-		rc = put(buf, len, &p, ts);
+		rc = gw_str_append(buf, len, &p, ts);
 	if (rc) {
 		if (len)
 			buf[*pos < len ? *pos : len - 1] = '\0';
