@@ -4,17 +4,7 @@
 # and nothing started on a bad config; `run --once` against the simulator:
 # one JSON reading per sensor, each committed to the journal, then exit 0.
 set -u
-: "${FIELDGATE:?FIELDGATE must point to the fieldgate binary}"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+. "$(dirname "$0")/lib.sh"
 
 # 1. A light field: plan printed, line load computed, by-id warning, exit 0.
 cat >"$tmp/gateway.yaml" <<YAML
@@ -58,10 +48,7 @@ printf 'gateway: {id: chk, township: t, data_dir: %s/never}\nbuses: []\nsensors:
 [ -e "$tmp/never" ] && fail "a bad config created its data_dir"
 
 # 4. run --once against the simulator: one reading per sensor, JSON, exit 0.
-"$FIELDGATE" sim -c "$tmp/gateway.yaml" >"$tmp/sim.out" 2>"$tmp/sim.err" &
-sim_pid=$!
-for _ in $(seq 100); do grep -q "sim: ready" "$tmp/sim.out" && break; sleep 0.1; done
-grep -q "sim: ready" "$tmp/sim.out" || fail "sim did not start: $(cat "$tmp/sim.err")"
+start_sim "$tmp/gateway.yaml"
 timeout 30 "$FIELDGATE" run -c "$tmp/gateway.yaml" --once --output stdout >"$tmp/once" 2>"$tmp/once.err" ||
 	fail "run --once exit $?: $(cat "$tmp/once.err")"
 [ "$(wc -l <"$tmp/once")" -eq 3 ] || fail "want 3 readings: $(cat "$tmp/once")"

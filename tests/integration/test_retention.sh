@@ -2,17 +2,7 @@
 # Journal retention in the daemon: with a 1 MB cap and no sinks, `run` prunes
 # the oldest readings on its interval, keeps the newest, and says so.
 set -u
-: "${FIELDGATE:?FIELDGATE must point to the fieldgate binary}"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+. "$(dirname "$0")/lib.sh"
 {
 	echo "gateway: {id: ret, township: t, data_dir: $tmp/data, log_level: info}"
 	echo "buses: [{name: tcp1, type: tcp, host: 127.0.0.1, port: $port}]"
@@ -20,10 +10,7 @@ port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 	echo "sensors:"
 	for u in $(seq 1 20); do echo "  - {id: s$u, bus: tcp1, unit: $u, profile: dfrobot-sen0601}"; done
 } >"$tmp/gateway.yaml"
-"$FIELDGATE" sim -c "$tmp/gateway.yaml" >"$tmp/sim.out" 2>"$tmp/sim.err" &
-sim_pid=$!
-for _ in $(seq 100); do grep -q "sim: ready" "$tmp/sim.out" && break; sleep 0.1; done
-grep -q "sim: ready" "$tmp/sim.out" || fail "sim did not start: $(cat "$tmp/sim.err")"
+start_sim "$tmp/gateway.yaml"
 
 # Flat out for 13 s: far more than 1 MB of readings, one prune at 10 s.
 "$FIELDGATE" run -c "$tmp/gateway.yaml" --flat-out --duration 13 --stats >/dev/null 2>"$tmp/run.err" ||
