@@ -498,10 +498,9 @@ static int load_doc(struct gw_ydoc *doc, struct gw_diag *d, struct gw_profile *o
 	return 0;
 }
 
-int gw_profile_load_string(const char *path, const char *text, struct gw_diag *d,
-                           struct gw_profile *out)
+/* Loads from a parsed document and frees it (takes doc; NULL: already reported). */
+static int load_and_free(struct gw_ydoc *doc, struct gw_diag *d, struct gw_profile *out)
 {
-	struct gw_ydoc *doc = gw_yaml_load_string(path, text, d);
 	int rc;
 
 	if (!doc)
@@ -511,16 +510,15 @@ int gw_profile_load_string(const char *path, const char *text, struct gw_diag *d
 	return rc;
 }
 
+int gw_profile_load_string(const char *path, const char *text, struct gw_diag *d,
+                           struct gw_profile *out)
+{
+	return load_and_free(gw_yaml_load_string(path, text, d), d, out);
+}
+
 int gw_profile_load_file(const char *path, struct gw_diag *d, struct gw_profile *out)
 {
-	struct gw_ydoc *doc = gw_yaml_load(path, d);
-	int rc;
-
-	if (!doc)
-		return -EINVAL;
-	rc = load_doc(doc, d, out);
-	gw_yaml_free(doc);
-	return rc;
+	return load_and_free(gw_yaml_load(path, d), d, out);
 }
 
 static int cmp_name(const void *a, const void *b)
