@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "jcodec.h"
 #include "log.h"
 
 #define RETRY_MS 1000
@@ -18,6 +19,7 @@ struct batch {
 	size_t n;
 	char json[JSON_MAX];
 	struct gw_limiter lim;
+	int64_t *src; /* journal source id of each configured sensor */
 };
 
 void gw_deliver_tags(const struct gw_config *cfg, const struct gw_reading *r,
@@ -66,19 +68,22 @@ static void hand_on(const struct gw_config *cfg, struct batch *b, enum gw_output
 
 /* Commits the batch; on success hands it on and empties it. */
 static int commit(const struct gw_config *cfg, struct gw_journal *j, struct batch *b,
-                  enum gw_output out, uint64_t *count)
+                  enum gw_output out, struct gw_bell *bell, uint64_t *count)
 {
-	struct gw_reading_tags tags;
+	uint8_t data[GW_JDATA_MAX];
+	int64_t last = 0;
 	int rc = 0;
 
 	for (size_t i = 0; i < b->n && !rc; i++) {
-		gw_deliver_tags(cfg, &b->r[i], &tags);
-		rc = gw_reading_json(&b->r[i], &tags, b->json, sizeof(b->json));
+		rc = gw_jdata_pack(&b->r[i], data, sizeof(data));
 		if (rc > 0)
-			rc = gw_journal_append(j, b->r[i].ts_ms, b->r[i].sensor_id, b->json);
+			rc = gw_journal_append(j, b->r[i].ts_ms, b->src[b->r[i].index], data,
+			                       (size_t)rc);
 	}
 	if (!rc)
 		rc = gw_journal_commit(j);
+	if (!rc && bell && gw_journal_last_seq(j, &last) == 0)
+		gw_bell_ring(bell, last);
 	if (rc) {
 		gw_journal_rollback(j);
 		if (gw_limiter_fail(&b->lim))
@@ -121,6 +126,29 @@ static void prune(const struct gw_config *cfg, struct gw_journal *j, int64_t *ne
 		       (long long)res.dropped_undelivered, (long long)res.bytes);
 }
 
+/* Finds or adds the journal source of every configured sensor. */
+static int register_sources(const struct gw_config *cfg, struct gw_journal *j, struct batch *b)
+{
+	struct gw_source *s = malloc(sizeof(*s));
+	char *text = malloc(GW_JSRC_MAX);
+	int rc = 0;
+
+	b->src = calloc(cfg->nsensors, sizeof(*b->src));
+	if (!s || !text || !b->src)
+		rc = -ENOMEM;
+	for (size_t i = 0; i < cfg->nsensors && rc == 0; i++) {
+		gw_source_from_config(cfg, i, s);
+		rc = gw_source_format(s, text, GW_JSRC_MAX);
+		if (rc > 0)
+			rc = gw_journal_source(j, text, &b->src[i]);
+	}
+	if (rc)
+		gw_log(GW_ERR, "journal", "cannot record the sensors' sources: %s", strerror(-rc));
+	free(text);
+	free(s);
+	return rc;
+}
+
 static bool should_stop(const struct gw_deliver_opts *o)
 {
 	return (o->stop && *o->stop) || (o->end_mono_ms && gw_clock_mono_ms() >= o->end_mono_ms);
@@ -136,7 +164,8 @@ int gw_deliver_run(const struct gw_config *cfg, struct gw_poller *p, struct gw_j
 
 	if (!b)
 		return -ENOMEM;
-	while (!ended || b->n) {
+	rc = register_sources(cfg, j, b);
+	while (rc == 0 && (!ended || b->n)) {
 		if (!stopping && should_stop(o)) {
 			gw_log(GW_NOTICE, "run", "stopping: committing the readings already taken");
 			gw_poller_stop(p);
@@ -151,7 +180,7 @@ int gw_deliver_run(const struct gw_config *cfg, struct gw_poller *p, struct gw_j
 			ended = rc == -ENODATA;
 		}
 		/* The queue is idle (a poll cycle is done), the batch is full, or the end came. */
-		rc = b->n ? commit(cfg, j, b, o->out, count) : 0;
+		rc = b->n ? commit(cfg, j, b, o->out, o->bell, count) : 0;
 		if (rc == 0 && !b->n)
 			prune(cfg, j, &next_prune);
 		if (rc == 0)
@@ -161,6 +190,7 @@ int gw_deliver_run(const struct gw_config *cfg, struct gw_poller *p, struct gw_j
 			break;
 		gw_clock_sleep_ms(RETRY_MS);
 	}
+	free(b->src);
 	free(b);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "feed.h"
 #include "journal.h"
 #include "poller.h"
 
@@ -21,6 +22,7 @@ struct gw_deliver_opts {
 	enum gw_output out;
 	int64_t end_mono_ms;               /* stop by itself then (0: never) */
 	const volatile sig_atomic_t *stop; /* set by a signal handler */
+	struct gw_bell *bell;              /* rung after each commit; may be NULL */
 };
 
 /* Runs until the poller has ended (after a stop request or --once) and every

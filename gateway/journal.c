@@ -12,29 +12,20 @@
 
 #include <sqlite3.h>
 
-#include "journal.h"
+#include "journal_int.h"
 #include "log.h"
-
-#define MOD "journal"
-
-struct gw_journal {
-	sqlite3 *db;
-	sqlite3_stmt *ins; /* the append statement, reused */
-	bool in_tx;        /* a batch is open */
-	bool recovered;
-};
 
 /* Migration N+1 is migrations[N]; each runs in its own transaction with the version bump. */
 static const char *const migrations[GW_JOURNAL_SCHEMA_VERSION] = {
         "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+        "CREATE TABLE sources(id INTEGER PRIMARY KEY, desc TEXT NOT NULL UNIQUE);"
         "CREATE TABLE readings(seq INTEGER PRIMARY KEY AUTOINCREMENT, ts_ms INTEGER NOT NULL,"
-        " day TEXT NOT NULL, sensor TEXT NOT NULL, payload TEXT NOT NULL);"
-        "CREATE INDEX readings_day ON readings(day, seq);"
+        " day INTEGER NOT NULL, src INTEGER NOT NULL, data BLOB NOT NULL);"
         "CREATE TABLE cursors(sink TEXT PRIMARY KEY, seq INTEGER NOT NULL);"
         "CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);",
 };
 
-static int gw_journal_errno(int rc)
+int gw_journal_errno(int rc)
 {
 	switch (rc & 0xff) {
 	case SQLITE_OK:
@@ -53,7 +44,7 @@ static int gw_journal_errno(int rc)
 	}
 }
 
-static int gw_journal_exec(struct gw_journal *j, const char *sql)
+int gw_journal_exec(struct gw_journal *j, const char *sql)
 {
 	int rc = sqlite3_exec(j->db, sql, NULL, NULL, NULL);
 
@@ -62,11 +53,7 @@ static int gw_journal_exec(struct gw_journal *j, const char *sql)
 	return gw_journal_errno(rc);
 }
 
-/* Runs sql with up to two int64/text binds (text when s is set) and returns the first
- * column of the first row in *out. Returns 0, -ENOENT when out is set and there is no row
- * (*out is then 0), or -errno. */
-static int gw_journal_query(struct gw_journal *j, const char *sql, const char *s, int64_t v,
-                            int64_t *out)
+int gw_journal_query(struct gw_journal *j, const char *sql, const char *s, int64_t v, int64_t *out)
 {
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
@@ -88,14 +75,13 @@ static int gw_journal_query(struct gw_journal *j, const char *sql, const char *s
 	return gw_journal_errno(rc);
 }
 
-/* Starts a transaction unless a batch is open; *own says whether we must end it. */
-static int gw_journal_tx_begin(struct gw_journal *j, bool *own)
+int gw_journal_tx_begin(struct gw_journal *j, bool *own)
 {
 	*own = !j->in_tx;
 	return *own ? gw_journal_exec(j, "BEGIN IMMEDIATE") : 0;
 }
 
-static int gw_journal_tx_end(struct gw_journal *j, bool own, int rc)
+int gw_journal_tx_end(struct gw_journal *j, bool own, int rc)
 {
 	if (!own)
 		return rc;
@@ -273,8 +259,8 @@ static int gw_journal_prepare(struct gw_journal *j, const char *path)
 		rc = gw_journal_migrate(j, v);
 	if (rc == 0)
 		rc = gw_journal_errno(sqlite3_prepare_v3(
-		        j->db, "INSERT INTO readings(ts_ms, day, sensor, payload) VALUES(?,?,?,?)",
-		        -1, SQLITE_PREPARE_PERSISTENT, &j->ins, NULL));
+		        j->db, "INSERT INTO readings(ts_ms, day, src, data) VALUES(?,?,?,?)", -1,
+		        SQLITE_PREPARE_PERSISTENT, &j->ins, NULL));
 	return rc;
 }
 
@@ -297,7 +283,8 @@ struct gw_journal *gw_journal_open(const char *dir, const struct gw_journal_opts
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		goto out;
-	rc = gw_journal_connect_checked(j, path, busy);
+	rc = o && o->no_check ? gw_journal_connect(j, path, busy)
+	                      : gw_journal_connect_checked(j, path, busy);
 	if (rc == 0)
 		rc = gw_journal_prepare(j, path);
 	if (rc)
@@ -349,7 +336,7 @@ int gw_journal_counter_get(struct gw_journal *j, const char *name, int64_t *valu
 	return rc == -ENOENT ? 0 : rc;
 }
 
-static int gw_journal_counter_add(struct gw_journal *j, const char *name, int64_t n)
+int gw_journal_counter_add(struct gw_journal *j, const char *name, int64_t n)
 {
 	int rc = gw_journal_query(
 	        j,
@@ -360,15 +347,62 @@ static int gw_journal_counter_add(struct gw_journal *j, const char *name, int64_
 	return rc == -ENOENT ? 0 : rc;
 }
 
-int gw_journal_append(struct gw_journal *j, int64_t ts_ms, const char *sensor, const char *payload)
+/* The local calendar day of ts_ms as YYYYMMDD (the evidence chain groups rows by it). */
+static int gw_journal_day(int64_t ts_ms, int64_t *day)
 {
-	char day[16] = "";
 	time_t t = (time_t)(ts_ms / 1000 - (ts_ms % 1000 < 0));
 	struct tm tm;
+
+	if (!localtime_r(&t, &tm))
+		return -EINVAL;
+	*day = (int64_t)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+	return 0;
+}
+
+int gw_journal_source(struct gw_journal *j, const char *desc, int64_t *id)
+{
 	int rc;
 
-	if (!sensor || !payload || !localtime_r(&t, &tm) ||
-	    strftime(day, sizeof(day), "%Y-%m-%d", &tm) == 0)
+	if (!desc || !*desc)
+		return -EINVAL;
+	rc = gw_journal_query(j, "SELECT id FROM sources WHERE desc=?", desc, 0, id);
+	if (rc != -ENOENT)
+		return rc;
+	rc = gw_journal_query(j, "INSERT INTO sources(desc) VALUES(?)", desc, 0, NULL);
+	if (rc == 0)
+		*id = sqlite3_last_insert_rowid(j->db);
+	return rc;
+}
+
+int gw_journal_source_get(struct gw_journal *j, int64_t id, char *buf, size_t len)
+{
+	sqlite3_stmt *st;
+	const unsigned char *d;
+	int rc = sqlite3_prepare_v2(j->db, "SELECT desc FROM sources WHERE id=?", -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return gw_journal_errno(rc);
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		d = sqlite3_column_text(st, 0);
+		rc = d && (size_t)sqlite3_column_bytes(st, 0) < len ? 0 : -ENOSPC;
+		if (rc == 0)
+			memcpy(buf, d, (size_t)sqlite3_column_bytes(st, 0) + 1);
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : gw_journal_errno(rc);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int gw_journal_append(struct gw_journal *j, int64_t ts_ms, int64_t src, const void *data,
+                      size_t len)
+{
+	int64_t day;
+	int rc;
+
+	if (!data || len == 0 || len > INT32_MAX || gw_journal_day(ts_ms, &day))
 		return -EINVAL;
 	if (!j->in_tx) {
 		rc = gw_journal_exec(j, "BEGIN IMMEDIATE");
@@ -377,16 +411,17 @@ int gw_journal_append(struct gw_journal *j, int64_t ts_ms, const char *sensor, c
 		j->in_tx = true;
 	}
 	sqlite3_bind_int64(j->ins, 1, ts_ms);
-	sqlite3_bind_text(j->ins, 2, day, -1, SQLITE_STATIC);
-	sqlite3_bind_text(j->ins, 3, sensor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(j->ins, 4, payload, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(j->ins, 2, day);
+	sqlite3_bind_int64(j->ins, 3, src);
+	sqlite3_bind_blob(j->ins, 4, data, (int)len, SQLITE_STATIC);
 	rc = sqlite3_step(j->ins);
 	sqlite3_reset(j->ins);
 	sqlite3_clear_bindings(j->ins);
 	/* Some errors (FULL, IOERR) make SQLite roll the batch back. */
 	j->in_tx = !sqlite3_get_autocommit(j->db);
 	if (rc != SQLITE_DONE) {
-		gw_log(GW_ERR, MOD, "sensor=%s append failed: %s", sensor, sqlite3_errstr(rc));
+		gw_log(GW_ERR, MOD, "src=%lld append failed: %s", (long long)src,
+		       sqlite3_errstr(rc));
 		return gw_journal_errno(rc);
 	}
 	return 0;
@@ -420,6 +455,14 @@ int gw_journal_cursor_get(struct gw_journal *j, const char *sink, int64_t *seq)
 	return rc == -ENOENT ? 0 : rc;
 }
 
+int gw_journal_last_seq(struct gw_journal *j, int64_t *seq)
+{
+	int rc = gw_journal_query(j, "SELECT seq FROM sqlite_sequence WHERE name='readings'", NULL,
+	                          0, seq);
+
+	return rc == -ENOENT ? 0 : rc;
+}
+
 int gw_journal_cursor_set(struct gw_journal *j, const char *sink, int64_t seq)
 {
 	int64_t cur, last = 0;
@@ -428,9 +471,8 @@ int gw_journal_cursor_set(struct gw_journal *j, const char *sink, int64_t seq)
 
 	if (rc)
 		return rc;
-	rc = gw_journal_query(j, "SELECT seq FROM sqlite_sequence WHERE name='readings'", NULL, 0,
-	                      &last);
-	if (rc && rc != -ENOENT)
+	rc = gw_journal_last_seq(j, &last);
+	if (rc)
 		return rc;
 	if (seq < cur || seq > last)
 		return -EINVAL;
@@ -452,7 +494,7 @@ int gw_journal_fetch(struct gw_journal *j, int64_t after_seq, size_t max, gw_jou
 	sqlite3_stmt *st;
 	int n = 0, cb = 0;
 	int rc = sqlite3_prepare_v2(j->db,
-	                            "SELECT seq, ts_ms, sensor, payload FROM readings WHERE seq > "
+	                            "SELECT seq, ts_ms, src, data FROM readings WHERE seq > "
 	                            "? ORDER BY seq LIMIT ?",
 	                            -1, &st, NULL);
 
@@ -462,8 +504,8 @@ int gw_journal_fetch(struct gw_journal *j, int64_t after_seq, size_t max, gw_jou
 	sqlite3_bind_int64(st, 2, max > INT32_MAX ? INT32_MAX : (int64_t)max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		cb = fn(user, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-		        (const char *)sqlite3_column_text(st, 2),
-		        (const char *)sqlite3_column_text(st, 3));
+		        sqlite3_column_int64(st, 2), sqlite3_column_blob(st, 3),
+		        (size_t)sqlite3_column_bytes(st, 3));
 		if (cb)
 			break;
 		n++;
@@ -484,9 +526,7 @@ int gw_journal_depth(struct gw_journal *j, const char *sink, int64_t *n)
 	return gw_journal_query(j, "SELECT count(*) FROM readings WHERE seq > ?", NULL, cur, n);
 }
 
-/* Runs a statement with two int64 binds; *changes gets the rows it changed. */
-static int gw_journal_run2(struct gw_journal *j, const char *sql, int64_t a, int64_t b,
-                           int64_t *changes)
+int gw_journal_run2(struct gw_journal *j, const char *sql, int64_t a, int64_t b, int64_t *changes)
 {
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
@@ -502,8 +542,7 @@ static int gw_journal_run2(struct gw_journal *j, const char *sql, int64_t a, int
 	return gw_journal_errno(rc);
 }
 
-/* Bytes in pages that hold data (free pages are reused, so they do not count). */
-static int gw_journal_used(struct gw_journal *j, int64_t *bytes)
+int gw_journal_used(struct gw_journal *j, int64_t *bytes)
 {
 	int64_t pages = 0, free_pages = 0, size = 0;
 	int rc = gw_journal_query(j, "PRAGMA page_count", NULL, 0, &pages);
@@ -513,88 +552,5 @@ static int gw_journal_used(struct gw_journal *j, int64_t *bytes)
 	if (rc == 0)
 		rc = gw_journal_query(j, "PRAGMA page_size", NULL, 0, &size);
 	*bytes = (pages - free_pages) * size;
-	return rc;
-}
-
-/* The lowest cursor among sinks: rows up to it are delivered everywhere. */
-static int gw_journal_delivered(struct gw_journal *j, const char *const *sinks, size_t nsinks,
-                                int64_t *upto)
-{
-	int64_t cur;
-	int rc;
-
-	*upto = INT64_MAX;
-	for (size_t i = 0; i < nsinks; i++) {
-		rc = gw_journal_cursor_get(j, sinks[i], &cur);
-		if (rc)
-			return rc;
-		if (cur < *upto)
-			*upto = cur;
-	}
-	return 0;
-}
-
-/* Deletes the oldest rows with seq <= upto until at most max_bytes are in use, in chunks
- * sized from the average row; adds the count to *deleted. */
-static int gw_journal_trim(struct gw_journal *j, int64_t upto, int64_t max_bytes, int64_t *deleted,
-                           int64_t *used)
-{
-	int64_t rows, total, n, gone;
-	int rc;
-
-	while ((rc = gw_journal_used(j, used)) == 0 && *used > max_bytes) {
-		rc = gw_journal_query(j, "SELECT count(*) FROM readings WHERE seq <= ?", NULL, upto,
-		                      &rows);
-		if (rc == 0)
-			rc = gw_journal_query(j, "SELECT count(*) FROM readings", NULL, 0, &total);
-		if (rc || rows == 0)
-			break;
-		n = (*used - max_bytes) * total / *used + 1;
-		rc = gw_journal_run2(j,
-		                     "DELETE FROM readings WHERE seq IN (SELECT seq FROM readings"
-		                     " WHERE seq <= ?1 ORDER BY seq LIMIT ?2)",
-		                     upto, n < rows ? n : rows, &gone);
-		if (rc)
-			break;
-		*deleted += gone;
-	}
-	return rc;
-}
-
-int gw_journal_prune(struct gw_journal *j, const char *const *sinks, size_t nsinks,
-                     int64_t max_age_ms, int64_t max_bytes, int64_t now_ms,
-                     struct gw_journal_prune_result *res)
-{
-	struct gw_journal_prune_result r = {0};
-	int64_t upto;
-	bool own;
-	int rc = gw_journal_delivered(j, sinks, nsinks, &upto);
-
-	if (rc == 0)
-		rc = gw_journal_tx_begin(j, &own);
-	if (rc)
-		return rc;
-	if (max_age_ms > 0)
-		rc = gw_journal_run2(j, "DELETE FROM readings WHERE seq <= ?1 AND ts_ms < ?2", upto,
-		                     now_ms - max_age_ms, &r.deleted_age);
-	if (rc == 0 && max_bytes > 0)
-		rc = gw_journal_trim(j, upto, max_bytes, &r.deleted_delivered, &r.bytes);
-	if (rc == 0 && max_bytes > 0)
-		rc = gw_journal_trim(j, INT64_MAX, max_bytes, &r.dropped_undelivered, &r.bytes);
-	if (rc == 0 && r.dropped_undelivered > 0)
-		rc = gw_journal_counter_add(j, "dropped_undelivered", r.dropped_undelivered);
-	rc = gw_journal_tx_end(j, own, rc);
-	if (rc)
-		return rc;
-	if (r.dropped_undelivered > 0)
-		gw_log(GW_WARN, MOD,
-		       "dropped=%lld undelivered readings to stay under max_bytes=%lld",
-		       (long long)r.dropped_undelivered, (long long)max_bytes);
-	if (own && r.deleted_age + r.deleted_delivered + r.dropped_undelivered > 0)
-		rc = gw_journal_exec(j, "PRAGMA incremental_vacuum");
-	if (rc == 0)
-		rc = gw_journal_used(j, &r.bytes);
-	if (res)
-		*res = r;
 	return rc;
 }

@@ -1,7 +1,9 @@
 /* The local journal: every reading is committed here (SQLite, WAL) before any sink sees it,
- * with one delivery cursor per sink and size/age retention. It stores the caller's JSON
- * payload as given and never formats readings. A handle is used by one thread at a time;
- * other threads open their own handle on the same directory. */
+ * with one delivery cursor per sink and size/age retention. A row is (seq, ts_ms, source
+ * id, data): data is the caller's compact encoding of the values, stored as given; a
+ * source is the caller's text describing what a row belongs to (sensor, plot, point
+ * names ...), stored once and referred to by id. The journal never formats readings. A handle is
+ * used by one thread at a time; other threads open their own handle on the same directory. */
 #ifndef GW_JOURNAL_H
 #define GW_JOURNAL_H
 
@@ -16,6 +18,7 @@ struct gw_journal;
 
 struct gw_journal_opts {
 	int busy_timeout_ms; /* waiting for another handle's lock; 0: 5000 */
+	bool no_check;       /* a second handle in the same process: skip the integrity check */
 };
 
 /* Opens (creating if needed) DIR/journal.db. dir is created mode 0700 when missing (its
@@ -33,10 +36,18 @@ void gw_journal_close(struct gw_journal *j);
 /* True when open found a damaged database and started a fresh one. */
 bool gw_journal_recovered(const struct gw_journal *j);
 
-/* Adds one reading to the open batch (starting one if needed). Borrows sensor and payload
- * (the reading's JSON). The row is durable only once gw_journal_commit() returns 0.
- * Returns 0, -EINVAL, -ENOSPC, -EIO or -EBUSY. */
-int gw_journal_append(struct gw_journal *j, int64_t ts_ms, const char *sensor, const char *payload);
+/* The id of the source described by desc (a non-empty text), adding it when new (inside
+ * an open batch it commits with the batch). Equal texts get the same id. Borrows desc.
+ * Returns 0 or -errno. */
+int gw_journal_source(struct gw_journal *j, const char *desc, int64_t *id);
+/* Copies the text of source id into buf. Returns 0, -ENOENT, -ENOSPC or -errno. */
+int gw_journal_source_get(struct gw_journal *j, int64_t id, char *buf, size_t len);
+
+/* Adds one reading to the open batch (starting one if needed): its poll time, its source
+ * id and len bytes of data (borrowed). The row is durable only once gw_journal_commit()
+ * returns 0. Returns 0, -EINVAL, -ENOSPC, -EIO or -EBUSY. */
+int gw_journal_append(struct gw_journal *j, int64_t ts_ms, int64_t src, const void *data,
+                      size_t len);
 /* Commits the open batch (0 when none is open). On failure the batch stays open when
  * SQLite kept it (the caller may retry or gw_journal_rollback()), otherwise it is gone.
  * Returns 0, -ENOSPC, -EIO or -EBUSY. */
@@ -52,14 +63,16 @@ int gw_journal_cursor_get(struct gw_journal *j, const char *sink, int64_t *seq);
  * open batch the move is durable with the batch's commit. Returns 0 or -errno. */
 int gw_journal_cursor_set(struct gw_journal *j, const char *sink, int64_t seq);
 
-/* Called once per row; sensor and payload are borrowed for the call only. A non-zero
- * return stops the fetch and becomes its return value. */
-typedef int (*gw_journal_row_fn)(void *user, int64_t seq, int64_t ts_ms, const char *sensor,
-                                 const char *payload);
+/* Called once per row; data is borrowed for the call only. A non-zero return stops the
+ * fetch and becomes its return value. */
+typedef int (*gw_journal_row_fn)(void *user, int64_t seq, int64_t ts_ms, int64_t src,
+                                 const void *data, size_t len);
 /* Calls fn for up to max rows with seq > after_seq, in seq order. Returns the number of
  * rows passed to fn, fn's non-zero return, or -errno. */
 int gw_journal_fetch(struct gw_journal *j, int64_t after_seq, size_t max, gw_journal_row_fn fn,
                      void *user);
+/* The highest sequence number ever assigned (0 for none). Returns 0 or -errno. */
+int gw_journal_last_seq(struct gw_journal *j, int64_t *seq);
 /* Number of rows after sink's cursor (rows it has still to deliver). Returns 0 or -errno. */
 int gw_journal_depth(struct gw_journal *j, const char *sink, int64_t *n);
 

@@ -64,12 +64,14 @@ npk = next(r for r in rs if r["sensor"] == "npk")
 assert 0 <= npk["values"]["moisture_pct"] <= 100, npk
 PY
 # Every printed reading was committed to the journal first, byte for byte.
-/usr/bin/python3 - "$tmp/once" "$tmp/data/journal.db" <<'PY' || fail "journal does not hold the printed readings"
-import os, sqlite3, stat, sys
-printed = [l.rstrip("\n") for l in open(sys.argv[1])]
-db = sqlite3.connect(sys.argv[2])
-stored = [r[0] for r in db.execute("SELECT payload FROM readings ORDER BY seq")]
-assert sorted(stored) == sorted(printed), (stored, printed)
+PYTHONPATH="$(dirname "$0")" /usr/bin/python3 - "$tmp/once" "$tmp/data/journal.db" <<'PY' || fail "journal does not hold the printed readings"
+import json, os, stat, sys
+import gwjournal
+printed = [json.loads(l) for l in open(sys.argv[1])]
+stored = gwjournal.rows(sys.argv[2])
+assert len(stored) == len(printed), (stored, printed)
+for p in printed:
+    assert sum(gwjournal.same_reading(r, p) for r in stored) == 1, (p, stored)
 assert stat.S_IMODE(os.stat(sys.argv[2]).st_mode) == 0o600, oct(os.stat(sys.argv[2]).st_mode)
 PY
 echo ok

@@ -71,18 +71,17 @@ static struct gw_journal *open_ok(const struct tmp *t)
 	return j;
 }
 
-/* Appends n rows with sensor "s<i>" and payload {"i":<i>} (plus pad bytes), and commits. */
+/* Appends n rows with source id i and data {"i":<i>} (plus pad bytes), and commits. */
 static void fill(struct gw_journal *j, int from, int n, int64_t ts_ms, size_t pad)
 {
-	char sensor[32], *payload = malloc(pad + 64);
+	char *payload = malloc(pad + 64);
 
 	assert_non_null(payload);
 	for (int i = from; i < from + n; i++) {
-		snprintf(sensor, sizeof(sensor), "s%d", i);
 		int len = snprintf(payload, 64, "{\"i\":%d,\"pad\":\"", i);
 		memset(payload + len, 'x', pad);
 		strcpy(payload + (size_t)len + pad, "\"}");
-		assert_int_equal(gw_journal_append(j, ts_ms, sensor, payload), 0);
+		assert_int_equal(gw_journal_append(j, ts_ms, i, payload, strlen(payload)), 0);
 	}
 	assert_int_equal(gw_journal_commit(j), 0);
 	free(payload);
@@ -95,19 +94,20 @@ struct rows {
 	int stop_at; /* return -ECANCELED at this row (0: never) */
 };
 
-static int collect(void *user, int64_t seq, int64_t ts_ms, const char *sensor, const char *payload)
+static int collect(void *user, int64_t seq, int64_t ts_ms, int64_t src, const void *data,
+                   size_t len)
 {
 	struct rows *r = user;
-	char want[32];
+	char payload[64] = "";
 	int i;
 
 	(void)ts_ms;
 	if (r->stop_at && r->n == r->stop_at)
 		return -ECANCELED;
+	memcpy(payload, data, len < sizeof(payload) - 1 ? len : sizeof(payload) - 1);
 	if (sscanf(payload, "{\"i\":%d", &i) != 1)
 		return -EBADMSG;
-	snprintf(want, sizeof(want), "s%d", i);
-	if (strcmp(sensor, want) != 0 || r->n >= 1024)
+	if (src != i || r->n >= 1024)
 		return -EBADMSG;
 	r->seq[r->n] = seq;
 	r->i[r->n++] = i;
@@ -191,7 +191,7 @@ static void crash_child(const struct tmp *t, int n, int m, enum crash how)
 	if (!j)
 		_exit(2);
 	for (int i = 0; i < n + m; i++) {
-		if (gw_journal_append(j, NOW_MS, "s", "{\"i\":0}") != 0)
+		if (gw_journal_append(j, NOW_MS, 0, "{\"i\":0}", 7) != 0)
 			_exit(3);
 		if (i == n - 1 && gw_journal_commit(j) != 0)
 			_exit(4);
