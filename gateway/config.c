@@ -25,6 +25,7 @@ static const struct gw_cenum influx_apis[] = {
         {"v1", 1, false}, {"v2", 2, false}, {"1", 1, true}, {"2", 2, true}, {NULL, 0, false}};
 
 #define G_STR(...)  GW_KEY_STR(struct gw_config, __VA_ARGS__)
+#define G_INT(...)  GW_KEY_INT(struct gw_config, __VA_ARGS__)
 #define T_INT(...)  GW_KEY_INT(struct gw_ctimeouts, __VA_ARGS__)
 #define M_STR(...)  GW_KEY_STR(struct gw_mqtt_cfg, __VA_ARGS__)
 #define M_INT(...)  GW_KEY_INT(struct gw_mqtt_cfg, __VA_ARGS__)
@@ -40,6 +41,8 @@ static const struct gw_ckey gateway_keys[] = {
         G_STR("data_dir", data_dir, GW_CK_PATH, 0, NULL, "/var/lib/fieldgate"),
         G_STR("log_level", log_level, GW_CK_WORD, 0, log_levels, "info"),
         G_STR("profiles_dir", profiles_dir, GW_CK_PATH, 0, NULL, NULL),
+        G_INT("metrics_interval_s", metrics_interval_s, 0, 0, 86400, 60),
+        G_INT("daily_upload_mb", daily_upload_mb, 0, 0, 1000000, 0),
 };
 
 static const struct gw_ckey records_keys[] = {
@@ -58,6 +61,7 @@ static const struct gw_ckey journal_keys[] = {
         J_INT("max_age_days", max_age_days, 0, 1, 3650, 400),
         J_INT("max_mb", max_mb, 0, 1, 1000000, 1024),
         J_INT("prune_interval_s", prune_interval_s, 0, 10, 86400, 3600),
+        J_INT("commit_ms", commit_ms, 0, 0, 60000, 0),
 };
 
 static const struct gw_ckey mqtt_keys[] = {
@@ -72,6 +76,7 @@ static const struct gw_ckey mqtt_keys[] = {
         M_STR("key_file", key_file, GW_CK_PATH, 0, NULL, NULL),
         M_INT("keepalive_s", keepalive_s, 0, 5, 3600, 30),
         M_INT("max_inflight", max_inflight, 0, 1, 1000, 20),
+        M_INT("heartbeat_min", heartbeat_min, 0, 1, 1440, 15),
         GW_KEY_SECRET("password", use_password_file),
 };
 

@@ -53,6 +53,7 @@ struct gw_sensor_cfg {
 	unsigned max_registers; /* 0: the profile's */
 	int max_gap;            /* -1: the profile's */
 	unsigned pause_ms;      /* quiet time after each request to this device */
+	double deadband;        /* MQTT: publish when a value moves more than this (0: always) */
 };
 
 struct gw_mqtt_cfg {
@@ -66,8 +67,9 @@ struct gw_mqtt_cfg {
 	char ca_file[GW_PATH_LEN];
 	char cert_file[GW_PATH_LEN];
 	char key_file[GW_PATH_LEN];
-	unsigned keepalive_s;  /* default 30 */
-	unsigned max_inflight; /* default 20 */
+	unsigned keepalive_s;   /* default 30 */
+	unsigned max_inflight;  /* default 20 */
+	unsigned heartbeat_min; /* with a deadband: publish at least this often; default 15 */
 };
 
 struct gw_influx_cfg {
@@ -90,6 +92,7 @@ struct gw_journal_cfg {
 	unsigned max_age_days; /* delivered readings older than this go; default 400 */
 	unsigned max_mb;       /* size cap; over it the oldest go, undelivered last; default 1024 */
 	unsigned prune_interval_s; /* how often retention runs; default 3600 */
+	unsigned commit_ms; /* gather readings this long per transaction (0: per poll cycle) */
 };
 
 struct gw_config {
@@ -102,7 +105,9 @@ struct gw_config {
 	char households_path[GW_PATH_LEN]; /* "" when no records section */
 	char plots_path[GW_PATH_LEN];
 	char profiles_dir[GW_PATH_LEN];
-	unsigned backoff_max_s; /* longest back-off of a failing sensor, default 300 */
+	unsigned backoff_max_s;      /* longest back-off of a failing sensor, default 300 */
+	unsigned metrics_interval_s; /* self-metrics to the sinks; 0: never; default 60 */
+	unsigned daily_upload_mb;    /* upload budget a day over both sinks; 0: unlimited */
 	struct gw_bus_cfg *buses;
 	size_t nbuses;
 	struct gw_sensor_cfg *sensors;

@@ -59,7 +59,7 @@ struct sensor_tmp {
 	char bus[GW_ID_LEN];
 	char profile[GW_PATH_LEN];       /* as written */
 	char profile_file[GW_PATH_LEN];  /* the file it names, "" until known */
-	const struct gw_ypair *seen[11]; /* one per sensor_keys entry */
+	const struct gw_ypair *seen[12]; /* one per sensor_keys entry */
 	bool bus_ok;
 };
 
@@ -78,6 +78,7 @@ static const struct gw_ckey sensor_keys[] = {
         S_INT("max_registers", s.max_registers, 0, 1, GW_MAX_REGS, 0),
         S_INT("max_gap", s.max_gap, 0, 0, GW_MAX_REGS, -1),
         S_INT("pause_ms", s.pause_ms, 0, 0, 10000, 0),
+        GW_KEY_NUM(struct sensor_tmp, "deadband", s.deadband, 0, 0, 1000000, 0),
 };
 
 _Static_assert(N(sensor_keys) <= N(((struct sensor_tmp *)0)->seen), "seen[] too small");

@@ -85,6 +85,9 @@ static void want_text(const struct gw_ckey *k, char *buf, size_t size)
 	case GW_CK_BOOL:
 		snprintf(buf, size, "true false yes no");
 		return;
+	case GW_CK_NUM:
+		snprintf(buf, size, "%ld..%ld", k->min, k->max);
+		return;
 	case GW_CK_ID:
 		snprintf(buf, size, "[A-Za-z0-9._-], 1..%zu chars", k->size - 1);
 		return;
@@ -183,6 +186,9 @@ static void put_default(const struct gw_ckey *k, void *base)
 	case GW_CK_BOOL:
 		*(bool *)p = k->def != 0;
 		break;
+	case GW_CK_NUM:
+		*(double *)p = (double)k->def;
+		break;
 	case GW_CK_SECRET:
 		break;
 	default:
@@ -221,6 +227,23 @@ static int fill_int(struct gw_cctx *c, const char *path, const struct gw_ckey *k
 	}
 	store_int(p, k->size, x);
 	return 0;
+}
+
+static int fill_num(struct gw_cctx *c, const char *path, const struct gw_ckey *k,
+                    const struct gw_ynode *v, char *p)
+{
+	char want[WANT_LEN], got[GOT_LEN];
+	int rc = gw_num_double(v->str, (double)k->min, (double)k->max, (double *)p);
+
+	if (rc == 0)
+		return 0;
+	want_text(k, want, sizeof(want));
+	got_text(v->str, got, sizeof(got));
+	gw_diag_error_at(c->d, &v->src, "%s: %s (got %s, want %s)", path,
+	                 rc == -EINVAL ? "not a number" : "out of range",
+	                 rc == -EINVAL ? got : v->str, want);
+	*(double *)p = (double)k->def;
+	return 1;
 }
 
 static int fill_choice(struct gw_cctx *c, const char *path, const struct gw_ckey *k,
@@ -313,7 +336,7 @@ static int fill_value(struct gw_cctx *c, const char *path, const struct gw_ckey 
                       const struct gw_ynode *v, void *base)
 {
 	char *p = (char *)base + k->offset;
-	const char *want = k->kind == GW_CK_INT                             ? "a number"
+	const char *want = k->kind == GW_CK_INT || k->kind == GW_CK_NUM     ? "a number"
 	                   : k->kind == GW_CK_BOOL                          ? "true or false"
 	                   : k->kind == GW_CK_ENUM || k->kind == GW_CK_WORD ? "a word"
 	                                                                    : "a string";
@@ -323,6 +346,8 @@ static int fill_value(struct gw_cctx *c, const char *path, const struct gw_ckey 
 	switch (k->kind) {
 	case GW_CK_INT:
 		return fill_int(c, path, k, v, p);
+	case GW_CK_NUM:
+		return fill_num(c, path, k, v, p);
 	case GW_CK_BOOL:
 	case GW_CK_ENUM:
 		return fill_choice(c, path, k, v, p);

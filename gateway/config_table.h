@@ -21,6 +21,7 @@ enum gw_ckind {
 	GW_CK_WORD,   /* a string that is one of words[] */
 	GW_CK_INT,    /* min..max (or one of choices[]) into an integer of size bytes */
 	GW_CK_BOOL,   /* true false yes no */
+	GW_CK_NUM,    /* a decimal number min..max into a double */
 	GW_CK_ENUM,   /* one of enums[] into an integer of size bytes */
 	GW_CK_SECRET, /* never allowed: words[0] says where the secret goes instead */
 };
@@ -56,6 +57,11 @@ struct gw_ckey {
 #define GW_KEY_CHOICE(st, k, f, fl, list, d)                                                       \
 	{                                                                                          \
 		.key = k, .kind = GW_CK_INT, .flags = fl, .choices = list, .def = d,               \
+		GW_CK_FIELD(st, f)                                                                 \
+	}
+#define GW_KEY_NUM(st, k, f, fl, lo, hi, d)                                                        \
+	{                                                                                          \
+		.key = k, .kind = GW_CK_NUM, .flags = fl, .min = lo, .max = hi, .def = d,          \
 		GW_CK_FIELD(st, f)                                                                 \
 	}
 #define GW_KEY_BOOL(st, k, f, fl, d)                                                               \

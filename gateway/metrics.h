@@ -1,0 +1,34 @@
+/* The gateway's self-metrics: polls, timeouts, CRC errors and poll latency (from the
+ * poller), journal depth and per-sink sent/failed/dropped/lag (from the sinks' stats),
+ * the upload budget, memory. Formatted for MQTT (one JSON object) and InfluxDB (lines of
+ * measurements "gateway" and "sink"); the sinks send them at gateway.metrics_interval_s. */
+#ifndef GW_METRICS_H
+#define GW_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "budget.h"
+#include "config.h"
+#include "poller.h"
+#include "sink.h"
+
+#define GW_METRICS_SINKS 2
+
+struct gw_metrics {
+	const struct gw_config *cfg;
+	struct gw_poller *poller; /* may be NULL */
+	struct gw_budget *budget; /* may be NULL */
+	struct gw_sink_stats *sinks[GW_METRICS_SINKS];
+	size_t nsinks;
+};
+
+/* The metrics as one JSON object (no newline) at wall time now_ms. Returns the length or
+ * -ENOSPC. */
+int gw_metrics_json(const struct gw_metrics *m, int64_t now_ms, char *buf, size_t len);
+/* The metrics as InfluxDB lines appended at buf[*pos] (each ending in a newline), with
+ * timestamp now_ms. Returns 0 or -ENOSPC (*pos unchanged). */
+int gw_metrics_lines(const struct gw_metrics *m, int64_t now_ms, char *buf, size_t len,
+                     size_t *pos);
+
+#endif
