@@ -5,6 +5,7 @@
 #ifndef GW_METRICS_H
 #define GW_METRICS_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,7 @@ struct gw_metrics {
 	struct gw_budget *budget; /* may be NULL */
 	struct gw_sink_stats *sinks[GW_METRICS_SINKS];
 	size_t nsinks;
+	atomic_uint_fast64_t retention_dropped; /* undelivered readings retention removed */
 };
 
 /* The metrics as one JSON object (no newline) at wall time now_ms. Returns the length or
