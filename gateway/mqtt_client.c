@@ -1,0 +1,751 @@
+/* The MQTT client: the only includer of MQTTAsync.h. Paho calls back on its own threads, often
+ * while holding its own lock, so this file never calls Paho while holding m->lock. Each message
+ * carries a ticket that Paho hands back exactly once; a ticket of a lost connection (older epoch)
+ * is recycled without reporting its ack. No persistence here, no automatic reconnect in Paho. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <MQTTAsync.h>
+
+#include "log.h"
+#include "mqtt_client.h"
+
+#define GW_MQTT_BACKOFF_MIN_MS 1000
+#define GW_MQTT_BACKOFF_MAX_MS 60000
+#define GW_MQTT_CONNECT_S      10   /* TCP + TLS + CONNACK */
+#define GW_MQTT_OFFLINE_MS     1000 /* of the ~2 s gw_mqtt_free may take */
+#define GW_MQTT_CLOSE_MS       2000
+#define GW_MQTT_SECRET_LEN     256
+#define GW_MQTT_MAX_PAYLOAD    (256 * 1024 * 1024 - 1024)
+
+enum gw_mqtt_kind { GW_TK_DATA, GW_TK_BIRTH, GW_TK_OFFLINE };
+
+/* The context of one Paho publish; owned by m, held by Paho until its callback. */
+struct gw_mqtt_ticket {
+	struct gw_mqtt *m;
+	struct gw_mqtt_ticket *next; /* free list */
+	struct gw_mqtt_ticket *more; /* allocated beyond the pool (see gw_mqtt_ticket_get) */
+	uint64_t tag;
+	uint64_t epoch;
+	enum gw_mqtt_kind kind;
+};
+
+struct gw_mqtt {
+	MQTTAsync h;
+	struct gw_mqtt_cfg cfg;
+	char uri[GW_PATH_LEN + 16];
+	bool tls;
+	char client_id[256];
+	char status_topic[256];
+	char password[GW_MQTT_SECRET_LEN];
+	unsigned cap; /* in-flight window */
+
+	pthread_mutex_t lock; /* everything below */
+	pthread_cond_t cond;
+	enum gw_mqtt_state state;
+	uint64_t epoch; /* one per connect attempt and per loss */
+	unsigned inflight;
+	uint64_t *ring; /* acked tags not yet returned, cap entries */
+	size_t ring_head, ring_count;
+	struct gw_mqtt_ticket *pool, *free_list, *extra;
+	bool ev_connected, ev_lost, ev_failed;
+	char error[160];
+	char tls_error[96];
+	int64_t next_attempt_ms, backoff_ms;
+	struct gw_limiter lim;
+	bool closing, offline_done, disc_done;
+};
+
+static int64_t gw_mqtt_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits on m->cond until the monotonic time until_ms at the latest; m->lock held. */
+static void gw_mqtt_wait_until(struct gw_mqtt *m, int64_t until_ms)
+{
+	struct timespec ts = {.tv_sec = (time_t)(until_ms / 1000),
+	                      .tv_nsec = (long)(until_ms % 1000) * 1000000L};
+
+	pthread_cond_timedwait(&m->cond, &m->lock, &ts);
+}
+
+/* ---- pure helpers ---- */
+
+static int gw_mqtt_check_hostport(const char *hp)
+{
+	const char *colon = hp[0] == '[' ? strchr(hp, ']') : hp;
+	char *end;
+	long port;
+
+	if (!colon || !hp[0] || hp[0] == ':' || strpbrk(hp, "/@?# \t"))
+		return -EINVAL;
+	colon = strchr(colon, ':');
+	if (!colon)
+		return 0;
+	if (colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno || *end || port < 1 || port > 65535 || colon == hp)
+		return -EINVAL;
+	return 0;
+}
+
+int gw_mqtt_server_uri(const char *url, char *buf, size_t len, bool *tls)
+{
+	static const struct {
+		const char *scheme;
+		bool tls;
+	} map[] = {{"mqtt://", false}, {"tcp://", false}, {"mqtts://", true}, {"ssl://", true}};
+	const char *hp = NULL;
+	const char *tail;
+	int n;
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]) && !hp; i++) {
+		if (strncmp(url, map[i].scheme, strlen(map[i].scheme)) == 0) {
+			hp = url + strlen(map[i].scheme);
+			*tls = map[i].tls;
+		}
+	}
+	if (!hp || gw_mqtt_check_hostport(hp))
+		return -EINVAL;
+	tail = hp[0] == '[' ? strchr(hp, ']') : hp;
+	if (strchr(tail, ':'))
+		n = snprintf(buf, len, "%s%s", *tls ? "ssl://" : "tcp://", hp);
+	else
+		n = snprintf(buf, len, "%s%s:%d", *tls ? "ssl://" : "tcp://", hp,
+		             *tls ? 8883 : 1883);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
+}
+
+static int gw_mqtt_read_secret(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		rc = -errno;
+	close(fd);
+	if (rc)
+		return rc;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	return 0;
+}
+
+static bool gw_mqtt_topic_ok(const char *topic)
+{
+	size_t n = topic ? strlen(topic) : 0;
+
+	return n > 0 && n < 65536 && !strpbrk(topic, "+#");
+}
+
+/* ---- state, m->lock held ---- */
+
+/* Sets m->error; the password, should a server or library echo it, is blanked out. */
+__attribute__((format(printf, 2, 3))) static void gw_mqtt_set_error(struct gw_mqtt *m,
+                                                                    const char *fmt, ...)
+{
+	size_t plen = strlen(m->password);
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	vsnprintf(m->error, sizeof(m->error), fmt, ap);
+	va_end(ap);
+	while (plen && (p = strstr(m->error, m->password)) != NULL)
+		memset(p, '*', plen);
+}
+
+static struct gw_mqtt_ticket *gw_mqtt_ticket_get(struct gw_mqtt *m, enum gw_mqtt_kind kind,
+                                                 uint64_t tag)
+{
+	struct gw_mqtt_ticket *t = m->free_list;
+
+	if (t) {
+		m->free_list = t->next;
+	} else {
+		/* Only when Paho still holds tickets of lost connections that it has not yet
+		 * called back: grow rather than stall the caller. */
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return NULL;
+		t->m = m;
+		t->more = m->extra;
+		m->extra = t;
+	}
+	t->kind = kind;
+	t->tag = tag;
+	t->epoch = m->epoch;
+	return t;
+}
+
+static void gw_mqtt_ticket_put(struct gw_mqtt *m, struct gw_mqtt_ticket *t)
+{
+	t->next = m->free_list;
+	m->free_list = t;
+}
+
+/* Forgets what is in flight: acks of the current epoch will be ignored. */
+static void gw_mqtt_abandon(struct gw_mqtt *m)
+{
+	m->epoch++;
+	m->inflight = 0;
+	m->ring_count = 0;
+}
+
+static void gw_mqtt_connect_failed(struct gw_mqtt *m, const char *why)
+{
+	m->state = GW_MQTT_DOWN;
+	m->epoch++;
+	m->ev_failed = true;
+	gw_mqtt_set_error(m, "%s", why);
+	if (gw_limiter_fail(&m->lim))
+		gw_log(GW_WARN, "mqtt", "url=%s %s (retrying with back-off)", m->cfg.url, m->error);
+	m->next_attempt_ms = gw_mqtt_now_ms() + m->backoff_ms;
+	m->backoff_ms = m->backoff_ms * 2 > GW_MQTT_BACKOFF_MAX_MS ? GW_MQTT_BACKOFF_MAX_MS
+	                                                           : m->backoff_ms * 2;
+	pthread_cond_broadcast(&m->cond);
+}
+
+static void gw_mqtt_went_up(struct gw_mqtt *m)
+{
+	unsigned failures = gw_limiter_ok(&m->lim);
+
+	m->state = GW_MQTT_UP;
+	m->ev_connected = true;
+	m->backoff_ms = GW_MQTT_BACKOFF_MIN_MS;
+	if (failures)
+		gw_log(GW_NOTICE, "mqtt", "url=%s client_id=%s connected after %u failed attempts",
+		       m->cfg.url, m->client_id, failures);
+	else
+		gw_log(GW_NOTICE, "mqtt", "url=%s client_id=%s connected", m->cfg.url,
+		       m->client_id);
+	pthread_cond_broadcast(&m->cond);
+}
+
+/* ---- Paho callbacks (Paho's threads) ---- */
+
+static void gw_mqtt_describe(char *buf, size_t len, const char *what,
+                             const MQTTAsync_failureData *d, const char *tls_error)
+{
+	static const char *const connack[] = {NULL,
+	                                      "unacceptable protocol version",
+	                                      "client id rejected",
+	                                      "server unavailable",
+	                                      "connection refused: bad user name or password",
+	                                      "connection refused: not authorized"};
+	const char *why = "unknown error";
+
+	if (d && d->code > 0 && d->code < 6)
+		why = connack[d->code];
+	else if (d && d->message)
+		why = d->message;
+	else if (d && MQTTAsync_strerror(d->code))
+		why = MQTTAsync_strerror(d->code);
+	snprintf(buf, len, "%s: %s%s%s%s", what, why, tls_error[0] ? " (tls: " : "", tls_error,
+	         tls_error[0] ? ")" : "");
+}
+
+static int gw_mqtt_on_tls_error(const char *str, size_t len, void *ctx)
+{
+	struct gw_mqtt *m = ctx;
+
+	const char *why = str, *end = str + len;
+	int colons = 0;
+
+	/* OpenSSL's lines read "thread:error:code:library:function:reason:file:line:" */
+	for (const char *p = str; p < end && colons < 5; p++) {
+		if (*p == ':' && ++colons == 5)
+			why = p + 1;
+	}
+	if (colons == 5)
+		end = memchr(why, ':', (size_t)(end - why)) ? memchr(why, ':', (size_t)(end - why))
+		                                            : end;
+	pthread_mutex_lock(&m->lock);
+	if (!m->tls_error[0])
+		snprintf(m->tls_error, sizeof(m->tls_error), "%.*s", (int)(end - why), why);
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+static void gw_mqtt_on_lost(void *ctx, char *cause)
+{
+	struct gw_mqtt *m = ctx;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->closing) {
+		/* gw_mqtt_free is tearing down: nobody waits for events */
+	} else if (m->state == GW_MQTT_UP) {
+		gw_mqtt_abandon(m);
+		m->ev_lost = true;
+		m->state = GW_MQTT_DOWN;
+		gw_mqtt_set_error(m, "connection lost: %s", cause ? cause : "socket closed");
+		gw_log(GW_WARN, "mqtt", "url=%s %s", m->cfg.url, m->error);
+		m->next_attempt_ms = gw_mqtt_now_ms() + m->backoff_ms;
+	} else if (m->state == GW_MQTT_CONNECTING) {
+		gw_mqtt_connect_failed(m, "connection lost before the birth was acknowledged");
+	}
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void gw_mqtt_on_pub_ok(void *ctx, MQTTAsync_successData *d)
+{
+	struct gw_mqtt_ticket *t = ctx;
+	struct gw_mqtt *m = t->m;
+	bool current;
+
+	(void)d;
+	pthread_mutex_lock(&m->lock);
+	current = t->epoch == m->epoch;
+	if (t->kind == GW_TK_DATA && current) {
+		m->ring[(m->ring_head + m->ring_count) % m->cap] = t->tag;
+		m->ring_count++;
+		m->inflight--;
+	} else if (t->kind == GW_TK_BIRTH && current && m->state == GW_MQTT_CONNECTING) {
+		gw_mqtt_went_up(m);
+	} else if (t->kind == GW_TK_OFFLINE) {
+		m->offline_done = true;
+	}
+	gw_mqtt_ticket_put(m, t);
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void gw_mqtt_on_pub_fail(void *ctx, MQTTAsync_failureData *d)
+{
+	struct gw_mqtt_ticket *t = ctx;
+	struct gw_mqtt *m = t->m;
+	char why[160];
+
+	pthread_mutex_lock(&m->lock);
+	if (t->epoch == m->epoch && !m->closing) {
+		gw_mqtt_describe(why, sizeof(why), "publish failed", d, "");
+		if (t->kind == GW_TK_DATA) {
+			/* Only happens as the connection goes: resend everything. */
+			gw_mqtt_abandon(m);
+			m->ev_lost = true;
+			gw_mqtt_set_error(m, "%s", why);
+		} else if (t->kind == GW_TK_BIRTH && m->state == GW_MQTT_CONNECTING) {
+			gw_mqtt_connect_failed(m, why);
+		}
+	}
+	if (t->kind == GW_TK_OFFLINE)
+		m->offline_done = true;
+	gw_mqtt_ticket_put(m, t);
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* Queues one publish with a ticket; m->lock NOT held. Returns a MQTTASYNC_* code. */
+static int gw_mqtt_send(struct gw_mqtt *m, struct gw_mqtt_ticket *t, const char *topic,
+                        const void *payload, size_t len, int qos, bool retained)
+{
+	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+
+	ro.onSuccess = gw_mqtt_on_pub_ok;
+	ro.onFailure = gw_mqtt_on_pub_fail;
+	ro.context = t;
+	return MQTTAsync_send(m->h, topic, (int)len, payload, qos, retained, &ro);
+}
+
+static void gw_mqtt_on_connect_ok(void *ctx, MQTTAsync_successData *d)
+{
+	struct gw_mqtt *m = ctx;
+	struct gw_mqtt_ticket *t = NULL;
+	int rc = MQTTASYNC_FAILURE;
+
+	(void)d;
+	pthread_mutex_lock(&m->lock);
+	if (m->state == GW_MQTT_CONNECTING && !m->closing)
+		t = gw_mqtt_ticket_get(m, GW_TK_BIRTH, 0);
+	pthread_mutex_unlock(&m->lock);
+	if (!t)
+		return;
+	rc = gw_mqtt_send(m, t, m->status_topic, "online", 6, 1, true);
+	if (rc == MQTTASYNC_SUCCESS)
+		return;
+	pthread_mutex_lock(&m->lock);
+	gw_mqtt_ticket_put(m, t);
+	if (t->epoch == m->epoch && m->state == GW_MQTT_CONNECTING) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "birth not queued: %s", MQTTAsync_strerror(rc));
+		gw_mqtt_connect_failed(m, why);
+	}
+	pthread_mutex_unlock(&m->lock);
+	MQTTAsync_disconnect(m->h, NULL);
+}
+
+static void gw_mqtt_on_connect_fail(void *ctx, MQTTAsync_failureData *d)
+{
+	struct gw_mqtt *m = ctx;
+	char why[160];
+
+	pthread_mutex_lock(&m->lock);
+	if (m->state == GW_MQTT_CONNECTING && !m->closing) {
+		gw_mqtt_describe(why, sizeof(why), "connect failed", d, m->tls_error);
+		gw_mqtt_connect_failed(m, why);
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void gw_mqtt_on_disconnected(void *ctx, MQTTAsync_successData *d)
+{
+	struct gw_mqtt *m = ctx;
+
+	(void)d;
+	pthread_mutex_lock(&m->lock);
+	m->disc_done = true;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void gw_mqtt_on_disconnect_fail(void *ctx, MQTTAsync_failureData *d)
+{
+	(void)d;
+	gw_mqtt_on_disconnected(ctx, NULL);
+}
+
+/* ---- connecting ---- */
+
+/* Starts one connect attempt. Called and returns with m->lock held; drops it meanwhile. */
+static void gw_mqtt_start_connect(struct gw_mqtt *m)
+{
+	MQTTAsync_connectOptions co = MQTTAsync_connectOptions_initializer;
+	MQTTAsync_willOptions will = MQTTAsync_willOptions_initializer;
+	MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
+	const struct gw_mqtt_cfg *c = &m->cfg;
+	int rc;
+
+	m->state = GW_MQTT_CONNECTING;
+	m->epoch++;
+	m->tls_error[0] = '\0';
+	pthread_mutex_unlock(&m->lock);
+
+	will.topicName = m->status_topic;
+	will.message = "offline";
+	will.retained = 1;
+	will.qos = 1;
+	co.will = &will;
+	co.keepAliveInterval = (int)c->keepalive_s;
+	co.cleansession = 1;
+	co.maxInflight = (int)m->cap + 2;
+	co.connectTimeout = GW_MQTT_CONNECT_S;
+	co.MQTTVersion = MQTTVERSION_3_1_1;
+	co.automaticReconnect = 0;
+	co.username = c->username[0] ? c->username : NULL;
+	co.password = c->password_file[0] ? m->password : NULL;
+	co.onSuccess = gw_mqtt_on_connect_ok;
+	co.onFailure = gw_mqtt_on_connect_fail;
+	co.context = m;
+	if (m->tls) {
+		ssl.trustStore = c->ca_file[0] ? c->ca_file : NULL;
+		ssl.keyStore = c->cert_file[0] ? c->cert_file : NULL;
+		ssl.privateKey = c->key_file[0] ? c->key_file : NULL;
+		ssl.enableServerCertAuth = 1;
+		ssl.verify = 1;
+		ssl.ssl_error_cb = gw_mqtt_on_tls_error;
+		ssl.ssl_error_context = m;
+		co.ssl = &ssl;
+	}
+	rc = MQTTAsync_connect(m->h, &co);
+
+	pthread_mutex_lock(&m->lock);
+	if (rc != MQTTASYNC_SUCCESS && m->state == GW_MQTT_CONNECTING) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "connect not started: %s", MQTTAsync_strerror(rc));
+		gw_mqtt_connect_failed(m, why);
+	}
+}
+
+/* ---- public ---- */
+
+static int gw_mqtt_init_state(struct gw_mqtt *m)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	m->ring = calloc(m->cap, sizeof(*m->ring));
+	m->pool = calloc(m->cap + 4, sizeof(*m->pool));
+	if (!m->ring || !m->pool)
+		return -ENOMEM;
+	for (unsigned i = 0; i < m->cap + 4; i++) {
+		m->pool[i].m = m;
+		gw_mqtt_ticket_put(m, &m->pool[i]);
+	}
+	m->backoff_ms = GW_MQTT_BACKOFF_MIN_MS;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	rc = pthread_cond_init(&m->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (rc)
+		return -rc;
+	rc = pthread_mutex_init(&m->lock, NULL);
+	if (rc)
+		pthread_cond_destroy(&m->cond);
+	return -rc;
+}
+
+static int gw_mqtt_create(struct gw_mqtt *m)
+{
+	MQTTAsync_createOptions o = MQTTAsync_createOptions_initializer;
+	int rc;
+
+	o.MQTTVersion = MQTTVERSION_3_1_1;
+	o.sendWhileDisconnected = 0;
+	o.maxBufferedMessages = (int)m->cap + 8; /* ours, the birth and the "offline" */
+	rc = MQTTAsync_createWithOptions(&m->h, m->uri, m->client_id, MQTTCLIENT_PERSISTENCE_NONE,
+	                                 NULL, &o);
+	if (rc != MQTTASYNC_SUCCESS)
+		return rc == MQTTASYNC_BAD_PROTOCOL ? -EINVAL : -EIO;
+	rc = MQTTAsync_setConnectionLostCallback(m->h, m, gw_mqtt_on_lost);
+	if (rc != MQTTASYNC_SUCCESS) {
+		MQTTAsync_destroy(&m->h);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int gw_mqtt_copy_args(struct gw_mqtt *m, const struct gw_mqtt_cfg *cfg,
+                             const char *client_id, const char *status_topic)
+{
+	int n;
+
+	m->cfg = *cfg;
+	m->cap = cfg->max_inflight ? cfg->max_inflight : 20;
+	if (!client_id || !client_id[0] || !gw_mqtt_topic_ok(status_topic))
+		return -EINVAL;
+	n = snprintf(m->client_id, sizeof(m->client_id), "%s", client_id);
+	if (n < 0 || (size_t)n >= sizeof(m->client_id))
+		return -EINVAL;
+	n = snprintf(m->status_topic, sizeof(m->status_topic), "%s", status_topic);
+	if (n < 0 || (size_t)n >= sizeof(m->status_topic))
+		return -EINVAL;
+	if (gw_mqtt_server_uri(cfg->url, m->uri, sizeof(m->uri), &m->tls))
+		return -EINVAL;
+	if (cfg->password_file[0])
+		return gw_mqtt_read_secret(cfg->password_file, m->password, sizeof(m->password));
+	return 0;
+}
+
+static void gw_mqtt_release(struct gw_mqtt *m)
+{
+	while (m->extra) {
+		struct gw_mqtt_ticket *t = m->extra;
+
+		m->extra = t->more;
+		free(t);
+	}
+	free(m->pool);
+	free(m->ring);
+	explicit_bzero(m->password, sizeof(m->password));
+	free(m);
+}
+
+struct gw_mqtt *gw_mqtt_new(const struct gw_mqtt_cfg *cfg, const char *client_id,
+                            const char *status_topic, int *err)
+{
+	struct gw_mqtt *m = calloc(1, sizeof(*m));
+	int rc;
+
+	if (!m) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	rc = gw_mqtt_copy_args(m, cfg, client_id, status_topic);
+	if (rc)
+		goto out_free;
+	rc = gw_mqtt_init_state(m);
+	if (rc)
+		goto out_free;
+	rc = gw_mqtt_create(m);
+	if (rc)
+		goto out_sync;
+	*err = 0;
+	return m;
+out_sync:
+	pthread_mutex_destroy(&m->lock);
+	pthread_cond_destroy(&m->cond);
+out_free:
+	gw_mqtt_release(m);
+	*err = rc;
+	return NULL;
+}
+
+/* Publishes "offline" and disconnects; bounded by deadline. m->lock NOT held. */
+static void gw_mqtt_close(struct gw_mqtt *m, int64_t deadline)
+{
+	MQTTAsync_disconnectOptions dopt = MQTTAsync_disconnectOptions_initializer;
+	struct gw_mqtt_ticket *t;
+	int64_t offline_by = gw_mqtt_now_ms() + GW_MQTT_OFFLINE_MS;
+
+	pthread_mutex_lock(&m->lock);
+	t = gw_mqtt_ticket_get(m, GW_TK_OFFLINE, 0);
+	pthread_mutex_unlock(&m->lock);
+	if (t && gw_mqtt_send(m, t, m->status_topic, "offline", 7, 1, true) != MQTTASYNC_SUCCESS) {
+		pthread_mutex_lock(&m->lock);
+		gw_mqtt_ticket_put(m, t);
+		m->offline_done = true;
+		pthread_mutex_unlock(&m->lock);
+	}
+	pthread_mutex_lock(&m->lock);
+	while (t && !m->offline_done && gw_mqtt_now_ms() < offline_by)
+		gw_mqtt_wait_until(m, offline_by);
+	pthread_mutex_unlock(&m->lock);
+
+	dopt.timeout = 200;
+	dopt.onSuccess = gw_mqtt_on_disconnected;
+	dopt.onFailure = gw_mqtt_on_disconnect_fail;
+	dopt.context = m;
+	if (MQTTAsync_disconnect(m->h, &dopt) != MQTTASYNC_SUCCESS)
+		return;
+	pthread_mutex_lock(&m->lock);
+	while (!m->disc_done && gw_mqtt_now_ms() < deadline)
+		gw_mqtt_wait_until(m, deadline);
+	pthread_mutex_unlock(&m->lock);
+}
+
+void gw_mqtt_free(struct gw_mqtt *m)
+{
+	bool up;
+
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->closing = true;
+	up = m->state == GW_MQTT_UP;
+	pthread_mutex_unlock(&m->lock);
+	if (up)
+		gw_mqtt_close(m, gw_mqtt_now_ms() + GW_MQTT_CLOSE_MS);
+	/* Calls back (onFailure) for whatever is still queued, then no more. */
+	MQTTAsync_destroy(&m->h);
+	if (up)
+		gw_log(GW_INFO, "mqtt", "url=%s disconnected", m->cfg.url);
+	pthread_mutex_destroy(&m->lock);
+	pthread_cond_destroy(&m->cond);
+	gw_mqtt_release(m);
+}
+
+static int gw_mqtt_errno(int rc)
+{
+	switch (rc) {
+	case MQTTASYNC_DISCONNECTED:
+		return -ENOTCONN;
+	case MQTTASYNC_MAX_MESSAGES_INFLIGHT:
+	case MQTTASYNC_MAX_BUFFERED_MESSAGES:
+	case MQTTASYNC_NO_MORE_MSGIDS:
+		return -EAGAIN;
+	case MQTTASYNC_BAD_UTF8_STRING:
+	case MQTTASYNC_BAD_QOS:
+		return -EINVAL;
+	default:
+		return -EIO;
+	}
+}
+
+int gw_mqtt_publish(struct gw_mqtt *m, const char *topic, const void *payload, size_t len, int qos,
+                    bool retained, uint64_t tag)
+{
+	struct gw_mqtt_ticket *t;
+	int rc;
+
+	if (!gw_mqtt_topic_ok(topic) || qos < 0 || qos > 2 || len > GW_MQTT_MAX_PAYLOAD ||
+	    (!payload && len))
+		return -EINVAL;
+	pthread_mutex_lock(&m->lock);
+	if (m->state != GW_MQTT_UP)
+		rc = -ENOTCONN;
+	else if (m->inflight + m->ring_count >= m->cap)
+		rc = -EAGAIN;
+	else if ((t = gw_mqtt_ticket_get(m, GW_TK_DATA, tag)) == NULL)
+		rc = -ENOMEM;
+	else
+		rc = 0;
+	if (!rc)
+		m->inflight++;
+	pthread_mutex_unlock(&m->lock);
+	if (rc)
+		return rc;
+	rc = gw_mqtt_send(m, t, topic, payload ? payload : "", len, qos, retained);
+	if (rc == MQTTASYNC_SUCCESS)
+		return 0;
+	pthread_mutex_lock(&m->lock);
+	if (t->epoch == m->epoch)
+		m->inflight--;
+	gw_mqtt_ticket_put(m, t);
+	pthread_mutex_unlock(&m->lock);
+	return gw_mqtt_errno(rc);
+}
+
+static bool gw_mqtt_pending(const struct gw_mqtt *m, size_t max)
+{
+	return (m->ring_count && max) || m->ev_connected || m->ev_lost || m->ev_failed;
+}
+
+/* Hands over acked tags and clears the event flags; m->lock held. */
+static int gw_mqtt_collect(struct gw_mqtt *m, uint64_t *tags, size_t max, struct gw_mqtt_events *ev)
+{
+	size_t n = 0;
+
+	while (n < max && m->ring_count) {
+		tags[n++] = m->ring[m->ring_head];
+		m->ring_head = (m->ring_head + 1) % m->cap;
+		m->ring_count--;
+	}
+	if (ev) {
+		ev->state = m->state;
+		ev->connected = m->ev_connected;
+		ev->lost = m->ev_lost;
+		ev->failed = m->ev_failed;
+		ev->inflight = m->inflight;
+		snprintf(ev->error, sizeof(ev->error), "%s", m->error);
+	}
+	m->ev_connected = m->ev_lost = m->ev_failed = false;
+	return (int)n;
+}
+
+int gw_mqtt_wait(struct gw_mqtt *m, int timeout_ms, uint64_t *tags, size_t max,
+                 struct gw_mqtt_events *ev)
+{
+	int64_t end = gw_mqtt_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	int n;
+
+	pthread_mutex_lock(&m->lock);
+	for (;;) {
+		int64_t now = gw_mqtt_now_ms();
+		int64_t until = end;
+
+		if (m->state == GW_MQTT_DOWN && now >= m->next_attempt_ms) {
+			gw_mqtt_start_connect(m);
+			continue;
+		}
+		if (gw_mqtt_pending(m, max) || now >= end)
+			break;
+		if (m->state == GW_MQTT_DOWN && m->next_attempt_ms < until)
+			until = m->next_attempt_ms;
+		gw_mqtt_wait_until(m, until);
+	}
+	n = gw_mqtt_collect(m, tags, max, ev);
+	pthread_mutex_unlock(&m->lock);
+	return n;
+}
