@@ -92,12 +92,24 @@ int gw_journal_tx_end(struct gw_journal *j, bool own, int rc)
 	return rc;
 }
 
-/* Creates the file mode 0600 whatever the umask (SQLite gives the WAL the same mode). */
+/* Creates the file mode 0600 whatever the umask (SQLite gives the WAL the same mode); an
+ * existing one is set to 0600 by path. */
 static int gw_journal_create_file(const char *path)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* Never open and close an existing journal here: closing any descriptor of a file
+	 * drops every POSIX lock this process holds on it, SQLite's included, and another
+	 * process could then checkpoint and delete the WAL under our other handles. */
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	struct stat st;
 	int rc;
 
+	if (fd < 0 && errno == EEXIST) {
+		if (lstat(path, &st) < 0)
+			return -errno;
+		if (S_ISLNK(st.st_mode))
+			return -ELOOP;
+		return (st.st_mode & 0777) == 0600 || chmod(path, 0600) == 0 ? 0 : -errno;
+	}
 	if (fd < 0)
 		return -errno;
 	rc = fchmod(fd, 0600) < 0 ? -errno : 0;

@@ -448,8 +448,73 @@ static void test_journal_future_schema_eproto(void **state)
 	free(after);
 }
 
-int main(void)
+/* A second handle in the same process (a sink's) must not drop the first one's locks: if it
+ * did, another process closing its connection would checkpoint and delete the WAL that the
+ * first handle still writes to, and commits after that would vanish in a crash. */
+static void second_handle_child(const struct tmp *t)
 {
+	struct gw_journal_opts o = {.no_check = true};
+	struct gw_journal *a = gw_journal_open(t->dir, NULL, NULL), *b;
+	pid_t pid;
+	int wst;
+
+	if (!a)
+		_exit(2);
+	fill(a, 0, 5, NOW_MS, 0);
+	b = gw_journal_open(t->dir, &o, NULL);
+	if (!b)
+		_exit(3);
+	for (int round = 0; round < 3; round++) {
+		/* another program (not a fork: it would inherit SQLite's view of our locks) */
+		pid = fork();
+		if (pid == 0) {
+			execl("/proc/self/exe", "test_journal", "--open-close", t->dir,
+			      (char *)NULL);
+			_exit(5);
+		}
+		if (waitpid(pid, &wst, 0) != pid || WEXITSTATUS(wst) != 0)
+			_exit(4);
+		fill(a, 5 + 5 * round, 5, NOW_MS, 0);
+	}
+	raise(SIGKILL); /* a crash: no close, no checkpoint */
+}
+
+static void test_journal_second_handle_keeps_locks(void **state)
+{
+	struct tmp *t = *state;
+	struct gw_journal *j;
+	struct rows r = {0};
+	pid_t pid = fork();
+	int wst;
+
+	if (pid == 0)
+		second_handle_child(t);
+	assert_int_equal(waitpid(pid, &wst, 0), pid);
+	assert_true(WIFSIGNALED(wst));
+	j = open_ok(t);
+	assert_int_equal(gw_journal_fetch(j, 0, 1000, collect, &r), 20);
+	gw_journal_close(j);
+}
+
+/* Another process that opens the journal, reads it and closes it: when it believes it is
+ * the last connection, SQLite checkpoints and deletes the WAL on close. */
+static int open_close(const char *dir)
+{
+	struct gw_journal_opts o = {.no_check = true};
+	struct gw_journal *c = gw_journal_open(dir, &o, NULL);
+	struct rows r = {0};
+
+	if (!c)
+		return 1;
+	gw_journal_fetch(c, 0, 1000, collect, &r);
+	gw_journal_close(c);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "--open-close") == 0)
+		return open_close(argv[2]);
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_journal_schema_reopen_keeps_data, tmp_setup,
 	                                        tmp_teardown),
@@ -466,6 +531,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_journal_prune_size_delivered_first, tmp_setup,
 	                                        tmp_teardown),
 	        cmocka_unit_test_setup_teardown(test_journal_corrupt_moved_aside_fresh, tmp_setup,
+	                                        tmp_teardown),
+	        cmocka_unit_test_setup_teardown(test_journal_second_handle_keeps_locks, tmp_setup,
 	                                        tmp_teardown),
 	        cmocka_unit_test_setup_teardown(test_journal_future_schema_eproto, tmp_setup,
 	                                        tmp_teardown),
