@@ -1,22 +1,20 @@
-/* The MQTT client: the only includer of MQTTAsync.h. Paho calls back on its own threads, often
- * while holding its own lock, so this file never calls Paho while holding m->lock. Each message
- * carries a ticket that Paho hands back exactly once; a ticket of a lost connection (older epoch)
- * is recycled without reporting its ack. No persistence here, no automatic reconnect in Paho. */
+/* The MQTT client: the only includer of MQTTAsync.h. Connects, reconnects with back-off, sends
+ * the birth, publishes and turns Paho's callbacks into events and acked tags. Paho calls back on
+ * its own threads, often holding its own lock, so this file never calls Paho while holding
+ * m->lock. No persistence here, and no automatic reconnect inside Paho. */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <MQTTAsync.h>
 
 #include "log.h"
 #include "mqtt_client.h"
+#include "mqtt_client_int.h"
 
 #define GW_MQTT_BACKOFF_MIN_MS 1000
 #define GW_MQTT_BACKOFF_MAX_MS 60000
@@ -25,18 +23,6 @@
 #define GW_MQTT_CLOSE_MS       2000
 #define GW_MQTT_SECRET_LEN     256
 #define GW_MQTT_MAX_PAYLOAD    (256 * 1024 * 1024 - 1024)
-
-enum gw_mqtt_kind { GW_TK_DATA, GW_TK_BIRTH, GW_TK_OFFLINE };
-
-/* The context of one Paho publish; owned by m, held by Paho until its callback. */
-struct gw_mqtt_ticket {
-	struct gw_mqtt *m;
-	struct gw_mqtt_ticket *next; /* free list */
-	struct gw_mqtt_ticket *more; /* allocated beyond the pool (see gw_mqtt_ticket_get) */
-	uint64_t tag;
-	uint64_t epoch;
-	enum gw_mqtt_kind kind;
-};
 
 struct gw_mqtt {
 	MQTTAsync h;
@@ -51,11 +37,7 @@ struct gw_mqtt {
 	pthread_mutex_t lock; /* everything below */
 	pthread_cond_t cond;
 	enum gw_mqtt_state state;
-	uint64_t epoch; /* one per connect attempt and per loss */
-	unsigned inflight;
-	uint64_t *ring; /* acked tags not yet returned, cap entries */
-	size_t ring_head, ring_count;
-	struct gw_mqtt_ticket *pool, *free_list, *extra;
+	struct gw_mqtt_window win; /* its epoch moves on at each connect attempt and loss */
 	bool ev_connected, ev_lost, ev_failed;
 	char error[160];
 	char tls_error[96];
@@ -81,82 +63,6 @@ static void gw_mqtt_wait_until(struct gw_mqtt *m, int64_t until_ms)
 	pthread_cond_timedwait(&m->cond, &m->lock, &ts);
 }
 
-/* ---- pure helpers ---- */
-
-static int gw_mqtt_check_hostport(const char *hp)
-{
-	const char *colon = hp[0] == '[' ? strchr(hp, ']') : hp;
-	char *end;
-	long port;
-
-	if (!colon || !hp[0] || hp[0] == ':' || strpbrk(hp, "/@?# \t"))
-		return -EINVAL;
-	colon = strchr(colon, ':');
-	if (!colon)
-		return 0;
-	if (colon[1] < '0' || colon[1] > '9')
-		return -EINVAL;
-	errno = 0;
-	port = strtol(colon + 1, &end, 10);
-	if (errno || *end || port < 1 || port > 65535 || colon == hp)
-		return -EINVAL;
-	return 0;
-}
-
-int gw_mqtt_server_uri(const char *url, char *buf, size_t len, bool *tls)
-{
-	static const struct {
-		const char *scheme;
-		bool tls;
-	} map[] = {{"mqtt://", false}, {"tcp://", false}, {"mqtts://", true}, {"ssl://", true}};
-	const char *hp = NULL;
-	const char *tail;
-	int n;
-
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]) && !hp; i++) {
-		if (strncmp(url, map[i].scheme, strlen(map[i].scheme)) == 0) {
-			hp = url + strlen(map[i].scheme);
-			*tls = map[i].tls;
-		}
-	}
-	if (!hp || gw_mqtt_check_hostport(hp))
-		return -EINVAL;
-	tail = hp[0] == '[' ? strchr(hp, ']') : hp;
-	if (strchr(tail, ':'))
-		n = snprintf(buf, len, "%s%s", *tls ? "ssl://" : "tcp://", hp);
-	else
-		n = snprintf(buf, len, "%s%s:%d", *tls ? "ssl://" : "tcp://", hp,
-		             *tls ? 8883 : 1883);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
-}
-
-static int gw_mqtt_read_secret(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-	int rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0)
-		rc = -errno;
-	close(fd);
-	if (rc)
-		return rc;
-	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = '\0';
-	return 0;
-}
-
-static bool gw_mqtt_topic_ok(const char *topic)
-{
-	size_t n = topic ? strlen(topic) : 0;
-
-	return n > 0 && n < 65536 && !strpbrk(topic, "+#");
-}
-
 /* ---- state, m->lock held ---- */
 
 /* Sets m->error; the password, should a server or library echo it, is blanked out. */
@@ -174,47 +80,10 @@ __attribute__((format(printf, 2, 3))) static void gw_mqtt_set_error(struct gw_mq
 		memset(p, '*', plen);
 }
 
-static struct gw_mqtt_ticket *gw_mqtt_ticket_get(struct gw_mqtt *m, enum gw_mqtt_kind kind,
-                                                 uint64_t tag)
-{
-	struct gw_mqtt_ticket *t = m->free_list;
-
-	if (t) {
-		m->free_list = t->next;
-	} else {
-		/* Only when Paho still holds tickets of lost connections that it has not yet
-		 * called back: grow rather than stall the caller. */
-		t = calloc(1, sizeof(*t));
-		if (!t)
-			return NULL;
-		t->m = m;
-		t->more = m->extra;
-		m->extra = t;
-	}
-	t->kind = kind;
-	t->tag = tag;
-	t->epoch = m->epoch;
-	return t;
-}
-
-static void gw_mqtt_ticket_put(struct gw_mqtt *m, struct gw_mqtt_ticket *t)
-{
-	t->next = m->free_list;
-	m->free_list = t;
-}
-
-/* Forgets what is in flight: acks of the current epoch will be ignored. */
-static void gw_mqtt_abandon(struct gw_mqtt *m)
-{
-	m->epoch++;
-	m->inflight = 0;
-	m->ring_count = 0;
-}
-
 static void gw_mqtt_connect_failed(struct gw_mqtt *m, const char *why)
 {
 	m->state = GW_MQTT_DOWN;
-	m->epoch++;
+	gw_mqtt_window_abandon(&m->win);
 	m->ev_failed = true;
 	gw_mqtt_set_error(m, "%s", why);
 	if (gw_limiter_fail(&m->lim))
@@ -268,20 +137,9 @@ static int gw_mqtt_on_tls_error(const char *str, size_t len, void *ctx)
 {
 	struct gw_mqtt *m = ctx;
 
-	const char *why = str, *end = str + len;
-	int colons = 0;
-
-	/* OpenSSL's lines read "thread:error:code:library:function:reason:file:line:" */
-	for (const char *p = str; p < end && colons < 5; p++) {
-		if (*p == ':' && ++colons == 5)
-			why = p + 1;
-	}
-	if (colons == 5)
-		end = memchr(why, ':', (size_t)(end - why)) ? memchr(why, ':', (size_t)(end - why))
-		                                            : end;
 	pthread_mutex_lock(&m->lock);
 	if (!m->tls_error[0])
-		snprintf(m->tls_error, sizeof(m->tls_error), "%.*s", (int)(end - why), why);
+		gw_mqtt_tls_reason(str, len, m->tls_error, sizeof(m->tls_error));
 	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
@@ -294,7 +152,7 @@ static void gw_mqtt_on_lost(void *ctx, char *cause)
 	if (m->closing) {
 		/* gw_mqtt_free is tearing down: nobody waits for events */
 	} else if (m->state == GW_MQTT_UP) {
-		gw_mqtt_abandon(m);
+		gw_mqtt_window_abandon(&m->win);
 		m->ev_lost = true;
 		m->state = GW_MQTT_DOWN;
 		gw_mqtt_set_error(m, "connection lost: %s", cause ? cause : "socket closed");
@@ -310,22 +168,17 @@ static void gw_mqtt_on_lost(void *ctx, char *cause)
 static void gw_mqtt_on_pub_ok(void *ctx, MQTTAsync_successData *d)
 {
 	struct gw_mqtt_ticket *t = ctx;
-	struct gw_mqtt *m = t->m;
+	struct gw_mqtt *m = t->owner;
+	enum gw_mqtt_kind kind = t->kind;
 	bool current;
 
 	(void)d;
 	pthread_mutex_lock(&m->lock);
-	current = t->epoch == m->epoch;
-	if (t->kind == GW_TK_DATA && current) {
-		m->ring[(m->ring_head + m->ring_count) % m->cap] = t->tag;
-		m->ring_count++;
-		m->inflight--;
-	} else if (t->kind == GW_TK_BIRTH && current && m->state == GW_MQTT_CONNECTING) {
+	current = gw_mqtt_window_done(&m->win, t, true);
+	if (kind == GW_TK_BIRTH && current && m->state == GW_MQTT_CONNECTING)
 		gw_mqtt_went_up(m);
-	} else if (t->kind == GW_TK_OFFLINE) {
+	if (kind == GW_TK_OFFLINE)
 		m->offline_done = true;
-	}
-	gw_mqtt_ticket_put(m, t);
 	pthread_cond_broadcast(&m->cond);
 	pthread_mutex_unlock(&m->lock);
 }
@@ -333,24 +186,24 @@ static void gw_mqtt_on_pub_ok(void *ctx, MQTTAsync_successData *d)
 static void gw_mqtt_on_pub_fail(void *ctx, MQTTAsync_failureData *d)
 {
 	struct gw_mqtt_ticket *t = ctx;
-	struct gw_mqtt *m = t->m;
+	struct gw_mqtt *m = t->owner;
+	enum gw_mqtt_kind kind = t->kind;
 	char why[160];
 
+	gw_mqtt_describe(why, sizeof(why), "publish failed", d, "");
 	pthread_mutex_lock(&m->lock);
-	if (t->epoch == m->epoch && !m->closing) {
-		gw_mqtt_describe(why, sizeof(why), "publish failed", d, "");
-		if (t->kind == GW_TK_DATA) {
+	if (gw_mqtt_window_done(&m->win, t, false) && !m->closing) {
+		if (kind == GW_TK_DATA) {
 			/* Only happens as the connection goes: resend everything. */
-			gw_mqtt_abandon(m);
+			gw_mqtt_window_abandon(&m->win);
 			m->ev_lost = true;
 			gw_mqtt_set_error(m, "%s", why);
-		} else if (t->kind == GW_TK_BIRTH && m->state == GW_MQTT_CONNECTING) {
+		} else if (kind == GW_TK_BIRTH && m->state == GW_MQTT_CONNECTING) {
 			gw_mqtt_connect_failed(m, why);
 		}
 	}
-	if (t->kind == GW_TK_OFFLINE)
+	if (kind == GW_TK_OFFLINE)
 		m->offline_done = true;
-	gw_mqtt_ticket_put(m, t);
 	pthread_cond_broadcast(&m->cond);
 	pthread_mutex_unlock(&m->lock);
 }
@@ -371,26 +224,23 @@ static void gw_mqtt_on_connect_ok(void *ctx, MQTTAsync_successData *d)
 {
 	struct gw_mqtt *m = ctx;
 	struct gw_mqtt_ticket *t = NULL;
-	int rc = MQTTASYNC_FAILURE;
+	char why[160];
+	int rc;
 
 	(void)d;
 	pthread_mutex_lock(&m->lock);
 	if (m->state == GW_MQTT_CONNECTING && !m->closing)
-		t = gw_mqtt_ticket_get(m, GW_TK_BIRTH, 0);
+		t = gw_mqtt_window_take(&m->win, GW_TK_BIRTH, 0);
 	pthread_mutex_unlock(&m->lock);
 	if (!t)
 		return;
 	rc = gw_mqtt_send(m, t, m->status_topic, "online", 6, 1, true);
 	if (rc == MQTTASYNC_SUCCESS)
 		return;
+	snprintf(why, sizeof(why), "birth not queued: %s", MQTTAsync_strerror(rc));
 	pthread_mutex_lock(&m->lock);
-	gw_mqtt_ticket_put(m, t);
-	if (t->epoch == m->epoch && m->state == GW_MQTT_CONNECTING) {
-		char why[160];
-
-		snprintf(why, sizeof(why), "birth not queued: %s", MQTTAsync_strerror(rc));
+	if (gw_mqtt_window_done(&m->win, t, false) && m->state == GW_MQTT_CONNECTING)
 		gw_mqtt_connect_failed(m, why);
-	}
 	pthread_mutex_unlock(&m->lock);
 	MQTTAsync_disconnect(m->h, NULL);
 }
@@ -437,7 +287,7 @@ static void gw_mqtt_start_connect(struct gw_mqtt *m)
 	int rc;
 
 	m->state = GW_MQTT_CONNECTING;
-	m->epoch++;
+	gw_mqtt_window_abandon(&m->win);
 	m->tls_error[0] = '\0';
 	pthread_mutex_unlock(&m->lock);
 
@@ -483,16 +333,10 @@ static void gw_mqtt_start_connect(struct gw_mqtt *m)
 static int gw_mqtt_init_state(struct gw_mqtt *m)
 {
 	pthread_condattr_t ca;
-	int rc;
+	int rc = gw_mqtt_window_init(&m->win, m->cap, m);
 
-	m->ring = calloc(m->cap, sizeof(*m->ring));
-	m->pool = calloc(m->cap + 4, sizeof(*m->pool));
-	if (!m->ring || !m->pool)
-		return -ENOMEM;
-	for (unsigned i = 0; i < m->cap + 4; i++) {
-		m->pool[i].m = m;
-		gw_mqtt_ticket_put(m, &m->pool[i]);
-	}
+	if (rc)
+		return rc;
 	m->backoff_ms = GW_MQTT_BACKOFF_MIN_MS;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -550,14 +394,7 @@ static int gw_mqtt_copy_args(struct gw_mqtt *m, const struct gw_mqtt_cfg *cfg,
 
 static void gw_mqtt_release(struct gw_mqtt *m)
 {
-	while (m->extra) {
-		struct gw_mqtt_ticket *t = m->extra;
-
-		m->extra = t->more;
-		free(t);
-	}
-	free(m->pool);
-	free(m->ring);
+	gw_mqtt_window_release(&m->win);
 	explicit_bzero(m->password, sizeof(m->password));
 	free(m);
 }
@@ -600,11 +437,11 @@ static void gw_mqtt_close(struct gw_mqtt *m, int64_t deadline)
 	int64_t offline_by = gw_mqtt_now_ms() + GW_MQTT_OFFLINE_MS;
 
 	pthread_mutex_lock(&m->lock);
-	t = gw_mqtt_ticket_get(m, GW_TK_OFFLINE, 0);
+	t = gw_mqtt_window_take(&m->win, GW_TK_OFFLINE, 0);
 	pthread_mutex_unlock(&m->lock);
 	if (t && gw_mqtt_send(m, t, m->status_topic, "offline", 7, 1, true) != MQTTASYNC_SUCCESS) {
 		pthread_mutex_lock(&m->lock);
-		gw_mqtt_ticket_put(m, t);
+		gw_mqtt_window_done(&m->win, t, false);
 		m->offline_done = true;
 		pthread_mutex_unlock(&m->lock);
 	}
@@ -666,7 +503,7 @@ static int gw_mqtt_errno(int rc)
 int gw_mqtt_publish(struct gw_mqtt *m, const char *topic, const void *payload, size_t len, int qos,
                     bool retained, uint64_t tag)
 {
-	struct gw_mqtt_ticket *t;
+	struct gw_mqtt_ticket *t = NULL;
 	int rc;
 
 	if (!gw_mqtt_topic_ok(topic) || qos < 0 || qos > 2 || len > GW_MQTT_MAX_PAYLOAD ||
@@ -675,14 +512,10 @@ int gw_mqtt_publish(struct gw_mqtt *m, const char *topic, const void *payload, s
 	pthread_mutex_lock(&m->lock);
 	if (m->state != GW_MQTT_UP)
 		rc = -ENOTCONN;
-	else if (m->inflight + m->ring_count >= m->cap)
+	else if (gw_mqtt_window_full(&m->win))
 		rc = -EAGAIN;
-	else if ((t = gw_mqtt_ticket_get(m, GW_TK_DATA, tag)) == NULL)
-		rc = -ENOMEM;
 	else
-		rc = 0;
-	if (!rc)
-		m->inflight++;
+		rc = (t = gw_mqtt_window_take(&m->win, GW_TK_DATA, tag)) ? 0 : -ENOMEM;
 	pthread_mutex_unlock(&m->lock);
 	if (rc)
 		return rc;
@@ -690,45 +523,21 @@ int gw_mqtt_publish(struct gw_mqtt *m, const char *topic, const void *payload, s
 	if (rc == MQTTASYNC_SUCCESS)
 		return 0;
 	pthread_mutex_lock(&m->lock);
-	if (t->epoch == m->epoch)
-		m->inflight--;
-	gw_mqtt_ticket_put(m, t);
+	gw_mqtt_window_done(&m->win, t, false);
 	pthread_mutex_unlock(&m->lock);
 	return gw_mqtt_errno(rc);
 }
 
 static bool gw_mqtt_pending(const struct gw_mqtt *m, size_t max)
 {
-	return (m->ring_count && max) || m->ev_connected || m->ev_lost || m->ev_failed;
-}
-
-/* Hands over acked tags and clears the event flags; m->lock held. */
-static int gw_mqtt_collect(struct gw_mqtt *m, uint64_t *tags, size_t max, struct gw_mqtt_events *ev)
-{
-	size_t n = 0;
-
-	while (n < max && m->ring_count) {
-		tags[n++] = m->ring[m->ring_head];
-		m->ring_head = (m->ring_head + 1) % m->cap;
-		m->ring_count--;
-	}
-	if (ev) {
-		ev->state = m->state;
-		ev->connected = m->ev_connected;
-		ev->lost = m->ev_lost;
-		ev->failed = m->ev_failed;
-		ev->inflight = m->inflight;
-		snprintf(ev->error, sizeof(ev->error), "%s", m->error);
-	}
-	m->ev_connected = m->ev_lost = m->ev_failed = false;
-	return (int)n;
+	return (m->win.count && max) || m->ev_connected || m->ev_lost || m->ev_failed;
 }
 
 int gw_mqtt_wait(struct gw_mqtt *m, int timeout_ms, uint64_t *tags, size_t max,
                  struct gw_mqtt_events *ev)
 {
 	int64_t end = gw_mqtt_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-	int n;
+	size_t n;
 
 	pthread_mutex_lock(&m->lock);
 	for (;;) {
@@ -745,7 +554,16 @@ int gw_mqtt_wait(struct gw_mqtt *m, int timeout_ms, uint64_t *tags, size_t max,
 			until = m->next_attempt_ms;
 		gw_mqtt_wait_until(m, until);
 	}
-	n = gw_mqtt_collect(m, tags, max, ev);
+	n = gw_mqtt_window_collect(&m->win, tags, max);
+	if (ev) {
+		ev->state = m->state;
+		ev->connected = m->ev_connected;
+		ev->lost = m->ev_lost;
+		ev->failed = m->ev_failed;
+		ev->inflight = m->win.inflight;
+		snprintf(ev->error, sizeof(ev->error), "%s", m->error);
+	}
+	m->ev_connected = m->ev_lost = m->ev_failed = false;
 	pthread_mutex_unlock(&m->lock);
-	return n;
+	return (int)n;
 }
