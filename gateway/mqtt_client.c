@@ -18,8 +18,9 @@
 
 #define GW_MQTT_BACKOFF_MIN_MS 1000
 #define GW_MQTT_BACKOFF_MAX_MS 60000
-#define GW_MQTT_CONNECT_S      10   /* TCP + TLS + CONNACK */
-#define GW_MQTT_OFFLINE_MS     1000 /* of the ~2 s gw_mqtt_free may take */
+#define GW_MQTT_CONNECT_S      10    /* TCP + TLS + CONNACK */
+#define GW_MQTT_ATTEMPT_MS     30000 /* the whole attempt, birth acknowledged included */
+#define GW_MQTT_OFFLINE_MS     1000  /* of the ~2 s gw_mqtt_free may take */
 #define GW_MQTT_CLOSE_MS       2000
 #define GW_MQTT_SECRET_LEN     256
 #define GW_MQTT_MAX_PAYLOAD    (256 * 1024 * 1024 - 1024)
@@ -42,6 +43,7 @@ struct gw_mqtt {
 	char error[160];
 	char tls_error[96];
 	int64_t next_attempt_ms, backoff_ms;
+	int64_t attempt_deadline_ms; /* while connecting */
 	struct gw_limiter lim;
 	bool closing, offline_done, disc_done;
 };
@@ -287,6 +289,7 @@ static void gw_mqtt_start_connect(struct gw_mqtt *m)
 	int rc;
 
 	m->state = GW_MQTT_CONNECTING;
+	m->attempt_deadline_ms = gw_mqtt_now_ms() + GW_MQTT_ATTEMPT_MS;
 	gw_mqtt_window_abandon(&m->win);
 	m->tls_error[0] = '\0';
 	pthread_mutex_unlock(&m->lock);
@@ -326,6 +329,16 @@ static void gw_mqtt_start_connect(struct gw_mqtt *m)
 		snprintf(why, sizeof(why), "connect not started: %s", MQTTAsync_strerror(rc));
 		gw_mqtt_connect_failed(m, why);
 	}
+}
+
+/* Ends an attempt that Paho's connect timeout does not cover (a broker that accepted the
+ * session but never acknowledges the birth). Called and returns with m->lock held. */
+static void gw_mqtt_give_up(struct gw_mqtt *m)
+{
+	gw_mqtt_connect_failed(m, "connect failed: no answer within 30 s");
+	pthread_mutex_unlock(&m->lock);
+	MQTTAsync_disconnect(m->h, NULL);
+	pthread_mutex_lock(&m->lock);
 }
 
 /* ---- public ---- */
@@ -548,10 +561,16 @@ int gw_mqtt_wait(struct gw_mqtt *m, int timeout_ms, uint64_t *tags, size_t max,
 			gw_mqtt_start_connect(m);
 			continue;
 		}
+		if (m->state == GW_MQTT_CONNECTING && now >= m->attempt_deadline_ms) {
+			gw_mqtt_give_up(m);
+			continue;
+		}
 		if (gw_mqtt_pending(m, max) || now >= end)
 			break;
 		if (m->state == GW_MQTT_DOWN && m->next_attempt_ms < until)
 			until = m->next_attempt_ms;
+		if (m->state == GW_MQTT_CONNECTING && m->attempt_deadline_ms < until)
+			until = m->attempt_deadline_ms;
 		gw_mqtt_wait_until(m, until);
 	}
 	n = gw_mqtt_window_collect(&m->win, tags, max);
