@@ -19,7 +19,8 @@ struct batch {
 	size_t n;
 	char json[JSON_MAX];
 	struct gw_limiter lim;
-	int64_t *src; /* journal source id of each configured sensor */
+	int64_t *src;     /* journal source id of each configured sensor */
+	int64_t first_ms; /* when the batch's first reading came */
 };
 
 void gw_deliver_tags(const struct gw_config *cfg, const struct gw_reading *r,
@@ -101,7 +102,8 @@ static int commit(const struct gw_config *cfg, struct gw_journal *j, struct batc
 
 /* Retention, run at start and every prune_interval_s. The enabled sinks hold back
  * what they have not acknowledged; with none, every committed reading counts as delivered. */
-static void prune(const struct gw_config *cfg, struct gw_journal *j, int64_t *next_ms)
+static void prune(const struct gw_config *cfg, struct gw_journal *j, struct gw_metrics *m,
+                  int64_t *next_ms)
 {
 	const char *sinks[2];
 	struct gw_journal_prune_result res;
@@ -117,6 +119,8 @@ static void prune(const struct gw_config *cfg, struct gw_journal *j, int64_t *ne
 		sinks[n++] = "influxdb";
 	rc = gw_journal_prune(j, sinks, n, (int64_t)cfg->journal.max_age_days * 86400000,
 	                      (int64_t)cfg->journal.max_mb << 20, gw_clock_wall_ms(), &res);
+	if (rc == 0 && m)
+		atomic_fetch_add(&m->retention_dropped, (uint64_t)res.dropped_undelivered);
 	if (rc)
 		gw_log(GW_ERR, "journal", "retention failed: %s", strerror(-rc));
 	else if (res.deleted_age || res.deleted_delivered || res.dropped_undelivered)
@@ -149,6 +153,15 @@ static int register_sources(const struct gw_config *cfg, struct gw_journal *j, s
 	return rc;
 }
 
+/* With journal.commit_ms, readings gather that long per transaction (sparing the SD
+ * card); without, a batch commits once the queue goes idle (the poll cycle is done). */
+static bool commit_due(const struct gw_config *cfg, const struct batch *b, bool got_one)
+{
+	if (!cfg->journal.commit_ms)
+		return !got_one;
+	return b->n && gw_clock_mono_ms() - b->first_ms >= cfg->journal.commit_ms;
+}
+
 static bool should_stop(const struct gw_deliver_opts *o)
 {
 	return (o->stop && *o->stop) || (o->end_mono_ms && gw_clock_mono_ms() >= o->end_mono_ms);
@@ -165,7 +178,12 @@ int gw_deliver_run(const struct gw_config *cfg, struct gw_poller *p, struct gw_j
 	if (!b)
 		return -ENOMEM;
 	rc = register_sources(cfg, j, b);
-	while (rc == 0 && (!ended || b->n)) {
+	if (rc) {
+		free(b->src);
+		free(b);
+		return rc;
+	}
+	while (!ended || b->n) {
 		if (!stopping && should_stop(o)) {
 			gw_log(GW_NOTICE, "run", "stopping: committing the readings already taken");
 			gw_poller_stop(p);
@@ -173,16 +191,19 @@ int gw_deliver_run(const struct gw_config *cfg, struct gw_poller *p, struct gw_j
 		}
 		if (!ended && b->n < GW_DELIVER_BATCH) {
 			rc = gw_poller_next(p, &b->r[b->n], 100);
-			if (rc == 0) {
-				b->n++;
-				continue;
-			}
+			if (rc == 0 && b->n++ == 0)
+				b->first_ms = gw_clock_mono_ms();
 			ended = rc == -ENODATA;
+			/* a reading came: keep gathering unless the batch is due; idle: commit
+			 * unless commit_ms asks for more (and we are not stopping) */
+			if (!ended && (rc == 0 ? !commit_due(cfg, b, true)
+			                       : !stopping && !commit_due(cfg, b, false)))
+				continue;
 		}
 		/* The queue is idle (a poll cycle is done), the batch is full, or the end came. */
 		rc = b->n ? commit(cfg, j, b, o->out, o->bell, count) : 0;
 		if (rc == 0 && !b->n)
-			prune(cfg, j, &next_prune);
+			prune(cfg, j, o->metrics, &next_prune);
 		if (rc == 0)
 			continue;
 		/* Once the poller has ended nothing waits behind us: report and give up. */

@@ -1,8 +1,8 @@
 /* The delivery side of the daemon: takes readings from the poller, commits
  * them to the journal in batches (one transaction per poll cycle, or per
- * GW_DELIVER_BATCH readings), and only then hands them on (printing, later the
- * sinks). A failed commit keeps the batch and retries: the poller waits on the
- * full queue, so a full disk costs time, not readings. */
+ * journal.commit_ms, or per GW_DELIVER_BATCH readings), and only then hands them
+ * on (printing, and ringing the bell that wakes the sinks). A failed commit keeps the batch and
+ * retries: the poller waits on the full queue, so a full disk costs time, not readings. */
 #ifndef GW_DELIVER_H
 #define GW_DELIVER_H
 
@@ -12,9 +12,10 @@
 #include "config.h"
 #include "feed.h"
 #include "journal.h"
+#include "metrics.h"
 #include "poller.h"
 
-#define GW_DELIVER_BATCH 256
+#define GW_DELIVER_BATCH 1024
 
 enum gw_output { GW_OUT_NONE, GW_OUT_JSON, GW_OUT_TEXT };
 
@@ -23,6 +24,7 @@ struct gw_deliver_opts {
 	int64_t end_mono_ms;               /* stop by itself then (0: never) */
 	const volatile sig_atomic_t *stop; /* set by a signal handler */
 	struct gw_bell *bell;              /* rung after each commit; may be NULL */
+	struct gw_metrics *metrics;        /* counts what retention drops; may be NULL */
 };
 
 /* Runs until the poller has ended (after a stop request or --once) and every

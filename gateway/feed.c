@@ -1,5 +1,6 @@
-/* Sinks' journal reader and the bell that wakes them; see feed.h. The source cache grows
- * by doubling and holds every source this feed has met (a field has tens). */
+/* Sinks' journal reader and the bell that wakes them; see feed.h. The source cache holds
+ * every source this feed has met (a field has tens), each allocated once so that items
+ * may keep pointing at it. */
 #include "feed.h"
 
 #include <errno.h>
@@ -19,7 +20,7 @@ struct cached {
 struct gw_feed {
 	struct gw_journal *j;
 	const char *sink;
-	struct cached *cache;
+	struct cached **cache; /* each entry allocated once: items point into it */
 	size_t ncache, cap;
 	uint64_t bad;
 	char text[GW_JSRC_MAX];
@@ -119,6 +120,8 @@ void gw_feed_close(struct gw_feed *f)
 	if (!f)
 		return;
 	gw_journal_close(f->j);
+	for (size_t i = 0; i < f->ncache; i++)
+		free(f->cache[i]);
 	free(f->cache);
 	free(f);
 }
@@ -130,22 +133,25 @@ static const struct gw_source *source(struct gw_feed *f, int64_t id)
 	int rc;
 
 	for (size_t i = 0; i < f->ncache; i++)
-		if (f->cache[i].id == id)
-			return f->cache[i].bad ? NULL : &f->cache[i].src;
+		if (f->cache[i]->id == id)
+			return f->cache[i]->bad ? NULL : &f->cache[i]->src;
 	if (f->ncache == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 16;
-		struct cached *n = realloc(f->cache, cap * sizeof(*n));
+		struct cached **n = realloc(f->cache, cap * sizeof(*n));
 
 		if (!n)
 			return NULL;
 		f->cache = n;
 		f->cap = cap;
 	}
-	c = &f->cache[f->ncache];
-	c->id = id;
 	rc = gw_journal_source_get(f->j, id, f->text, sizeof(f->text));
 	if (rc == -ENOMEM || rc == -EBUSY || rc == -EIO)
 		return NULL; /* not cached: tried again next time */
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->id = id;
+	f->cache[f->ncache] = c;
 	c->bad = rc || gw_source_parse(f->text, &c->src);
 	if (c->bad)
 		gw_log(GW_ERR, "feed", "sink=%s source=%lld unreadable: its rows are skipped",

@@ -102,6 +102,8 @@ int gw_reading_json(const struct gw_reading *r, const struct gw_reading_tags *ta
 	put_values(&o, r);
 	if (r->unsynced)
 		put(&o, ",\"clock\":\"unsynced\"");
+	if (r->historical)
+		put(&o, ",\"historical\":true");
 	put(&o, "}");
 	return o.full ? -ENOSPC : (int)o.pos;
 }

@@ -1,6 +1,6 @@
 /* A reading (one poll of one sensor) and its JSON form, as in DESIGN.md:
  * {"ts", "ts_ms", "gateway", "sensor", "plot", "household", "township", "village",
- *  "values": {...}, "quality": {...}[, "clock": "unsynced"]}.
+ *  "values": {...}, "quality": {...}[, "clock": "unsynced"][, "historical": true]}.
  * A value whose quality is not good is null. No allocation. */
 #ifndef GW_READING_H
 #define GW_READING_H
@@ -16,6 +16,7 @@ struct gw_reading {
 	const char *sensor_id;            /* borrows */
 	const struct gw_profile *profile; /* borrows: names, units, decimals */
 	bool unsynced;                    /* taken before the clock was synchronised */
+	bool historical;                  /* MQTT: replayed after an outage, not sent live */
 	double values[GW_MAX_POINTS];
 	uint8_t quality[GW_MAX_POINTS]; /* enum gw_quality */
 	uint32_t index;                 /* which configured sensor (poller use) */

@@ -1,0 +1,28 @@
+/* The MQTT sink: a thread that publishes each journal row after its cursor as the
+ * reading's JSON on {prefix}/{gateway}/plot/{plot}/{sensor}, keeps a window of messages in
+ * flight, and moves the cursor as the broker acknowledges them in order. Rows replayed
+ * after an outage carry "historical": true. A sensor's deadband holds back readings whose
+ * values moved less than it (the journal and InfluxDB keep every one), with a heartbeat of
+ * at least one message every mqtt.heartbeat_min. Self-metrics go to {prefix}/{gateway}/
+ * metrics (QoS 0); the retained {prefix}/{gateway}/status is online/offline. */
+#ifndef GW_MQTT_OUT_H
+#define GW_MQTT_OUT_H
+
+#include "sink.h"
+
+struct gw_mqtt_out;
+
+/* Starts the sink thread for env (borrowed; must outlive it). Returns 0 or -errno (a bad
+ * URL or an unreadable password file: the daemon does not start). */
+int gw_mqtt_out_start(const struct gw_sink_env *env, struct gw_mqtt_out **out);
+/* Waits for the thread (it ends by itself once the bell closes and everything committed
+ * is acknowledged, or env->drain_ms has passed) and frees. NULL is a no-op. */
+void gw_mqtt_out_join(struct gw_mqtt_out *o);
+
+/* Writes the topic of a reading: {prefix}/{gateway}/plot/{plot}/{sensor}, with "unbound"
+ * for a sensor without a plot and '/', '+', '#' in names replaced by '_'. Returns 0 or
+ * -ENOSPC. Pure; exposed for tests. */
+int gw_mqtt_topic(const char *prefix, const char *gateway, const char *plot, const char *sensor,
+                  char *buf, size_t len);
+
+#endif
