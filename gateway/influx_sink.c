@@ -32,6 +32,8 @@ struct gw_influx {
 	char url[GW_INFLUX_URL_LEN];
 	char secret[GW_INFLUX_SECRET_LEN]; /* v1 password or v2 token */
 	struct gw_zbuf z;                  /* the compressed body, when cfg.gzip */
+	struct gw_influx_result failure;   /* the last POST that failed */
+	size_t wire_len;                   /* the body length of the last POST, as sent */
 };
 
 /* Collects the answer body, truncated, into a fixed buffer. */
@@ -126,6 +128,23 @@ size_t gw_influx_count_lines(const char *body, size_t len)
 		}
 	}
 	return n + in_line;
+}
+
+size_t gw_influx_partial_dropped(const char *message, size_t lines)
+{
+	const char *p = strstr(message, "partial write");
+	const char *d = p ? strstr(p, "dropped=") : NULL;
+	char *end;
+	unsigned long long n;
+
+	/* lines it could not parse are not in its count, and it names only the first */
+	if (d && strstr(p, "unable to parse"))
+		return lines;
+	if (!d || !isdigit((unsigned char)d[8]))
+		return lines;
+	errno = 0;
+	n = strtoull(d + 8, &end, 10);
+	return errno || n > lines ? lines : (size_t)n;
 }
 
 int gw_influx_classify(long status)
@@ -327,6 +346,11 @@ const char *gw_influx_url(const struct gw_influx *w)
 	return w->url;
 }
 
+const struct gw_influx_result *gw_influx_last_failure(const struct gw_influx *w)
+{
+	return &w->failure;
+}
+
 /* ---- writing ---- */
 
 static void gw_influx_trim(char *s)
@@ -342,11 +366,14 @@ int gw_influx_write(struct gw_influx *w, const char *body, size_t len, struct gw
 	struct gw_influx_sinkbuf sb = {res->message, sizeof(res->message), 0};
 	CURLcode cc;
 	long status = 0;
+	int rc;
 
 	memset(res, 0, sizeof(*res));
+	w->wire_len = 0;
 	if (w->cfg.gzip) {
 		if (gw_influx_gzip(body, len, &w->z)) {
 			snprintf(res->message, sizeof(res->message), "gzip failed");
+			w->failure = *res;
 			return -EAGAIN;
 		}
 		body = (const char *)w->z.data;
@@ -361,21 +388,29 @@ int gw_influx_write(struct gw_influx *w, const char *body, size_t len, struct gw
 	if (cc != CURLE_OK) {
 		res->retry_after_ms = 0;
 		snprintf(res->message, sizeof(res->message), "%s", curl_easy_strerror(cc));
+		w->failure = *res;
 		return -EAGAIN;
 	}
+	w->wire_len = len;
 	curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &status);
 	res->status = status;
 	gw_influx_trim(res->message);
-	return gw_influx_classify(status);
+	rc = gw_influx_classify(status);
+	if (rc)
+		w->failure = *res;
+	return rc;
 }
 
 static void gw_influx_drop(struct gw_influx_stats *st, size_t lines,
                            const struct gw_influx_result *res)
 {
-	st->dropped_points += lines;
+	size_t dropped = gw_influx_partial_dropped(res->message, lines);
+
+	st->dropped_points += dropped;
+	st->written_points += lines - dropped;
 	st->dropped_batches++;
-	gw_log(GW_WARN, "influx", "status=%ld points=%zu batch dropped: %s", res->status, lines,
-	       res->message);
+	gw_log(GW_WARN, "influx", "status=%ld points=%zu dropped=%zu refused: %s", res->status,
+	       lines, dropped, res->message);
 }
 
 int gw_influx_write_all(struct gw_influx *w, const char *body, size_t len,
@@ -389,6 +424,7 @@ int gw_influx_write_all(struct gw_influx *w, const char *body, size_t len,
 	if (lines == 0)
 		return 0;
 	rc = gw_influx_write(w, body, len, &res);
+	st->sent_bytes += w->wire_len;
 	if (rc == 0) {
 		st->written_points += lines;
 		st->written_batches++;

@@ -1,6 +1,6 @@
 /* InfluxDB HTTP writer: POSTs line-protocol batches to /write (v1) or /api/v2/write (v2)
  * over one reused keep-alive connection, and classifies the answer into retry, split or
- * drop. Not yet the whole sink: no cursor or batching loop. With cfg->gzip bodies go
+ * drop (influx_out.c is the loop around it: journal cursor, batching). With cfg->gzip bodies go
  * gzip-compressed (Content-Encoding: gzip). Never logs the token or password. */
 #ifndef GW_INFLUX_SINK_H
 #define GW_INFLUX_SINK_H
@@ -16,15 +16,18 @@ struct gw_influx;
 struct gw_influx_result {
 	long status;            /* HTTP status, 0 when no answer came */
 	int64_t retry_after_ms; /* from a Retry-After header (seconds), else 0 */
-	char message[256];      /* server error text or transport error, truncated */
+	char message[512];      /* server error text or transport error, truncated */
 };
 
 /* Counters gw_influx_write_all adds to (the caller zeroes them once). */
 struct gw_influx_stats {
 	uint64_t written_points;
 	uint64_t written_batches; /* POSTs the server accepted */
-	uint64_t dropped_points;  /* lines in rejected sub-batches (4xx other than 413) */
+	uint64_t dropped_points;  /* lines rejected (4xx other than 413; of a partial write, the
+	                           * server's "dropped=N") */
 	uint64_t dropped_batches;
+	uint64_t sent_bytes; /* request bodies as they went out (gzip: compressed) to POSTs
+	                      * that got an HTTP answer: what a metered link paid for */
 };
 
 /* Borrows cfg (copied). Reads the password/token files (trailing newline trimmed), builds
@@ -35,6 +38,10 @@ struct gw_influx *gw_influx_new(const struct gw_influx_cfg *cfg, int *err);
 void gw_influx_free(struct gw_influx *w);
 /* Borrows: the write URL (no secrets in it). */
 const char *gw_influx_url(const struct gw_influx *w);
+/* Borrows: what the server (or the transport) said to the last POST that failed with
+ * -EAGAIN, -E2BIG or -EINVAL (status, Retry-After, message); zeroed until one fails.
+ * Valid until the next write. */
+const struct gw_influx_result *gw_influx_last_failure(const struct gw_influx *w);
 
 /* POSTs body[0..len) as one batch; borrows body; fills *res. Returns 0 (200/204),
  * -EAGAIN (no connection, timeout, 5xx, 429: retry later, res->retry_after_ms may be set),
@@ -43,7 +50,8 @@ int gw_influx_write(struct gw_influx *w, const char *body, size_t len,
                     struct gw_influx_result *res);
 
 /* Writes body, splitting it in halves at line boundaries on 413 (recursively) and dropping
- * (and counting in *st) sub-batches the server rejects. Returns 0 when every line was
+ * (and counting in *st) sub-batches the server rejects. A 400 "partial write" (InfluxDB 1.x
+ * wrote the other lines) counts only the lines it says it dropped. Returns 0 when every line was
  * written or dropped, -EAGAIN when the server is unavailable: the caller keeps its cursor
  * and retries the whole body later. Parts written before that are written again then,
  * which InfluxDB absorbs (same series and timestamp overwrite). */
@@ -67,6 +75,10 @@ int gw_influx_escape(char *buf, size_t len, size_t *pos, const char *s);
 size_t gw_influx_split_at(const char *body, size_t len);
 /* Non-empty lines in body. */
 size_t gw_influx_count_lines(const char *body, size_t len);
+/* Lines dropped by a refused POST of lines lines, given the server's message: N of a
+ * "partial write: ... dropped=N" (N <= lines), else all of them. A partial write that
+ * could not parse some lines counts all (InfluxDB leaves those out of N): an upper bound. */
+size_t gw_influx_partial_dropped(const char *message, size_t lines);
 /* Maps an HTTP status to 0, -EAGAIN, -E2BIG or -EINVAL as gw_influx_write does. */
 int gw_influx_classify(long status);
 /* Parses one header line; returns the Retry-After delay in ms, or -1 if line is not a
