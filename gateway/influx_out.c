@@ -291,11 +291,24 @@ static int wait_cap(const struct gw_influx_out *o, int64_t now, int64_t ms)
 	return ms < 1 ? 1 : (int)ms;
 }
 
-/* One turn: fill the batch, then wait for more rows, wait out the budget, or send. */
+/* The last seq the bell has announced. */
+static int64_t bell_seq(struct gw_bell *bell)
+{
+	int64_t seq;
+
+	pthread_mutex_lock(&bell->mu);
+	seq = bell->last_seq;
+	pthread_mutex_unlock(&bell->mu);
+	return seq;
+}
+
+/* One turn: fill the batch, then wait for more rows, wait out the budget, or send. Waits
+ * for the bell above what it had announced before the read (all of that was read), so a
+ * bell ahead of the journal cannot make the loop spin. */
 static void step(struct gw_influx_out *o, int64_t now)
 {
 	struct batch *b = &o->b;
-	int64_t flush_at;
+	int64_t flush_at, rung = bell_seq(o->env->bell);
 	int rc = batch_fill(o, now);
 
 	if (rc) {
@@ -309,12 +322,14 @@ static void step(struct gw_influx_out *o, int64_t now)
 	if (b->last == o->cursor) { /* nothing waiting */
 		o->done = o->closing;
 		if (!o->done)
-			gw_bell_wait(o->env->bell, o->cursor, wait_cap(o, now, IDLE_MS));
+			gw_bell_wait(o->env->bell, o->cursor > rung ? o->cursor : rung,
+			             wait_cap(o, now, IDLE_MS));
 		return;
 	}
 	flush_at = b->first_ms + (int64_t)o->env->cfg->influx.flush_ms;
 	if (!b->full && b->n < o->max && !o->closing && now < flush_at) {
-		gw_bell_wait(o->env->bell, b->last, wait_cap(o, now, flush_at - now));
+		gw_bell_wait(o->env->bell, b->last > rung ? b->last : rung,
+		             wait_cap(o, now, flush_at - now));
 		return;
 	}
 	if (b->pos && budget_holds(o)) {
