@@ -1,6 +1,7 @@
-/* `fieldgate run`: the daemon. Opens the journal, starts the poller on the config
- * and hands its readings to delivery (journal first, then --output printing).
- * Stops on SIGINT/SIGTERM after the readings already taken are handled. */
+/* `fieldgate run`: the daemon. Opens the journal, starts the sinks (MQTT, InfluxDB)
+ * and the poller on the config, and hands the readings to delivery (journal first, then
+ * --output printing and the sinks). Stops on SIGINT/SIGTERM after the readings already
+ * taken are committed and the sinks had a few seconds to send them. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -16,6 +17,11 @@
 #include "deliver.h"
 #include "journal.h"
 #include "poller.h"
+#include "sinks.h"
+
+/* How long the sinks keep sending what is committed once polling has ended. */
+#define ONCE_DRAIN_MS 15000
+#define STOP_DRAIN_MS 5000
 
 static volatile sig_atomic_t g_stop;
 
@@ -41,7 +47,8 @@ static void usage(FILE *out)
 	        "usage: fieldgate run -c gateway.yaml [--once] [--output stdout|text]\n\n"
 	        "Polls every configured sensor on its schedule until SIGINT or SIGTERM.\n\n"
 	        "  -c, --config FILE     gateway.yaml\n"
-	        "      --once            poll every sensor once, deliver, exit\n"
+	        "      --once            poll every sensor once, deliver (sinks get up to 15 s), "
+	        "exit\n"
 	        "  -o, --output stdout   also print each reading as one JSON line (DESIGN.md)\n"
 	        "  -o, --output text     also print each reading as one human-readable line\n"
 	        "      --log-level L     err|warn|notice|info|debug (default: the config's)\n"
@@ -85,6 +92,7 @@ static int serve(const struct gw_config *cfg, struct gw_journal *j, const struct
 	struct gw_deliver_opts dopts = {.out = o->out, .stop = &g_stop};
 	struct gw_poller *p = gw_poller_new(cfg, &po);
 	struct sigaction sa = {.sa_handler = on_signal};
+	struct gw_sinks sinks;
 	uint64_t count = 0;
 	int rc;
 
@@ -92,6 +100,13 @@ static int serve(const struct gw_config *cfg, struct gw_journal *j, const struct
 		gw_log(GW_ERR, "run", "cannot set up the poller");
 		return 1;
 	}
+	rc = gw_sinks_start(&sinks, cfg, p, o->once ? ONCE_DRAIN_MS : STOP_DRAIN_MS);
+	if (rc) {
+		gw_poller_free(p);
+		return 1;
+	}
+	dopts.bell = &sinks.bell;
+	dopts.metrics = &sinks.metrics;
 	if (o->duration_s)
 		dopts.end_mono_ms = gw_clock_mono_ms() + o->duration_s * 1000;
 	sigaction(SIGINT, &sa, NULL);
@@ -102,6 +117,8 @@ static int serve(const struct gw_config *cfg, struct gw_journal *j, const struct
 	rc = gw_poller_start(p);
 	if (rc == 0)
 		rc = gw_deliver_run(cfg, p, j, &dopts, &count);
+	gw_poller_stop(p);
+	gw_sinks_stop(&sinks);
 	gw_poller_free(p);
 	if (o->stats)
 		print_stats(count);

@@ -19,12 +19,14 @@
 #include "mqtt_client.h"
 #include "strbuf.h"
 
-#define RING        1024 /* rows held between the journal and the broker */
-#define READ_MAX    256  /* rows read from the journal at once */
-#define WAIT_MS     50   /* longest wait for broker events while messages are out */
-#define IDLE_MS     200  /* longest wait for new rows when everything is acknowledged */
-#define ACK_SAVE_MS 200  /* how often the cursor is written to the journal */
-#define MOD         "mqtt"
+#define RING     1024 /* rows held between the journal and the broker */
+#define READ_MAX 256  /* rows read from the journal at once */
+#define WAIT_MS  50   /* longest wait for broker events while messages are out */
+#define IDLE_MS  200  /* longest wait for new rows when everything is acknowledged */
+#define ACK_SAVE_MS                                                                                \
+	1000 /* how often the cursor is written to the journal: a crash repeats                    \
+	      * at most this much, and each save is a journal write */
+#define MOD "mqtt"
 
 enum ent_state { E_PENDING, E_SENT, E_DONE };
 

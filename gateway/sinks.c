@@ -1,0 +1,57 @@
+/* Starting and stopping the sink threads; see sinks.h. */
+#include "sinks.h"
+
+#include <string.h>
+
+#include "influx_out.h"
+#include "log.h"
+#include "mqtt_out.h"
+
+static struct gw_sink_env *add_env(struct gw_sinks *s, const struct gw_config *cfg,
+                                   const char *name, int drain_ms)
+{
+	size_t i = s->metrics.nsinks++;
+
+	s->stats[i].name = name;
+	s->metrics.sinks[i] = &s->stats[i];
+	s->env[i] = (struct gw_sink_env){
+	        .cfg = cfg,
+	        .bell = &s->bell,
+	        .metrics = &s->metrics,
+	        .budget = cfg->daily_upload_mb ? &s->budget : NULL,
+	        .stats = &s->stats[i],
+	        .drain_ms = drain_ms,
+	};
+	return &s->env[i];
+}
+
+int gw_sinks_start(struct gw_sinks *s, const struct gw_config *cfg, struct gw_poller *p,
+                   int drain_ms)
+{
+	int rc = 0;
+
+	memset(s, 0, sizeof(*s));
+	gw_bell_init(&s->bell);
+	gw_budget_init(&s->budget, (uint64_t)cfg->daily_upload_mb << 20);
+	s->metrics.cfg = cfg;
+	s->metrics.poller = p;
+	s->metrics.budget = cfg->daily_upload_mb ? &s->budget : NULL;
+	if (cfg->mqtt.enabled)
+		rc = gw_mqtt_out_start(add_env(s, cfg, "mqtt", drain_ms), &s->mqtt);
+	if (rc == 0 && cfg->influx.enabled)
+		rc = gw_influx_out_start(add_env(s, cfg, "influxdb", drain_ms), &s->influx);
+	if (rc)
+		gw_sinks_stop(s);
+	return rc;
+}
+
+void gw_sinks_stop(struct gw_sinks *s)
+{
+	gw_bell_close(&s->bell);
+	gw_mqtt_out_join(s->mqtt);
+	gw_influx_out_join(s->influx);
+	s->mqtt = NULL;
+	s->influx = NULL;
+	gw_budget_destroy(&s->budget);
+	gw_bell_destroy(&s->bell);
+}

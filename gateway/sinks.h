@@ -1,0 +1,32 @@
+/* The daemon's outbound side: the bell the delivery rings, the enabled sinks (MQTT,
+ * InfluxDB) as threads, their counters, the self-metrics and the daily upload budget.
+ * Started after the journal is open and before polling; stopped after the last commit. */
+#ifndef GW_SINKS_H
+#define GW_SINKS_H
+
+#include "budget.h"
+#include "config.h"
+#include "feed.h"
+#include "metrics.h"
+#include "poller.h"
+#include "sink.h"
+
+struct gw_sinks {
+	struct gw_bell bell;
+	struct gw_budget budget;
+	struct gw_metrics metrics;
+	struct gw_sink_stats stats[GW_METRICS_SINKS];
+	struct gw_sink_env env[GW_METRICS_SINKS];
+	struct gw_mqtt_out *mqtt;
+	struct gw_influx_out *influx;
+};
+
+/* Starts the sinks cfg enables (none: only the bell and metrics are set up). drain_ms:
+ * how long the sinks keep sending after gw_sinks_stop. Borrows cfg and p. Returns 0 or
+ * -errno (nothing left running). */
+int gw_sinks_start(struct gw_sinks *s, const struct gw_config *cfg, struct gw_poller *p,
+                   int drain_ms);
+/* Closes the bell and waits for the sinks to finish (at most about drain_ms). */
+void gw_sinks_stop(struct gw_sinks *s);
+
+#endif
