@@ -6,7 +6,6 @@
 #include "mqtt_out.h"
 
 #include <errno.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 
 #include "budget.h"
 #include "clock.h"
+#include "deadband.h"
 #include "log.h"
 #include "metrics.h"
 #include "mqtt_client.h"
@@ -39,10 +39,7 @@ struct ent {
 struct band {
 	const struct gw_source *src;
 	double deadband;
-	bool has;
-	int64_t pub_ms; /* poll time of the last reading published */
-	double v[GW_MAX_POINTS];
-	uint8_t q[GW_MAX_POINTS];
+	struct gw_deadband last;
 };
 
 struct gw_mqtt_out {
@@ -128,30 +125,13 @@ static struct band *band_of(struct gw_mqtt_out *o, const struct gw_source *src)
 	return b;
 }
 
-/* Whether a reading goes out: always without a deadband; with one, when a quality
- * changed, a value moved more than the deadband, or the heartbeat is due. */
+/* Whether a reading goes out (the sensor's deadband, see deadband.h). */
 static bool worth_sending(struct gw_mqtt_out *o, const struct gw_feed_item *it)
 {
 	struct band *b = band_of(o, it->src);
-	int64_t beat = (int64_t)o->env->cfg->mqtt.heartbeat_min * 60000;
-	size_t n = it->r.profile->npoints;
-	bool send;
 
-	if (!b || b->deadband <= 0)
-		return true;
-	send = !b->has || it->r.ts_ms - b->pub_ms >= beat;
-	for (size_t k = 0; k < n && !send; k++) {
-		send = b->q[k] != it->r.quality[k];
-		if (!send && it->r.quality[k] == GW_Q_GOOD)
-			send = fabs(it->r.values[k] - b->v[k]) > b->deadband;
-	}
-	if (!send)
-		return false;
-	b->has = true;
-	b->pub_ms = it->r.ts_ms;
-	memcpy(b->v, it->r.values, n * sizeof(b->v[0]));
-	memcpy(b->q, it->r.quality, n);
-	return true;
+	return !b || gw_deadband_pass(&b->last, &it->r, b->deadband,
+	                              (int64_t)o->env->cfg->mqtt.heartbeat_min * 60000);
 }
 
 /* Reads new rows into the ring. A row read while the broker is away is historical. */
