@@ -116,20 +116,25 @@ drain() {
   python3 -c "print(round($last / ($t1 - $t0)))"
 }
 
-# $1: extra journal keys; prints "wchar_per_reading write_bytes_per_reading"
+# $1: extra journal keys; prints "wchar_per_reading write_bytes_per_reading" in the steady
+# state: from 10 s after the start (the journal's creation is not normal polling) to
+# DISK_SECONDS later.
 disk() {
-  local run n io
+  local run n0 n1 io0 io1
   rm -rf "$tmp/data"
   config "$tmp/disk.yaml" "$1" 60 1
   start_sim "$tmp/disk.yaml"
   "$fg" run -c "$tmp/disk.yaml" >/dev/null 2>"$tmp/disk.log" &
   run=$!
+  sleep 10
+  io0=$(cat "/proc/$run/io") n0=$(sql 'SELECT max(seq) FROM readings')
   sleep "$disk_secs"
-  io=$(cat "/proc/$run/io")
-  n=$(sql 'SELECT max(seq) FROM readings')
+  io1=$(cat "/proc/$run/io") n1=$(sql 'SELECT max(seq) FROM readings')
   stop_pid "$run"
   stop_pid "$sim_pid"
-  awk -v n="$n" '/^wchar/ {w=$2} /^write_bytes/ {b=$2} END {printf "%d %d\n", w/n, b/n}' <<<"$io"
+  printf '%s\n%s\n' "$io0" "$io1" | awk -v n=$((n1 - n0)) '
+    /^wchar/ {w[++i] = $2} /^write_bytes/ {b[++j] = $2}
+    END {printf "%d %d\n", (w[2] - w[1]) / n, (b[2] - b[1]) / n}'
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

@@ -140,12 +140,17 @@ static int register_sources(const struct gw_config *cfg, struct gw_journal *j, s
 	b->src = calloc(cfg->nsensors, sizeof(*b->src));
 	if (!s || !text || !b->src)
 		rc = -ENOMEM;
+	if (rc == 0)
+		rc = gw_journal_begin(j); /* one transaction for all of them */
 	for (size_t i = 0; i < cfg->nsensors && rc == 0; i++) {
 		gw_source_from_config(cfg, i, s);
 		rc = gw_source_format(s, text, GW_JSRC_MAX);
 		if (rc > 0)
 			rc = gw_journal_source(j, text, &b->src[i]);
 	}
+	rc = rc ? rc : gw_journal_commit(j);
+	if (rc)
+		gw_journal_rollback(j);
 	if (rc)
 		gw_log(GW_ERR, "journal", "cannot record the sensors' sources: %s", strerror(-rc));
 	free(text);

@@ -62,6 +62,8 @@ struct gw_influx_out {
 	int64_t retry_at;     /* monotonic; in the past: no back-off */
 	int64_t down_since;   /* monotonic */
 	bool deferred;        /* the budget holds sending back */
+	int64_t saved;        /* the cursor as last written to the journal */
+	int64_t saved_at;     /* monotonic */
 	int64_t next_metrics; /* monotonic; 0: never */
 	bool closing;
 	bool done;
@@ -138,11 +140,28 @@ static void update_gauges(struct gw_influx_out *o)
 		atomic_store(&s->lag_ms, lag > 0 ? lag : 0);
 }
 
+/* Writes the cursor to the journal when GW_SINK_SAVE_MS have passed since the last save,
+ * or when forced (stopping). Returns 0 or -errno. */
+static int cursor_save(struct gw_influx_out *o, int64_t seq, bool force)
+{
+	int64_t now = gw_clock_mono_ms();
+	int rc;
+
+	if (seq <= o->saved || (!force && now - o->saved_at < GW_SINK_SAVE_MS))
+		return 0;
+	rc = gw_feed_ack(o->feed, seq);
+	if (rc == 0) {
+		o->saved = seq;
+		o->saved_at = now;
+	}
+	return rc;
+}
+
 /* Moves the cursor past the batch (in memory even when the journal refuses: the next ack
  * moves it further, and at worst a restart sends the batch again) and empties the batch. */
 static void batch_ack(struct gw_influx_out *o)
 {
-	int rc = o->b.last > o->cursor ? gw_feed_ack(o->feed, o->b.last) : 0;
+	int rc = cursor_save(o, o->b.last, o->closing);
 
 	if (rc && gw_limiter_fail(&o->jlim))
 		gw_log(GW_ERR, "influx", "seq=%lld cursor not saved: %s (a restart sends it again)",
@@ -355,6 +374,10 @@ static void *run(void *arg)
 		else
 			step(o, now);
 	}
+	if (cursor_save(o, o->cursor, true))
+		gw_log(GW_ERR, "influx",
+		       "seq=%lld cursor not saved at stop (a restart sends again)",
+		       (long long)o->cursor);
 	update_gauges(o);
 	if (atomic_load(&o->stats->depth) > 0)
 		gw_log(GW_NOTICE, "influx", "stopping: %lld readings not delivered, kept",
@@ -406,6 +429,7 @@ int gw_influx_out_start(const struct gw_sink_env *env, struct gw_influx_out **ou
 	rc = out_open(o);
 	if (rc)
 		goto out_free;
+	o->saved = o->cursor;
 	batch_reset(o);
 	atomic_store(&o->stats->cursor, o->cursor);
 	update_gauges(o);

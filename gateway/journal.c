@@ -419,12 +419,9 @@ int gw_journal_append(struct gw_journal *j, int64_t ts_ms, int64_t src, const vo
 
 	if (!data || len == 0 || len > INT32_MAX || gw_journal_day(ts_ms, &day))
 		return -EINVAL;
-	if (!j->in_tx) {
-		rc = gw_journal_exec(j, "BEGIN IMMEDIATE");
-		if (rc)
-			return rc;
-		j->in_tx = true;
-	}
+	rc = gw_journal_begin(j);
+	if (rc)
+		return rc;
 	sqlite3_bind_int64(j->ins, 1, ts_ms);
 	sqlite3_bind_int64(j->ins, 2, day);
 	sqlite3_bind_int64(j->ins, 3, src);
@@ -440,6 +437,17 @@ int gw_journal_append(struct gw_journal *j, int64_t ts_ms, int64_t src, const vo
 		return gw_journal_errno(rc);
 	}
 	return 0;
+}
+
+int gw_journal_begin(struct gw_journal *j)
+{
+	int rc;
+
+	if (j->in_tx)
+		return 0;
+	rc = gw_journal_exec(j, "BEGIN IMMEDIATE");
+	j->in_tx = rc == 0;
+	return rc;
 }
 
 int gw_journal_commit(struct gw_journal *j)

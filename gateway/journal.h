@@ -48,6 +48,9 @@ int gw_journal_source_get(struct gw_journal *j, int64_t id, char *buf, size_t le
  * returns 0. Returns 0, -EINVAL, -ENOSPC, -EIO or -EBUSY. */
 int gw_journal_append(struct gw_journal *j, int64_t ts_ms, int64_t src, const void *data,
                       size_t len);
+/* Opens a batch explicitly (appends open one by themselves), e.g. to add many sources in one
+ * transaction. No-op when one is open. Returns 0 or -errno. */
+int gw_journal_begin(struct gw_journal *j);
 /* Commits the open batch (0 when none is open). On failure the batch stays open when
  * SQLite kept it (the caller may retry or gw_journal_rollback()), otherwise it is gone.
  * Returns 0, -ENOSPC, -EIO or -EBUSY. */

@@ -1,6 +1,6 @@
 /* The MQTT sink thread; see mqtt_out.h. Rows read from the journal wait in a ring in
  * seq order, each pending, sent or done (acknowledged, or held back by the deadband);
- * the cursor follows the done prefix and is saved at most every ACK_SAVE_MS. After a lost
+ * the cursor follows the done prefix and is saved at most every GW_SINK_SAVE_MS. After a lost
  * connection every sent-but-unacknowledged row is sent again, so a message may repeat
  * but none is lost. */
 #include "mqtt_out.h"
@@ -23,10 +23,7 @@
 #define READ_MAX 256  /* rows read from the journal at once */
 #define WAIT_MS  50   /* longest wait for broker events while messages are out */
 #define IDLE_MS  200  /* longest wait for new rows when everything is acknowledged */
-#define ACK_SAVE_MS                                                                                \
-	1000 /* how often the cursor is written to the journal: a crash repeats                    \
-	      * at most this much, and each save is a journal write */
-#define MOD "mqtt"
+#define MOD      "mqtt"
 
 enum ent_state { E_PENDING, E_SENT, E_DONE };
 
@@ -300,7 +297,7 @@ static void advance(struct gw_mqtt_out *o, bool force)
 			o->saved = o->cursor;
 		else
 			gw_log(GW_ERR, MOD, "cursor save failed: %s", strerror(-rc));
-		o->next_save_ms = now + ACK_SAVE_MS;
+		o->next_save_ms = now + GW_SINK_SAVE_MS;
 	}
 	atomic_store(&o->env->stats->cursor, o->cursor);
 	atomic_store(&o->env->stats->depth, o->avail - o->cursor);

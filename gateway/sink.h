@@ -10,6 +10,11 @@
 #include "config.h"
 #include "feed.h"
 
+/* How often a sink writes its cursor to the journal (and when it stops). Each save is a
+ * journal transaction, i.e. SD-card writes; a crash repeats at most this much, which both
+ * servers absorb (MQTT at-least-once, InfluxDB overwrites the same point). */
+#define GW_SINK_SAVE_MS 5000
+
 struct gw_metrics;
 struct gw_budget;
 
