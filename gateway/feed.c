@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "journal.h"
 #include "log.h"
 
@@ -77,16 +78,9 @@ bool gw_bell_closing(struct gw_bell *b)
 
 bool gw_bell_wait(struct gw_bell *b, int64_t after_seq, int timeout_ms)
 {
-	struct timespec until;
+	struct timespec until = gw_clock_mono_after(timeout_ms);
 	bool more;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&b->mu);
 	while (b->last_seq <= after_seq && !b->closing)
 		if (pthread_cond_timedwait(&b->cv, &b->mu, &until) == ETIMEDOUT)

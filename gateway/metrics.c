@@ -56,62 +56,46 @@ static void take(const struct gw_metrics *m, struct snap *s)
 		gw_budget_get(m->budget, &s->budget_used, &s->budget_exhausted);
 }
 
-struct out {
-	char *buf;
-	size_t len, pos;
-	bool full;
-};
-
-__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->len - o->pos)
-		o->full = true;
-	else
-		o->pos += (size_t)n;
-}
-
 #define U(x) ((unsigned long long)(x))
 
 int gw_metrics_json(const struct gw_metrics *m, int64_t now_ms, char *buf, size_t len)
 {
-	struct out o = {.buf = buf, .len = len};
+	struct gw_strbuf o = {.buf = buf, .len = len};
 	struct snap s;
 
 	if (len == 0)
 		return -ENOSPC;
 	take(m, &s);
-	put(&o,
-	    "{\"ts_ms\":%lld,\"polls\":%llu,\"good\":%llu,\"timeouts\":%llu,\"crc_errors\":%llu",
-	    (long long)now_ms, U(s.poll.polls), U(s.poll.good), U(s.poll.timeouts),
-	    U(s.poll.crc_errors));
-	put(&o, ",\"exceptions\":%llu,\"out_of_range\":%llu,\"reconnects\":%llu",
-	    U(s.poll.exceptions), U(s.poll.out_of_range), U(s.poll.reconnects));
-	put(&o, ",\"sensors\":%zu,\"sensors_backing_off\":%llu,\"retention_dropped\":%llu",
-	    m->cfg->nsensors, U(s.backing_off), U(atomic_load(&m->retention_dropped)));
-	put(&o,
-	    ",\"upload_bytes_today\":%llu,\"upload_deferred\":%s,\"rss_kb\":%llu,\"cpu_ms\":%llu",
-	    U(s.budget_used), s.budget_exhausted ? "true" : "false", U(s.rss_kb), U(s.cpu_ms));
-	put(&o, ",\"sinks\":{");
+	gw_sb_printf(&o,
+	             "{\"ts_ms\":%lld,\"polls\":%llu,\"good\":%llu,\"timeouts\":%llu,\"crc_"
+	             "errors\":%llu",
+	             (long long)now_ms, U(s.poll.polls), U(s.poll.good), U(s.poll.timeouts),
+	             U(s.poll.crc_errors));
+	gw_sb_printf(&o, ",\"exceptions\":%llu,\"out_of_range\":%llu,\"reconnects\":%llu",
+	             U(s.poll.exceptions), U(s.poll.out_of_range), U(s.poll.reconnects));
+	gw_sb_printf(&o, ",\"sensors\":%zu,\"sensors_backing_off\":%llu,\"retention_dropped\":%llu",
+	             m->cfg->nsensors, U(s.backing_off), U(atomic_load(&m->retention_dropped)));
+	gw_sb_printf(&o,
+	             ",\"upload_bytes_today\":%llu,\"upload_deferred\":%s,\"rss_kb\":%llu,\"cpu_"
+	             "ms\":%llu",
+	             U(s.budget_used), s.budget_exhausted ? "true" : "false", U(s.rss_kb),
+	             U(s.cpu_ms));
+	gw_sb_printf(&o, ",\"sinks\":{");
 	for (size_t i = 0; i < m->nsinks; i++) {
 		const struct gw_sink_stats *k = m->sinks[i];
 
-		put(&o, "%s\"%s\":{\"sent\":%llu,\"failed\":%llu,\"dropped\":%llu,\"skipped\":%llu",
-		    i ? "," : "", k->name, U(atomic_load(&k->sent)), U(atomic_load(&k->failed)),
-		    U(atomic_load(&k->dropped)), U(atomic_load(&k->skipped)));
-		put(&o, ",\"depth\":%lld,\"lag_ms\":%lld,\"connected\":%s,\"deferred\":%s}",
-		    (long long)atomic_load(&k->depth), (long long)atomic_load(&k->lag_ms),
-		    atomic_load(&k->connected) ? "true" : "false",
-		    atomic_load(&k->deferred) ? "true" : "false");
+		gw_sb_printf(
+		        &o,
+		        "%s\"%s\":{\"sent\":%llu,\"failed\":%llu,\"dropped\":%llu,\"skipped\":%llu",
+		        i ? "," : "", k->name, U(atomic_load(&k->sent)), U(atomic_load(&k->failed)),
+		        U(atomic_load(&k->dropped)), U(atomic_load(&k->skipped)));
+		gw_sb_printf(&o,
+		             ",\"depth\":%lld,\"lag_ms\":%lld,\"connected\":%s,\"deferred\":%s}",
+		             (long long)atomic_load(&k->depth), (long long)atomic_load(&k->lag_ms),
+		             atomic_load(&k->connected) ? "true" : "false",
+		             atomic_load(&k->deferred) ? "true" : "false");
 	}
-	put(&o, "}}");
+	gw_sb_printf(&o, "}}");
 	return o.full ? -ENOSPC : (int)o.pos;
 }
 
@@ -135,7 +119,7 @@ static int head(char *buf, size_t len, size_t *pos, const char *meas, const char
 
 int gw_metrics_lines(const struct gw_metrics *m, int64_t now_ms, char *buf, size_t len, size_t *pos)
 {
-	struct out o = {.buf = buf, .len = len};
+	struct gw_strbuf o = {.buf = buf, .len = len};
 	size_t start = *pos;
 	struct snap s;
 	int rc;
@@ -143,29 +127,30 @@ int gw_metrics_lines(const struct gw_metrics *m, int64_t now_ms, char *buf, size
 	take(m, &s);
 	rc = head(buf, len, pos, "gateway", m->cfg->gateway_id, NULL);
 	o.pos = *pos;
-	put(&o, " polls=%llui,good=%llui,timeouts=%llui,crc_errors=%llui,exceptions=%llui",
-	    U(s.poll.polls), U(s.poll.good), U(s.poll.timeouts), U(s.poll.crc_errors),
-	    U(s.poll.exceptions));
-	put(&o, ",out_of_range=%llui,reconnects=%llui,sensors_backing_off=%llui",
-	    U(s.poll.out_of_range), U(s.poll.reconnects), U(s.backing_off));
-	put(&o, ",retention_dropped=%llui,upload_bytes_today=%llui,upload_deferred=%s",
-	    U(atomic_load(&m->retention_dropped)), U(s.budget_used),
-	    s.budget_exhausted ? "true" : "false");
-	put(&o, ",rss_kb=%llui,cpu_ms=%llui %lld\n", U(s.rss_kb), U(s.cpu_ms), (long long)now_ms);
+	gw_sb_printf(&o, " polls=%llui,good=%llui,timeouts=%llui,crc_errors=%llui,exceptions=%llui",
+	             U(s.poll.polls), U(s.poll.good), U(s.poll.timeouts), U(s.poll.crc_errors),
+	             U(s.poll.exceptions));
+	gw_sb_printf(&o, ",out_of_range=%llui,reconnects=%llui,sensors_backing_off=%llui",
+	             U(s.poll.out_of_range), U(s.poll.reconnects), U(s.backing_off));
+	gw_sb_printf(&o, ",retention_dropped=%llui,upload_bytes_today=%llui,upload_deferred=%s",
+	             U(atomic_load(&m->retention_dropped)), U(s.budget_used),
+	             s.budget_exhausted ? "true" : "false");
+	gw_sb_printf(&o, ",rss_kb=%llui,cpu_ms=%llui %lld\n", U(s.rss_kb), U(s.cpu_ms),
+	             (long long)now_ms);
 	for (size_t i = 0; rc == 0 && !o.full && i < m->nsinks; i++) {
 		const struct gw_sink_stats *k = m->sinks[i];
 
 		*pos = o.pos;
 		rc = head(buf, len, pos, "sink", m->cfg->gateway_id, k->name);
 		o.pos = *pos;
-		put(&o, " sent=%llui,failed=%llui,dropped=%llui,skipped=%llui,depth=%lldi",
-		    U(atomic_load(&k->sent)), U(atomic_load(&k->failed)),
-		    U(atomic_load(&k->dropped)), U(atomic_load(&k->skipped)),
-		    (long long)atomic_load(&k->depth));
-		put(&o, ",lag_ms=%lldi,connected=%s,deferred=%s %lld\n",
-		    (long long)atomic_load(&k->lag_ms),
-		    atomic_load(&k->connected) ? "true" : "false",
-		    atomic_load(&k->deferred) ? "true" : "false", (long long)now_ms);
+		gw_sb_printf(&o, " sent=%llui,failed=%llui,dropped=%llui,skipped=%llui,depth=%lldi",
+		             U(atomic_load(&k->sent)), U(atomic_load(&k->failed)),
+		             U(atomic_load(&k->dropped)), U(atomic_load(&k->skipped)),
+		             (long long)atomic_load(&k->depth));
+		gw_sb_printf(&o, ",lag_ms=%lldi,connected=%s,deferred=%s %lld\n",
+		             (long long)atomic_load(&k->lag_ms),
+		             atomic_load(&k->connected) ? "true" : "false",
+		             atomic_load(&k->deferred) ? "true" : "false", (long long)now_ms);
 	}
 	if (rc || o.full) {
 		*pos = start;

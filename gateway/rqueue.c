@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
+
 #define LINGER_MS 50
 
 struct gw_rqueue {
@@ -71,20 +73,6 @@ int gw_rqueue_push(struct gw_rqueue *q, const struct gw_reading *r)
 	return 0;
 }
 
-static struct timespec mono_after(int ms)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	return t;
-}
-
 static bool before(const struct timespec *a, const struct timespec *b)
 {
 	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
@@ -92,11 +80,11 @@ static bool before(const struct timespec *a, const struct timespec *b)
 
 int gw_rqueue_pop(struct gw_rqueue *q, struct gw_reading *out, int timeout_ms)
 {
-	struct timespec deadline = mono_after(timeout_ms);
+	struct timespec deadline = gw_clock_mono_after(timeout_ms);
 
 	pthread_mutex_lock(&q->lock);
 	while (q->count == 0 && !q->closed) {
-		struct timespec now = mono_after(0), step = mono_after(LINGER_MS);
+		struct timespec now = gw_clock_mono_after(0), step = gw_clock_mono_after(LINGER_MS);
 
 		if (!before(&now, &deadline))
 			break;

@@ -67,3 +67,17 @@ int gw_clock_rfc3339(int64_t wall_ms, char *buf, size_t len)
 	             off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
+
+struct timespec gw_clock_mono_after(int64_t ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += (time_t)(ms / 1000);
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}

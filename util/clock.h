@@ -6,12 +6,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 int64_t gw_clock_wall_ms(void);
 int64_t gw_clock_mono_ms(void);
 /* Sleeps until the monotonic time t_ms (returns at once if past). */
 void gw_clock_sleep_until(int64_t t_ms);
 void gw_clock_sleep_ms(int64_t ms);
+/* CLOCK_MONOTONIC now + ms, as a deadline for pthread_cond_timedwait on a condition
+ * variable whose clock attribute is CLOCK_MONOTONIC. */
+struct timespec gw_clock_mono_after(int64_t ms);
 
 /* True when the kernel says the clock is synchronised (adjtimex) or
  * FIELDGATE_ASSUME_SYNCED=1 is set. */

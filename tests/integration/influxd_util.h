@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "itest_util.h"
 #include "influx_sink.h"
 
 #define INFLUXD "/usr/bin/influxd"
@@ -31,42 +32,10 @@ struct influxd {
 	pid_t pid; /* -1: not running */
 };
 
-static inline int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static inline void nap_ms(long ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&t, NULL);
-}
-
 /* Polls cond every 20 ms for at most ms. */
 #define WAIT_UNTIL(cond, ms)                                                                       \
-	for (int64_t until_ = mono_ms() + (ms); !(cond) && mono_ms() < until_;)                    \
-	nap_ms(20)
-
-static inline int free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t alen = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	int port = -1;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &alen) == 0)
-		port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
+	for (int64_t until_ = now_ms() + (ms); !(cond) && now_ms() < until_;)                      \
+	pause_ms(20)
 
 static inline int influxd_write_config(const struct influxd *x, int http_port, int rpc_port)
 {
@@ -90,10 +59,10 @@ static inline int influxd_write_config(const struct influxd *x, int http_port, i
 static inline int influxd_wait_ready(struct influxd *x)
 {
 	char url[128], resp[256];
-	int64_t deadline = mono_ms() + 30000;
+	int64_t deadline = now_ms() + 30000;
 
 	snprintf(url, sizeof(url), "%s/ping", x->base);
-	while (mono_ms() < deadline) {
+	while (now_ms() < deadline) {
 		long status = 0;
 		int wst;
 
@@ -103,7 +72,7 @@ static inline int influxd_wait_ready(struct influxd *x)
 			x->pid = -1;
 			return -1;
 		}
-		nap_ms(50);
+		pause_ms(50);
 	}
 	return -1;
 }

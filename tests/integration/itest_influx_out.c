@@ -195,14 +195,14 @@ static bool rig_reaches(struct rig *g, int64_t seq, int timeout_ms)
 /* Closes the bell and joins; returns how long the join took (ms). Safe to call again. */
 static int64_t rig_stop(struct rig *g)
 {
-	int64_t t0 = mono_ms();
+	int64_t t0 = now_ms();
 
 	if (!g->j)
 		return 0;
 	gw_bell_close(&g->bell);
 	gw_influx_out_join(g->out);
 	g->out = NULL;
-	t0 = mono_ms() - t0;
+	t0 = now_ms() - t0;
 	gw_journal_close(g->j);
 	g->j = NULL;
 	gw_bell_destroy(&g->bell);
@@ -316,7 +316,7 @@ static void test_influx_out_budget_defers_never_drops_ok(void **state)
 	assert_int_equal(atomic_load(&rig.stats.deferred), 1);
 	held = atomic_load(&rig.stats.cursor);
 	assert_true(held > 0 && held < rig.last);
-	nap_ms(3000); /* longer than the sink's budget poll */
+	pause_ms(3000); /* longer than the sink's budget poll */
 	assert_int_equal(atomic_load(&rig.stats.cursor), held);
 	assert_int_equal(atomic_load(&rig.stats.dropped), 0);
 	assert_int_equal(atomic_load(&rig.stats.sent), held);
@@ -359,9 +359,9 @@ static void test_influx_out_self_metrics_arrive_ok(void **state)
 	rig_append(&rig, 40);
 	rig_start(&rig);
 	assert_true(rig_reaches(&rig, rig.last, 10000));
-	deadline = mono_ms() + 8000;
-	while (sent != 40 && mono_ms() < deadline) {
-		nap_ms(200);
+	deadline = now_ms() + 8000;
+	while (sent != 40 && now_ms() < deadline) {
+		pause_ms(200);
 		sent = number("fg_e", "SELECT last(sent) FROM sink WHERE sink = 'influxdb'");
 	}
 	assert_true(sent == 40);
@@ -376,7 +376,7 @@ static void *appender(void *arg)
 
 	for (int i = 0; i < 2000 && atomic_load(&g->go) && !g->append_rc; i++) {
 		g->append_rc = rig_append_rc(g, 25);
-		nap_ms(20);
+		pause_ms(20);
 	}
 	return NULL;
 }
@@ -391,15 +391,15 @@ static void test_influx_out_outage_nothing_lost_ok(void **state)
 	rig_start(&rig);
 	atomic_store(&rig.go, true);
 	assert_int_equal(pthread_create(&t, NULL, appender, &rig), 0);
-	nap_ms(1000);
+	pause_ms(1000);
 	influxd_stop(&fx);
 	WAIT_UNTIL(!atomic_load(&rig.stats.connected), 10000);
 	assert_int_equal(atomic_load(&rig.stats.connected), 0);
-	nap_ms(5000); /* the outage */
+	pause_ms(5000); /* the outage */
 	assert_true(atomic_load(&rig.stats.failed) >= 2);
 	assert_true(atomic_load(&rig.stats.depth) > 0);
 	assert_int_equal(influxd_start(&fx), 0);
-	nap_ms(1000);
+	pause_ms(1000);
 	atomic_store(&rig.go, false);
 	pthread_join(t, NULL);
 	assert_int_equal(rig.append_rc, 0);

@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "itest_util.h"
 #include "influx_sink.h"
 #include "lineproto.h"
 
@@ -39,23 +40,6 @@ struct fixture {
 };
 
 static struct fixture fx = {.pid = -1};
-
-static int free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t alen = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	int port = -1;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &alen) == 0)
-		port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
 
 static int write_config(const char *path, int http_port, int rpc_port)
 {
@@ -91,14 +75,6 @@ static pid_t spawn_influxd(const char *conf, const char *logpath)
 		_exit(127);
 	}
 	return pid;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Polls /ping until 204, the process exits, or 30 s pass. */

@@ -28,6 +28,7 @@
 
 #include <cmocka.h>
 
+#include "itest_util.h"
 #include "mqtt_client.h"
 
 #define MOSQUITTO "/usr/sbin/mosquitto"
@@ -44,31 +45,6 @@ static struct {
 	struct broker plain;
 } fx = {.plain.pid = -1};
 
-static inline int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static inline int free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t alen = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	int port = -1;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &alen) == 0)
-		port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
 static inline bool port_open(int port)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -80,13 +56,6 @@ static inline bool port_open(int port)
 	if (fd >= 0)
 		close(fd);
 	return ok;
-}
-
-static inline void pause_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
 }
 
 static inline void path_in(char *buf, const char *name)
