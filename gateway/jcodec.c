@@ -132,6 +132,15 @@ static int take(const char **p, char *dst, size_t len)
 	return 0;
 }
 
+/* Consumes the character c at *p; false (and *p unchanged) when something else is there. */
+static bool eat(const char **p, char c)
+{
+	if (**p != c)
+		return false;
+	(*p)++;
+	return true;
+}
+
 static int parse_point(const char **p, struct gw_source *s)
 {
 	struct gw_point *pt;
@@ -141,8 +150,9 @@ static int parse_point(const char **p, struct gw_source *s)
 	if (s->prof.npoints >= GW_MAX_POINTS)
 		return -EINVAL;
 	pt = &s->prof.points[s->prof.npoints++];
-	if (take(p, pt->name, sizeof(pt->name)) || *(*p)++ != '\t' || take(p, dec, sizeof(dec)) ||
-	    *(*p)++ != '\t' || take(p, pt->unit, sizeof(pt->unit)))
+	if (take(p, pt->name, sizeof(pt->name)) || !eat(p, '\t') || take(p, dec, sizeof(dec)) ||
+	    !eat(p, '\t') || take(p, pt->unit, sizeof(pt->unit)) ||
+	    !gw_point_name_is_valid(pt->name))
 		return -EINVAL;
 	if (gw_num_long(dec, 0, 17, &d))
 		return -EINVAL;
@@ -150,7 +160,9 @@ static int parse_point(const char **p, struct gw_source *s)
 	return 0;
 }
 
-static char *field(struct gw_source *s, const char *key, size_t *len)
+/* Borrows: where the value of key goes, with its size in *len and its bit in *bit; NULL for
+ * an unknown key. */
+static char *field(struct gw_source *s, const char *key, size_t *len, unsigned *bit)
 {
 	static const struct {
 		const char *key;
@@ -167,11 +179,13 @@ static char *field(struct gw_source *s, const char *key, size_t *len)
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (strcmp(keys[i].key, key) == 0) {
 			*len = GW_ID_LEN;
+			*bit = 1u << i;
 			return (char *)s + keys[i].off;
 		}
 	}
 	if (strcmp(key, "profile") == 0) {
 		*len = sizeof(s->prof.name);
+		*bit = 1u << 8;
 		return s->prof.name;
 	}
 	return NULL;
@@ -181,21 +195,24 @@ int gw_source_parse(const char *text, struct gw_source *s)
 {
 	const char *p = text;
 	char key[32], *dst;
+	unsigned bit, seen = 0;
 	size_t len;
 	int rc = 0;
 
 	memset(s, 0, sizeof(*s));
-	while (*p && rc == 0) {
+	while (rc == 0 && *p) {
 		rc = take(&p, key, sizeof(key));
-		if (rc == 0 && *p++ != '\t')
+		if (rc == 0 && !eat(&p, '\t'))
 			rc = -EINVAL;
 		if (rc == 0 && strcmp(key, "point") == 0)
 			rc = parse_point(&p, s);
-		else if (rc == 0 && (dst = field(s, key, &len)))
+		else if (rc == 0 && (dst = field(s, key, &len, &bit)) && !(seen & bit)) {
+			seen |= bit; /* a key twice: not a text we wrote */
 			rc = take(&p, dst, len);
-		else if (rc == 0)
-			rc = -EINVAL; /* a key from a newer build: refuse rather than guess */
-		if (rc == 0 && *p++ != '\n')
+		} else if (rc == 0)
+			rc = -EINVAL; /* repeated, or from a newer build: refuse rather than guess
+			               */
+		if (rc == 0 && !eat(&p, '\n'))
 			rc = -EINVAL;
 	}
 	if (rc == 0 && (!s->sensor[0] || s->prof.npoints == 0))
@@ -266,6 +283,8 @@ int gw_jdata_unpack(const uint8_t *data, size_t len, size_t npoints, struct gw_r
 		bits = get_u64(data + pos);
 		memcpy(&r->values[k], &bits, sizeof(bits));
 		pos += 8;
+		if (!isfinite(r->values[k]))
+			return -EINVAL; /* pack never writes one */
 	}
 	return pos == len ? 0 : -EINVAL;
 }

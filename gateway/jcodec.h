@@ -42,7 +42,8 @@ int gw_source_parse(const char *text, struct gw_source *s);
  * or -ENOSPC. */
 int gw_jdata_pack(const struct gw_reading *r, uint8_t *buf, size_t len);
 /* Unpacks data into r's unsynced, quality[] and values[] (a value that is not good is NaN).
- * npoints: the source's. Returns 0, or -EINVAL for data that is not npoints long. */
+ * npoints: the source's. Returns 0, or -EINVAL for data that is not npoints long or that
+ * pack would not write (an unknown quality, a good value that is not finite). */
 int gw_jdata_unpack(const uint8_t *data, size_t len, size_t npoints, struct gw_reading *r);
 
 #endif

@@ -171,11 +171,10 @@ static void poll_one(struct bus_state *b, struct dev_state *d)
 	const struct gw_sensor_cfg *s = d->s;
 	const struct gw_bus_cfg *bus = b->bus;
 	struct gw_device_result res;
-	struct gw_reading r;
+	struct gw_reading r = {.ts_ms = gw_clock_wall_ms()};
 	int64_t now;
 	int rc;
 
-	r.ts_ms = gw_clock_wall_ms();
 	rc = link_up(b);
 	if (rc == 0) {
 		/* A backed-off sensor gets one try: it must not hold the line for long. */

@@ -120,6 +120,16 @@ static void test_data_round_trip(void **state)
 	buf[(size_t)n - 1] = GW_Q_COUNT;
 	assert_int_equal(gw_jdata_unpack(buf, (size_t)n, 3, &back), -EINVAL);
 	assert_int_equal(gw_jdata_pack(&r, buf, 10), -ENOSPC);
+	/* a good value that is not finite is never written, so never accepted */
+	r.values[0] = NAN;
+	r.quality[2] = GW_Q_GOOD;
+	n = gw_jdata_pack(&r, buf, sizeof(buf));
+	assert_int_equal(buf[2], GW_Q_DECODE_ERROR); /* packed as what it is */
+	assert_int_equal(gw_jdata_unpack(buf, (size_t)n, 3, &back), 0);
+	buf[2] = GW_Q_GOOD;
+	memmove(buf + 11, buf + 3, (size_t)n - 3);
+	memset(buf + 3, 0xff, 8);
+	assert_int_equal(gw_jdata_unpack(buf, (size_t)n + 8, 3, &back), -EINVAL);
 }
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
