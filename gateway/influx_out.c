@@ -338,7 +338,11 @@ static void step(struct gw_influx_out *o, int64_t now)
 		return;
 	}
 	update_gauges(o);
-	if (b->last == o->cursor) { /* nothing waiting */
+	if (b->last ==
+	    o->cursor) { /* nothing waiting: the cursor is saved within GW_SINK_SAVE_MS */
+		if (cursor_save(o, o->cursor, false) && gw_limiter_fail(&o->jlim))
+			gw_log(GW_ERR, "influx", "seq=%lld cursor not saved (retrying)",
+			       (long long)o->cursor);
 		o->done = o->closing;
 		if (!o->done)
 			gw_bell_wait(o->env->bell, o->cursor > rung ? o->cursor : rung,

@@ -8,6 +8,7 @@
      and client certificates made by openssl here; every reading arrives."""
 import json
 import os
+import sqlite3
 import subprocess
 
 import gwjournal
@@ -30,6 +31,22 @@ buses:
 sensors:
 {lines}
 {extra}""")
+
+
+def journal_query(d, sql):
+    db = sqlite3.connect(os.path.join(d, "data", "journal.db"))
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+def cursors(d):
+    return dict(journal_query(d, "SELECT sink, seq FROM cursors"))
+
+
+def last_seq(d):
+    return journal_query(d, "SELECT max(seq) FROM readings")[0][0]
 
 
 def run_daemon(d, cfg, *args, timeout=60):
@@ -107,6 +124,8 @@ def budget():
         run = Proc([FIELDGATE, "run", "-c", cfg], os.path.join(d, "run-after.log"))
         wait_for(lambda: {(m["sensor"], m["ts_ms"]) for m in col.readings()} >= want or
                  run.p.poll() is not None, 240, "the deferred readings on MQTT")
+        # caught up and idle, each sink writes its cursor within a few seconds, not only at stop
+        wait_for(lambda: set(cursors(d).values()) == {last_seq(d)}, 20, "the cursors saved while idle")
         check(run.stop() == 0, "daemon failed:\n" + run.log_text())
         check({(m["sensor"], m["ts_ms"]) for m in col.readings()} >= want, "deferred readings missing")
         rows = gwjournal.rows(os.path.join(d, "data", "journal.db"))
