@@ -10,6 +10,7 @@
 #include "config.h"
 #include "diag.h"
 #include "plan.h"
+#include "records.h"
 
 static void usage(FILE *out)
 {
@@ -82,6 +83,18 @@ static void warn_bus(struct gw_diag *d, size_t bi, const struct gw_bus_cfg *bus,
 		                bi, bl->load * 100, bus->baud, GW_BUSLOAD_WARN * 100);
 }
 
+/* One line: how many households and plots, and the area under each film type. */
+static void print_records(const struct gw_config *cfg, const struct gw_records *r)
+{
+	if (!cfg->households_path[0])
+		return;
+	printf("records: %zu households, %zu plots; mu: %s %.1f, %s %.1f, %s %.1f\n",
+	       r->nhouseholds, r->nplots, gw_film_name(GW_FILM_FULL),
+	       gw_records_area_mu(r, GW_FILM_FULL), gw_film_name(GW_FILM_HALF),
+	       gw_records_area_mu(r, GW_FILM_HALF), gw_film_name(GW_FILM_NONE),
+	       gw_records_area_mu(r, GW_FILM_NONE));
+}
+
 int gw_cli_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -92,6 +105,7 @@ int gw_cli_check(int argc, char **argv)
 	};
 	const char *path = NULL;
 	struct gw_config *cfg = NULL;
+	struct gw_records *recs = NULL;
 	struct gw_diag d;
 	bool quiet = false;
 	int c;
@@ -121,6 +135,14 @@ int gw_cli_check(int argc, char **argv)
 		fprintf(stderr, "%s: %d error(s); nothing started\n", path, d.nerrors);
 		return 2;
 	}
+	if (gw_records_load(cfg, &d, &recs)) {
+		fprintf(stderr, "%s: %d error(s) in the records; nothing started\n", path,
+		        d.nerrors);
+		gw_config_free(cfg);
+		return 2;
+	}
+	if (!quiet)
+		print_records(cfg, recs);
 	for (size_t bi = 0; bi < cfg->nbuses; bi++) {
 		struct gw_busload bl;
 
@@ -132,6 +154,7 @@ int gw_cli_check(int argc, char **argv)
 	if (!quiet)
 		printf("%s: ok: %zu buses, %zu sensors, %zu profiles, %d warning(s)\n", path,
 		       cfg->nbuses, cfg->nsensors, cfg->nprofiles, d.nwarnings);
+	gw_records_free(recs);
 	gw_config_free(cfg);
 	return 0;
 }

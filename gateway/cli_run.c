@@ -17,6 +17,7 @@
 #include "deliver.h"
 #include "journal.h"
 #include "poller.h"
+#include "records.h"
 #include "sinks.h"
 
 /* How long the sinks keep sending what is committed once polling has ended. */
@@ -182,6 +183,7 @@ int gw_cli_run(int argc, char **argv)
 {
 	struct run_opts o = {0};
 	struct gw_config *cfg = NULL;
+	struct gw_records *recs = NULL;
 	struct gw_journal *j;
 	struct gw_diag d;
 	enum gw_level lv;
@@ -197,11 +199,19 @@ int gw_cli_run(int argc, char **argv)
 		fprintf(stderr, "%s: %d error(s); nothing started\n", o.path, d.nerrors);
 		return 2;
 	}
+	rc = gw_records_load(cfg, &d, &recs);
+	if (rc) {
+		fprintf(stderr, "%s: %d error(s) in the records; nothing started\n", o.path,
+		        d.nerrors);
+		gw_config_free(cfg);
+		return rc == -ENOMEM ? 1 : 2;
+	}
 	if (gw_log_parse_level(o.level ? o.level : cfg->log_level, &lv) == 0)
 		gw_log_set_level(lv);
 	j = open_journal(cfg);
 	rc = j ? serve(cfg, j, &o) : 1;
 	gw_journal_close(j);
+	gw_records_free(recs);
 	gw_config_free(cfg);
 	return rc;
 }
