@@ -12,10 +12,11 @@
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
+#include "deliver.h"
+#include "hhref.h"
+#include "journal.h"
 #include "log.h"
 #include "num.h"
-#include "deliver.h"
-#include "journal.h"
 #include "poller.h"
 #include "records.h"
 #include "sinks.h"
@@ -87,7 +88,8 @@ static void print_stats(uint64_t count)
 	        ru.ru_maxrss);
 }
 
-static int serve(const struct gw_config *cfg, struct gw_journal *j, const struct run_opts *o)
+static int serve(const struct gw_config *cfg, const struct gw_records *recs, const uint8_t *hh_key,
+                 struct gw_journal *j, const struct run_opts *o)
 {
 	struct gw_poll_opts po = {.once = o->once, .flat_out = o->flat_out};
 	struct gw_deliver_opts dopts = {.out = o->out, .stop = &g_stop};
@@ -108,6 +110,8 @@ static int serve(const struct gw_config *cfg, struct gw_journal *j, const struct
 	}
 	dopts.bell = &sinks.bell;
 	dopts.metrics = &sinks.metrics;
+	dopts.records = recs;
+	dopts.hh_key = hh_key;
 	if (o->duration_s)
 		dopts.end_mono_ms = gw_clock_mono_ms() + o->duration_s * 1000;
 	sigaction(SIGINT, &sa, NULL);
@@ -184,6 +188,7 @@ int gw_cli_run(int argc, char **argv)
 	struct run_opts o = {0};
 	struct gw_config *cfg = NULL;
 	struct gw_records *recs = NULL;
+	uint8_t hh_key[GW_HHREF_KEY_LEN];
 	struct gw_journal *j;
 	struct gw_diag d;
 	enum gw_level lv;
@@ -209,7 +214,12 @@ int gw_cli_run(int argc, char **argv)
 	if (gw_log_parse_level(o.level ? o.level : cfg->log_level, &lv) == 0)
 		gw_log_set_level(lv);
 	j = open_journal(cfg);
-	rc = j ? serve(cfg, j, &o) : 1;
+	rc = j ? gw_hhref_key(cfg->data_dir, hh_key) : -EIO;
+	if (j && rc)
+		gw_log(GW_ERR, "run", "cannot read or make %s/household.key: %s", cfg->data_dir,
+		       strerror(-rc));
+	rc = rc ? 1 : serve(cfg, recs, hh_key, j, &o);
+	explicit_bzero(hh_key, sizeof(hh_key));
 	gw_journal_close(j);
 	gw_records_free(recs);
 	gw_config_free(cfg);

@@ -19,20 +19,10 @@ struct batch {
 	size_t n;
 	char json[JSON_MAX];
 	struct gw_limiter lim;
-	int64_t *src;     /* journal source id of each configured sensor */
-	int64_t first_ms; /* when the batch's first reading came */
+	int64_t *src;              /* journal source id of each configured sensor */
+	struct gw_source *sources; /* and its source: the tags printed */
+	int64_t first_ms;          /* when the batch's first reading came */
 };
-
-void gw_deliver_tags(const struct gw_config *cfg, const struct gw_reading *r,
-                     struct gw_reading_tags *tags)
-{
-	const struct gw_sensor_cfg *s = &cfg->sensors[r->index];
-
-	memset(tags, 0, sizeof(*tags));
-	tags->gateway = cfg->gateway_id;
-	tags->plot = s->plot[0] ? s->plot : NULL;
-	tags->township = cfg->township;
-}
 
 static void print_text(const struct gw_reading *r, const struct gw_reading_tags *tags)
 {
@@ -51,14 +41,14 @@ static void print_text(const struct gw_reading *r, const struct gw_reading_tags 
 	printf("%s\n", r->unsynced ? " (clock unsynced)" : "");
 }
 
-static void hand_on(const struct gw_config *cfg, struct batch *b, enum gw_output out)
+static void hand_on(struct batch *b, enum gw_output out)
 {
 	struct gw_reading_tags tags;
 
 	if (out == GW_OUT_NONE)
 		return;
 	for (size_t i = 0; i < b->n; i++) {
-		gw_deliver_tags(cfg, &b->r[i], &tags);
+		gw_source_tags(&b->sources[b->r[i].index], &tags);
 		if (out == GW_OUT_TEXT)
 			print_text(&b->r[i], &tags);
 		else if (gw_reading_json(&b->r[i], &tags, b->json, sizeof(b->json)) > 0)
@@ -68,8 +58,8 @@ static void hand_on(const struct gw_config *cfg, struct batch *b, enum gw_output
 }
 
 /* Commits the batch; on success hands it on and empties it. */
-static int commit(const struct gw_config *cfg, struct gw_journal *j, struct batch *b,
-                  enum gw_output out, struct gw_bell *bell, uint64_t *count)
+static int commit(struct gw_journal *j, struct batch *b, enum gw_output out, struct gw_bell *bell,
+                  uint64_t *count)
 {
 	uint8_t data[GW_JDATA_MAX];
 	int64_t last = 0;
@@ -94,7 +84,7 @@ static int commit(const struct gw_config *cfg, struct gw_journal *j, struct batc
 	}
 	if (gw_limiter_ok(&b->lim))
 		gw_log(GW_NOTICE, "journal", "commits work again");
-	hand_on(cfg, b, out);
+	hand_on(b, out);
 	*count += b->n;
 	b->n = 0;
 	return 0;
@@ -131,20 +121,21 @@ static void prune(const struct gw_config *cfg, struct gw_journal *j, struct gw_m
 }
 
 /* Finds or adds the journal source of every configured sensor. */
-static int register_sources(const struct gw_config *cfg, struct gw_journal *j, struct batch *b)
+static int register_sources(const struct gw_config *cfg, const struct gw_deliver_opts *o,
+                            struct gw_journal *j, struct batch *b)
 {
-	struct gw_source *s = malloc(sizeof(*s));
 	char *text = malloc(GW_JSRC_MAX);
 	int rc = 0;
 
 	b->src = calloc(cfg->nsensors, sizeof(*b->src));
-	if (!s || !text || !b->src)
+	b->sources = calloc(cfg->nsensors, sizeof(*b->sources));
+	if (!text || !b->src || !b->sources)
 		rc = -ENOMEM;
 	if (rc == 0)
 		rc = gw_journal_begin(j); /* one transaction for all of them */
 	for (size_t i = 0; i < cfg->nsensors && rc == 0; i++) {
-		gw_source_from_config(cfg, i, s);
-		rc = gw_source_format(s, text, GW_JSRC_MAX);
+		gw_source_from_config(cfg, o->records, o->hh_key, i, &b->sources[i]);
+		rc = gw_source_format(&b->sources[i], text, GW_JSRC_MAX);
 		if (rc > 0)
 			rc = gw_journal_source(j, text, &b->src[i]);
 	}
@@ -154,7 +145,6 @@ static int register_sources(const struct gw_config *cfg, struct gw_journal *j, s
 	if (rc)
 		gw_log(GW_ERR, "journal", "cannot record the sensors' sources: %s", strerror(-rc));
 	free(text);
-	free(s);
 	return rc;
 }
 
@@ -182,8 +172,9 @@ int gw_deliver_run(const struct gw_config *cfg, struct gw_poller *p, struct gw_j
 
 	if (!b)
 		return -ENOMEM;
-	rc = register_sources(cfg, j, b);
+	rc = register_sources(cfg, o, j, b);
 	if (rc) {
+		free(b->sources);
 		free(b->src);
 		free(b);
 		return rc;
@@ -206,7 +197,7 @@ int gw_deliver_run(const struct gw_config *cfg, struct gw_poller *p, struct gw_j
 				continue;
 		}
 		/* The queue is idle (a poll cycle is done), the batch is full, or the end came. */
-		rc = b->n ? commit(cfg, j, b, o->out, o->bell, count) : 0;
+		rc = b->n ? commit(j, b, o->out, o->bell, count) : 0;
 		if (rc == 0 && !b->n)
 			prune(cfg, j, o->metrics, &next_prune);
 		if (rc == 0)
@@ -216,6 +207,7 @@ int gw_deliver_run(const struct gw_config *cfg, struct gw_poller *p, struct gw_j
 			break;
 		gw_clock_sleep_ms(RETRY_MS);
 	}
+	free(b->sources);
 	free(b->src);
 	free(b);
 	return rc;

@@ -13,6 +13,7 @@
 #include "feed.h"
 #include "journal.h"
 #include "metrics.h"
+#include "records.h"
 #include "poller.h"
 
 #define GW_DELIVER_BATCH 1024
@@ -25,6 +26,8 @@ struct gw_deliver_opts {
 	const volatile sig_atomic_t *stop; /* set by a signal handler */
 	struct gw_bell *bell;              /* rung after each commit; may be NULL */
 	struct gw_metrics *metrics;        /* counts what retention drops; may be NULL */
+	const struct gw_records *records;  /* tags readings with plot owners; may be NULL */
+	const uint8_t *hh_key;             /* the household key (hhref.h); may be NULL */
 };
 
 /* Runs until the poller has ended (after a stop request or --once) and every
@@ -32,9 +35,5 @@ struct gw_deliver_opts {
  * commit that still failed when stopping). *count: readings committed. */
 int gw_deliver_run(const struct gw_config *cfg, struct gw_poller *p, struct gw_journal *j,
                    const struct gw_deliver_opts *o, uint64_t *count);
-
-/* The tags of a reading from its sensor's config. */
-void gw_deliver_tags(const struct gw_config *cfg, const struct gw_reading *r,
-                     struct gw_reading_tags *tags);
 
 #endif

@@ -8,11 +8,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hhref.h"
 #include "num.h"
+#include "records.h"
 
 #define FLAG_UNSYNCED 0x01u
 
-void gw_source_from_config(const struct gw_config *cfg, size_t i, struct gw_source *s)
+/* Who a plot belongs to and what film it has, from the records. */
+static void tag_from_records(const struct gw_records *recs, const uint8_t *hh_key,
+                             struct gw_source *s)
+{
+	const struct gw_plot *plot = recs ? gw_records_plot(recs, s->plot) : NULL;
+	const struct gw_household *hh = plot ? gw_records_household_of(recs, plot) : NULL;
+
+	if (!hh)
+		return;
+	if (hh_key)
+		gw_hhref(hh_key, hh->id, s->household);
+	snprintf(s->village, sizeof(s->village), "%s", hh->village);
+	if (hh->township[0])
+		snprintf(s->township, sizeof(s->township), "%s", hh->township);
+	snprintf(s->film, sizeof(s->film), "%s", gw_film_name(plot->film));
+}
+
+void gw_source_from_config(const struct gw_config *cfg, const struct gw_records *recs,
+                           const uint8_t *hh_key, size_t i, struct gw_source *s)
 {
 	const struct gw_sensor_cfg *sc = &cfg->sensors[i];
 	const struct gw_profile *p = sc->profile;
@@ -29,6 +49,7 @@ void gw_source_from_config(const struct gw_config *cfg, size_t i, struct gw_sour
 		memcpy(s->prof.points[k].unit, p->points[k].unit, sizeof(s->prof.points[k].unit));
 		s->prof.points[k].decimals = p->points[k].decimals;
 	}
+	tag_from_records(recs, hh_key, s);
 }
 
 void gw_source_tags(const struct gw_source *s, struct gw_reading_tags *tags)
@@ -38,6 +59,7 @@ void gw_source_tags(const struct gw_source *s, struct gw_reading_tags *tags)
 	tags->household = s->household[0] ? s->household : NULL;
 	tags->township = s->township[0] ? s->township : NULL;
 	tags->village = s->village[0] ? s->village : NULL;
+	tags->film_type = s->film[0] ? s->film : NULL;
 }
 
 struct out {
@@ -90,6 +112,8 @@ int gw_source_format(const struct gw_source *s, char *buf, size_t len)
 	put_kv(&o, "household", s->household);
 	put_kv(&o, "township", s->township);
 	put_kv(&o, "village", s->village);
+	if (s->film[0])
+		put_kv(&o, "film", s->film);
 	put_kv(&o, "profile", s->prof.name);
 	for (size_t k = 0; k < s->prof.npoints; k++) {
 		snprintf(dec, sizeof(dec), "%d", s->prof.points[k].decimals);
@@ -174,11 +198,12 @@ static char *field(struct gw_source *s, const char *key, size_t *len, unsigned *
 	        {"household", offsetof(struct gw_source, household)},
 	        {"township", offsetof(struct gw_source, township)},
 	        {"village", offsetof(struct gw_source, village)},
+	        {"film", offsetof(struct gw_source, film)},
 	};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (strcmp(keys[i].key, key) == 0) {
-			*len = GW_ID_LEN;
+			*len = strcmp(key, "film") == 0 ? sizeof(s->film) : GW_ID_LEN;
 			*bit = 1u << i;
 			return (char *)s + keys[i].off;
 		}

@@ -25,11 +25,17 @@ struct gw_source {
 	char household[GW_ID_LEN]; /* opaque reference, never an ID number */
 	char township[GW_ID_LEN];
 	char village[GW_ID_LEN];
+	char film[16];          /* the plot's film type, "" when unknown */
 	struct gw_profile prof; /* name, npoints and each point's name, unit, decimals */
 };
 
-/* The source of configured sensor i. */
-void gw_source_from_config(const struct gw_config *cfg, size_t i, struct gw_source *s);
+struct gw_records;
+
+/* The source of configured sensor i. With records (may be NULL) and the gateway's household
+ * key, a sensor on a known plot also gets its household's opaque reference, village and
+ * township (else the gateway's) and the plot's film type. */
+void gw_source_from_config(const struct gw_config *cfg, const struct gw_records *recs,
+                           const uint8_t *hh_key, size_t i, struct gw_source *s);
 /* A reading's tags, borrowing s (empty strings become NULL). */
 void gw_source_tags(const struct gw_source *s, struct gw_reading_tags *tags);
 /* Writes s as text ("key<TAB>value" lines, tabs, newlines and backslashes escaped).

@@ -104,6 +104,8 @@ int gw_lp_reading(char *buf, size_t len, size_t *pos, const struct gw_reading *r
 
 	rc = gw_str_append(buf, len, &p, "reading");
 	if (!rc)
+		rc = put_tag(buf, len, &p, "film_type", tags->film_type);
+	if (!rc)
 		rc = put_tag(buf, len, &p, "gateway", tags->gateway);
 	if (!rc)
 		rc = put_tag(buf, len, &p, "household", tags->household);

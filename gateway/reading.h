@@ -29,6 +29,7 @@ struct gw_reading_tags {
 	const char *household; /* opaque reference, never an ID number */
 	const char *township;
 	const char *village;
+	const char *film_type; /* full | half | none: an InfluxDB tag, not in the JSON */
 };
 
 /* Writes the JSON object (no newline) to buf. tags NULL: the form of

@@ -22,19 +22,20 @@ from gwservers import Collector, Influxd, Mosquitto
 from gwtest import FIELDGATE, Proc, check, free_port, main, start_sim, tmpdir, wait_for
 
 SENSORS = 6
-IDS = ["640522198703151234", "64052219900101002X"]
+IDS = ["640522198703151237", "640522199001010020"]  # valid GB 11643 check digits
 PHONES = ["13912345678", "18809512345"]
+VILLAGES = ["张家村", "李家村"]
 
 
 def write_records(d):
     with open(os.path.join(d, "households.csv"), "w", encoding="utf-8") as f:
-        f.write("household_id,name,group,id_number,phone,category,members\n")
+        f.write("household_id,name,township,village,group,id_number,beneficiaries,category,phone\n")
         for i, (idn, ph) in enumerate(zip(IDS, PHONES)):
-            f.write(f"H{i + 1},户主{i + 1},1,{idn},{ph},general,4\n")
+            f.write(f"H{i + 1},户主{i + 1},新民乡,{VILLAGES[i]},1,{idn},4,脱贫户,{ph}\n")
     with open(os.path.join(d, "plots.csv"), "w", encoding="utf-8") as f:
-        f.write("plot_id,household_id,village,area_mu,film,planting\n")
+        f.write("plot_id,household_id,area_mu,film,planting,seed_variety\n")
         for i in range(SENSORS):
-            f.write(f"P-{i + 1},H{i % 2 + 1},张家村,3.5,full,corn\n")
+            f.write(f"P-{i + 1},H{i % 2 + 1},3.5,{'full' if i % 2 else 'half'},single,先玉335\n")
 
 
 def write_config(d, sim_port, mq, ifx):
@@ -144,6 +145,12 @@ def check_mqtt(rows, msgs, calm_end, down):
     for r in replayed:                           # b. replays are historical
         copies = got[(r["sensor"], r["ts_ms"])]
         check(all(c.get("historical") is True for c in copies), f"replay not historical: {copies}")
+    for m in msgs:                               # tagged from the records, opaquely
+        owner = int(m["plot"].split("-")[1]) - 1
+        check(m["household"].startswith("hh-") and len(m["household"]) == 19, f"household ref: {m}")
+        check(m["village"] == VILLAGES[owner % 2], f"village: {m}")
+    refs = {m["household"] for m in msgs}
+    check(len(refs) == 2, f"want 2 stable household refs, got {refs}")
     dups = sum(len(v) - 1 for v in got.values())
     print(f"mqtt: {len(journal)} readings, {len(msgs)} messages ({dups} repeats), "
           f"{len(replayed)} replayed historical")
@@ -180,6 +187,8 @@ def test():
         want = {(r["sensor"], r["ts_ms"]) for r in rows}
         check(keys == want, f"InfluxDB: {len(want - keys)} missing, {len(keys - want)} unexpected")
         check(total == len(rows), f"InfluxDB holds {total} points for {len(rows)} readings")
+        tags = str(ifx.query('SHOW TAG VALUES FROM "reading" WITH KEY IN ("film_type", "village")'))
+        check(all(t in tags for t in ("full", "half", VILLAGES[0], VILLAGES[1])), f"tags: {tags}")
         print(f"influxdb: {total} points for {len(rows)} readings")
         check_privacy(d, col, ifx, logs)
         status = [p for t, p, r in col.lines() if t.endswith("/status")]
