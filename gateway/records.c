@@ -114,17 +114,29 @@ static int map_header(const struct rowctx *c, const struct gw_csv_row *h, const 
 	return rc;
 }
 
-/* The value of column k of row r; "" for an absent optional column. */
+/* The value of column k of row r; NULL when the header has no such column (a missing
+ * required column is reported once, at the header, and its checks are skipped). */
 static const char *cell(const struct gw_csv_row *r, const long *idx, int k)
+{
+	return idx[k] >= 0 ? r->fields[idx[k]] : NULL;
+}
+
+/* Same for an optional column: "" when absent. */
+static const char *opt(const struct gw_csv_row *r, const long *idx, int k)
 {
 	return idx[k] >= 0 ? r->fields[idx[k]] : "";
 }
 
-/* Copies v into dst[cap]. Reports (as column col) an empty required value or one too long. */
+/* Copies v into dst[cap]. Reports (as column col) an empty required value or one too long.
+ * v NULL: the column is missing, nothing to check. */
 static bool put(const struct rowctx *c, const char *col, const char *v, char *dst, size_t cap,
                 bool required)
 {
-	size_t n = strlen(v);
+	size_t n;
+
+	if (!v)
+		return false;
+	n = strlen(v);
 
 	if (required && !n) {
 		ROW_ERR(c, "%s: empty (want a value)", col);
@@ -141,10 +153,11 @@ static bool put(const struct rowctx *c, const char *col, const char *v, char *ds
 static void put_id_number(const struct rowctx *c, const char *v, struct gw_household *h)
 {
 	char m[GW_MASK_LEN];
-	size_t n = strlen(v);
-	bool form =
-	        n == 18 && strspn(v, "0123456789") >= 17 && strchr("0123456789Xx", v[17]) && v[17];
+	size_t n = v ? strlen(v) : 0;
+	bool form = n == 18 && strspn(v, "0123456789") >= 17 && strchr("0123456789Xx", v[17]);
 
+	if (!v)
+		return;
 	if (!n) {
 		ROW_ERR(c, "id_number: empty (want a value)");
 		return;
@@ -195,27 +208,27 @@ static void parse_household(const struct rowctx *c, const struct gw_csv_row *r, 
 	put(c, "name", cell(r, idx, HC_NAME), h->name, sizeof(h->name), true);
 	put(c, "township", cell(r, idx, HC_TOWNSHIP), h->township, sizeof(h->township), true);
 	put(c, "village", cell(r, idx, HC_VILLAGE), h->village, sizeof(h->village), true);
-	put(c, "group", cell(r, idx, HC_GROUP), h->group, sizeof(h->group), false);
+	put(c, "group", opt(r, idx, HC_GROUP), h->group, sizeof(h->group), false);
 	put_id_number(c, cell(r, idx, HC_IDNUM), h);
 	v = cell(r, idx, HC_BENEF);
-	if (gw_num_long(v, 1, GW_BENEFICIARIES_MAX, &n) == 0)
+	if (v && gw_num_long(v, 1, GW_BENEFICIARIES_MAX, &n) == 0)
 		h->beneficiaries = (unsigned)n;
-	else
+	else if (v)
 		ROW_ERR(c, "beneficiaries: not a count of people (got \"%.64s\", want 1..%d)", v,
 		        GW_BENEFICIARIES_MAX);
 	v = cell(r, idx, HC_CAT);
-	if (gw_category_parse(v, &h->category))
+	if (v && gw_category_parse(v, &h->category))
 		ROW_ERR(c,
 		        "category: unknown (got \"%.64s\", want poverty_alleviated, general, "
 		        "脱贫户 or 一般户)",
 		        v);
-	put_phone(c, cell(r, idx, HC_PHONE), h);
+	put_phone(c, opt(r, idx, HC_PHONE), h);
 }
 
 static void parse_pos(const struct rowctx *c, const struct gw_csv_row *r, const long *idx,
                       struct gw_plot *p)
 {
-	const char *lat = cell(r, idx, PC_LAT), *lon = cell(r, idx, PC_LON);
+	const char *lat = opt(r, idx, PC_LAT), *lon = opt(r, idx, PC_LON);
 
 	if (!lat[0] && !lon[0])
 		return;
@@ -242,24 +255,24 @@ static void parse_plot(const struct rowctx *c, const struct gw_csv_row *r, const
 	p->line = c->line;
 	put(c, "plot_id", cell(r, idx, PC_ID), p->id, sizeof(p->id), true);
 	v = cell(r, idx, PC_AREA);
-	rc = gw_num_double(v, 0, GW_PLOT_MAX_MU, &p->area_mu);
+	rc = v ? gw_num_double(v, 0, GW_PLOT_MAX_MU, &p->area_mu) : 0;
 	if (rc == -EINVAL)
 		ROW_ERR(c, "area_mu: not a number (got \"%.32s\", want mu > 0 and <= %.0f)", v,
 		        GW_PLOT_MAX_MU);
-	else if (rc || p->area_mu <= 0)
+	else if (v && (rc || p->area_mu <= 0))
 		ROW_ERR(c, "area_mu: out of range (got \"%.32s\", want mu > 0 and <= %.0f)", v,
 		        GW_PLOT_MAX_MU);
 	v = cell(r, idx, PC_FILM);
-	if (gw_film_parse(v, &p->film))
+	if (v && gw_film_parse(v, &p->film))
 		ROW_ERR(c, "film: unknown (got \"%.64s\", want full, half, none, 全膜, 半膜 or 无)",
 		        v);
 	v = cell(r, idx, PC_PLANT);
-	if (gw_planting_parse(v, &p->planting))
+	if (v && gw_planting_parse(v, &p->planting))
 		ROW_ERR(c,
 		        "planting: unknown (got \"%.64s\", want single, intercrop, grain, 单种, "
 		        "间作, 套种 or 籽粒)",
 		        v);
-	put(c, "seed_variety", cell(r, idx, PC_SEED), p->seed_variety, sizeof(p->seed_variety),
+	put(c, "seed_variety", opt(r, idx, PC_SEED), p->seed_variety, sizeof(p->seed_variety),
 	    false);
 	parse_pos(c, r, idx, p);
 }
@@ -320,7 +333,8 @@ struct table {
 	long idx[(int)HC_N > (int)PC_N ? (int)HC_N : (int)PC_N];
 };
 
-/* Reads path and maps its header. Returns 0, or what gw_csv_read returned / -EINVAL. */
+/* Reads path and maps its header; a header with problems (reported) still lets the rows
+ * be checked on the columns it has. Returns 0, or what gw_csv_read returned. */
 static int open_table(const char *path, struct gw_diag *d, const struct column *cols, size_t ncols,
                       struct table *t)
 {
@@ -330,10 +344,8 @@ static int open_table(const char *path, struct gw_diag *d, const struct column *
 	if (rc)
 		return rc;
 	c.line = t->csv.rows[0].line;
-	rc = map_header(&c, &t->csv.rows[0], cols, ncols, t->idx);
-	if (rc)
-		gw_csv_free(&t->csv);
-	return rc;
+	map_header(&c, &t->csv.rows[0], cols, ncols, t->idx);
+	return 0;
 }
 
 /* False (reported) when row r is not as wide as the header. */
@@ -347,13 +359,15 @@ static bool row_fits(const struct rowctx *c, const struct table *t, const struct
 	return false;
 }
 
-static int load_households(const char *path, struct gw_diag *d, struct gw_records *r)
+/* *ids_ok: the file has a household_id column, so plots can be looked up in it. */
+static int load_households(const char *path, struct gw_diag *d, struct gw_records *r, bool *ids_ok)
 {
 	struct table t;
 	int rc = open_table(path, d, hh_cols, HC_N, &t);
 
 	if (rc)
 		return rc;
+	*ids_ok = t.idx[HC_ID] >= 0;
 	r->households = calloc(t.csv.nrows, sizeof(*r->households));
 	if (!r->households) {
 		gw_csv_free(&t.csv);
@@ -407,15 +421,17 @@ static int check_households(const char *path, struct gw_diag *d, struct gw_recor
 	return 0;
 }
 
-/* hh: the households' sorted ids, NULL when households.csv could not be read. */
+/* hh: the households' sorted ids, NULL when households.csv could not be read. *ids_ok:
+ * the file has a plot_id column, so sensors can be looked up in it. */
 static int load_plots(const char *path, struct gw_diag *d, struct gw_records *r,
-                      const char *hh_path, const struct key *hh, size_t nhh)
+                      const char *hh_path, const struct key *hh, size_t nhh, bool *ids_ok)
 {
 	struct table t;
 	int rc = open_table(path, d, plot_cols, PC_N, &t);
 
 	if (rc)
 		return rc;
+	*ids_ok = t.idx[PC_ID] >= 0;
 	r->plots = calloc(t.csv.nrows, sizeof(*r->plots));
 	if (!r->plots) {
 		gw_csv_free(&t.csv);
@@ -430,10 +446,10 @@ static int load_plots(const char *path, struct gw_diag *d, struct gw_records *r,
 		if (!row_fits(&c, &t, row))
 			continue;
 		parse_plot(&c, row, t.idx, &r->plots[r->nplots]);
-		k = hh ? key_find(hh, nhh, v) : -1;
+		k = hh && v ? key_find(hh, nhh, v) : -1;
 		if (k >= 0)
 			r->plots[r->nplots].household = hh[k].i;
-		else if (hh)
+		else if (hh && v)
 			ROW_ERR(&c, "household_id: not in %s (got \"%.64s\")", base_name(hh_path),
 			        v);
 		r->nplots++;
@@ -489,18 +505,19 @@ static int load_all(const struct gw_config *cfg, struct gw_diag *d, struct gw_re
 {
 	struct key *hh = NULL;
 	size_t nhh = 0;
+	bool hh_ok = false, plots_ok = false;
 	int hrc, prc;
 
-	hrc = load_households(cfg->households_path, d, r);
+	hrc = load_households(cfg->households_path, d, r, &hh_ok);
 	if (!hrc)
 		hrc = check_households(cfg->households_path, d, r, &hh, &nhh);
 	prc = hrc == -ENOMEM ? -ENOMEM
 	                     : load_plots(cfg->plots_path, d, r, cfg->households_path,
-	                                  hrc ? NULL : hh, nhh);
+	                                  !hrc && hh_ok ? hh : NULL, nhh, &plots_ok);
 	free(hh);
 	if (!prc)
 		prc = check_plots(cfg->plots_path, d, r);
-	if (!prc)
+	if (!prc && plots_ok)
 		check_sensors(cfg, d, r);
 	return worse(hrc, prc);
 }

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "records.h"
 
 #define FIXTURES "tests/fixtures/records/"
@@ -252,6 +254,19 @@ static void test_records_every_expected_has_fixture_ok(void **state)
 	globfree(&g);
 }
 
+/* `fieldgate check`: exit 0 on the demo, 2 on records errors (here a sensor's plot). */
+static void test_records_cli_check_exit_codes_ok(void **state)
+{
+	char *good[] = {"check", "-q", "-c", "config/demo/gateway.yaml", NULL};
+	char *bad[] = {"check", "-q", "-c", FIXTURES "bad_sensor_plot/gateway.yaml", NULL};
+
+	(void)state;
+	optind = 0;
+	assert_int_equal(gw_cli_check(4, good), 0);
+	optind = 0;
+	assert_int_equal(gw_cli_check(4, bad), 2);
+}
+
 static void test_records_gb11643_cases_ok(void **state)
 {
 	static const struct {
@@ -382,6 +397,7 @@ int main(void)
 	        cmocka_unit_test(test_records_unreadable_errno),
 	        cmocka_unit_test(test_records_bad_fixtures_match_expected),
 	        cmocka_unit_test(test_records_every_expected_has_fixture_ok),
+	        cmocka_unit_test(test_records_cli_check_exit_codes_ok),
 	        cmocka_unit_test(test_records_gb11643_cases_ok),
 	        cmocka_unit_test(test_records_mask_id_cases_ok),
 	        cmocka_unit_test(test_records_mask_phone_cases_ok),
