@@ -63,9 +63,14 @@ struct rowctx {
 	const char *path;
 	struct gw_diag *d;
 	int line;
+	char *show; /* SHOW_N buffers of SHOW_LEN for values echoed in messages */
 };
 
+#define SHOW_LEN        96
+#define SHOW_N          2
 #define ROW_ERR(c, ...) gw_diag_error((c)->d, (c)->path, (c)->line, 0, __VA_ARGS__)
+/* A value as a message may echo it: an ID number or phone in the wrong column masked. */
+#define SHOW(c, v, i) gw_records_show((v), (c)->show + (i)*SHOW_LEN, SHOW_LEN)
 
 static const char *base_name(const char *path)
 {
@@ -165,7 +170,8 @@ static void put_id_number(const struct rowctx *c, const char *v, struct gw_house
 	gw_mask_id(v, m, sizeof(m));
 	if (!form) {
 		ROW_ERR(c,
-		        "id_number: malformed (got %s, %zu characters; want 18: 17 digits and a "
+		        "id_number: malformed (got %s, length %zu; want 18 characters: 17 digits "
+		        "and a "
 		        "check digit 0-9 or X)",
 		        m, n);
 		return;
@@ -214,14 +220,14 @@ static void parse_household(const struct rowctx *c, const struct gw_csv_row *r, 
 	if (v && gw_num_long(v, 1, GW_BENEFICIARIES_MAX, &n) == 0)
 		h->beneficiaries = (unsigned)n;
 	else if (v)
-		ROW_ERR(c, "beneficiaries: not a count of people (got \"%.64s\", want 1..%d)", v,
-		        GW_BENEFICIARIES_MAX);
+		ROW_ERR(c, "beneficiaries: not a count of people (got \"%s\", want 1..%d)",
+		        SHOW(c, v, 0), GW_BENEFICIARIES_MAX);
 	v = cell(r, idx, HC_CAT);
 	if (v && gw_category_parse(v, &h->category))
 		ROW_ERR(c,
-		        "category: unknown (got \"%.64s\", want poverty_alleviated, general, "
+		        "category: unknown (got \"%s\", want poverty_alleviated, general, "
 		        "脱贫户 or 一般户)",
-		        v);
+		        SHOW(c, v, 0));
 	put_phone(c, opt(r, idx, HC_PHONE), h);
 }
 
@@ -234,16 +240,17 @@ static void parse_pos(const struct rowctx *c, const struct gw_csv_row *r, const 
 		return;
 	if (!lat[0] || !lon[0]) {
 		ROW_ERR(c,
-		        "lat/lon: only one given (got lat \"%.32s\", lon \"%.32s\"; want both or "
+		        "lat/lon: only one given (got lat \"%s\", lon \"%s\"; want both or "
 		        "neither)",
-		        lat, lon);
+		        SHOW(c, lat, 0), SHOW(c, lon, 1));
 		return;
 	}
 	p->has_pos = true;
 	if (gw_num_double(lat, -90, 90, &p->lat))
-		ROW_ERR(c, "lat: out of range (got \"%.32s\", want degrees -90..90)", lat);
+		ROW_ERR(c, "lat: out of range (got \"%s\", want degrees -90..90)", SHOW(c, lat, 0));
 	if (gw_num_double(lon, -180, 180, &p->lon))
-		ROW_ERR(c, "lon: out of range (got \"%.32s\", want degrees -180..180)", lon);
+		ROW_ERR(c, "lon: out of range (got \"%s\", want degrees -180..180)",
+		        SHOW(c, lon, 0));
 }
 
 static void parse_plot(const struct rowctx *c, const struct gw_csv_row *r, const long *idx,
@@ -257,21 +264,21 @@ static void parse_plot(const struct rowctx *c, const struct gw_csv_row *r, const
 	v = cell(r, idx, PC_AREA);
 	rc = v ? gw_num_double(v, 0, GW_PLOT_MAX_MU, &p->area_mu) : 0;
 	if (rc == -EINVAL)
-		ROW_ERR(c, "area_mu: not a number (got \"%.32s\", want mu > 0 and <= %.0f)", v,
-		        GW_PLOT_MAX_MU);
+		ROW_ERR(c, "area_mu: not a number (got \"%s\", want mu > 0 and <= %.0f)",
+		        SHOW(c, v, 0), GW_PLOT_MAX_MU);
 	else if (v && (rc || p->area_mu <= 0))
-		ROW_ERR(c, "area_mu: out of range (got \"%.32s\", want mu > 0 and <= %.0f)", v,
-		        GW_PLOT_MAX_MU);
+		ROW_ERR(c, "area_mu: out of range (got \"%s\", want mu > 0 and <= %.0f)",
+		        SHOW(c, v, 0), GW_PLOT_MAX_MU);
 	v = cell(r, idx, PC_FILM);
 	if (v && gw_film_parse(v, &p->film))
-		ROW_ERR(c, "film: unknown (got \"%.64s\", want full, half, none, 全膜, 半膜 or 无)",
-		        v);
+		ROW_ERR(c, "film: unknown (got \"%s\", want full, half, none, 全膜, 半膜 or 无)",
+		        SHOW(c, v, 0));
 	v = cell(r, idx, PC_PLANT);
 	if (v && gw_planting_parse(v, &p->planting))
 		ROW_ERR(c,
-		        "planting: unknown (got \"%.64s\", want single, intercrop, grain, 单种, "
+		        "planting: unknown (got \"%s\", want single, intercrop, grain, 单种, "
 		        "间作, 套种 or 籽粒)",
-		        v);
+		        SHOW(c, v, 0));
 	put(c, "seed_variety", opt(r, idx, PC_SEED), p->seed_variety, sizeof(p->seed_variety),
 	    false);
 	parse_pos(c, r, idx, p);
@@ -338,7 +345,7 @@ struct table {
 static int open_table(const char *path, struct gw_diag *d, const struct column *cols, size_t ncols,
                       struct table *t)
 {
-	struct rowctx c = {path, d, 0};
+	struct rowctx c = {path, d, 0, NULL};
 	int rc = gw_csv_read(path, d, &t->csv);
 
 	if (rc)
@@ -375,7 +382,8 @@ static int load_households(const char *path, struct gw_diag *d, struct gw_record
 	}
 	for (size_t i = 1; i < t.csv.nrows; i++) {
 		const struct gw_csv_row *row = &t.csv.rows[i];
-		struct rowctx c = {path, d, row->line};
+		char show[SHOW_N * SHOW_LEN];
+		struct rowctx c = {path, d, row->line, show};
 
 		if (row_fits(&c, &t, row))
 			parse_household(&c, row, t.idx, &r->households[r->nhouseholds++]);
@@ -439,7 +447,8 @@ static int load_plots(const char *path, struct gw_diag *d, struct gw_records *r,
 	}
 	for (size_t i = 1; i < t.csv.nrows; i++) {
 		const struct gw_csv_row *row = &t.csv.rows[i];
-		struct rowctx c = {path, d, row->line};
+		char show[SHOW_N * SHOW_LEN];
+		struct rowctx c = {path, d, row->line, show};
 		const char *v = cell(row, t.idx, PC_HH);
 		long k;
 
@@ -450,8 +459,8 @@ static int load_plots(const char *path, struct gw_diag *d, struct gw_records *r,
 		if (k >= 0)
 			r->plots[r->nplots].household = hh[k].i;
 		else if (hh && v)
-			ROW_ERR(&c, "household_id: not in %s (got \"%.64s\")", base_name(hh_path),
-			        v);
+			ROW_ERR(&c, "household_id: not in %s (got \"%s\")", base_name(hh_path),
+			        SHOW(&c, v, 0));
 		r->nplots++;
 	}
 	gw_csv_free(&t.csv);

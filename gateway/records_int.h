@@ -28,4 +28,9 @@ int gw_csv_read(const char *path, struct gw_diag *d, struct gw_csv *out);
 /* Frees what t owns and zeroes it; a zeroed t is a no-op. */
 void gw_csv_free(struct gw_csv *t);
 
+/* v as a message may echo it, in buf[len]: cut to fit (at a character boundary), and masked
+ * (gw_mask_id or gw_mask_phone) when it holds a run of 7 or more digits, so an ID number or
+ * phone in the wrong column does not reach a log. Returns buf. */
+const char *gw_records_show(const char *v, char *buf, size_t len);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "records.h"
+#include "records_int.h"
 
 struct label {
 	const char *text;
@@ -171,4 +172,25 @@ int gw_mask_id(const char *id, char *out, size_t len)
 int gw_mask_phone(const char *phone, char *out, size_t len)
 {
 	return mask(phone, 3, 4, 4, out, len);
+}
+
+const char *gw_records_show(const char *v, char *buf, size_t len)
+{
+	size_t run = 0, longest = 0, n = strlen(v);
+
+	for (size_t i = 0; i < n; i++) {
+		run = v[i] >= '0' && v[i] <= '9' ? run + 1 : 0;
+		longest = run > longest ? run : longest;
+	}
+	if (longest >= 7) {
+		if ((n >= 15 ? gw_mask_id : gw_mask_phone)(v, buf, len) == 0)
+			return buf;
+		n = 0;
+	}
+	if (n >= len)
+		for (n = len - 1; n > 0 && ((unsigned char)v[n] & 0xC0) == 0x80; n--)
+			;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	return buf;
 }
