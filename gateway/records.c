@@ -306,12 +306,13 @@ static void report_dups(struct gw_diag *d, const char *path, const char *col, st
 	qsort(keys, n, sizeof(*keys), key_cmp);
 	for (size_t a = 0, b; a < n; a = b)
 		for (b = a + 1; b < n && strcmp(keys[a].k, keys[b].k) == 0; b++) {
-			char m[GW_MASK_LEN + GW_ID_LEN];
+			char m[GW_MASK_LEN + GW_ID_LEN], v[GW_ID_LEN];
 
 			if (show)
 				show(keys[b].k, m, sizeof(m));
-			else
-				snprintf(m, sizeof(m), "\"%s\"", keys[b].k);
+			else /* an id could be an ID number */
+				snprintf(m, sizeof(m), "\"%s\"",
+				         gw_records_show(keys[b].k, v, sizeof(v)));
 			gw_diag_error(d, path, keys[b].line, 0,
 			              "%s: duplicate (got %s, first at line %d)", col, m,
 			              keys[a].line);
