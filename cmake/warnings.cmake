@@ -10,3 +10,9 @@ if(GW_SANITIZE)
     -fno-sanitize-recover=all)
   target_link_options(gw_warnings INTERFACE -fsanitize=${_gw_san})
 endif()
+
+# A fuzz build instruments every module for coverage (the fuzz targets add -fsanitize=fuzzer
+# for the driver); without this libFuzzer would see only the target file's own branches.
+if(GW_FUZZ)
+  target_compile_options(gw_warnings INTERFACE -fsanitize=fuzzer-no-link)
+endif()
