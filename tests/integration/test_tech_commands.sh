@@ -162,9 +162,19 @@ run 1 "read --raw exception" read "${tcp[@]}" --unit 3 --raw --addr 0x3000 &&
 # echo
 run 0 "read echo bus" read --port "$dir/echoing" --echo --unit 4 \
 	--profile seeed-s-soil-mtec-02 --json && json_good "echo dropped" "${seeed[@]:1}"
-run 1 "read echo bus without --echo" read --port "$dir/echoing" --unit 4 \
-	--profile seeed-s-soil-mtec-02 --timeout-ms 300 &&
-	echo "ok: without --echo the echoing line fails"
+# Without --echo the echo is taken for the reply. The read's retry flushes the line, and
+# when the flush falls between the echo and the reply the retried reply gets through (about
+# half the time here): of 8 reads at least one must fail.
+echo_fails=0
+for _ in 1 2 3 4 5 6 7 8; do
+	timeout 60 "$FIELDGATE" read --port "$dir/echoing" --unit 4 --profile seeed-s-soil-mtec-02 \
+		--timeout-ms 300 >/dev/null 2>&1 || echo_fails=$((echo_fails + 1))
+done
+if [ "$echo_fails" -ge 1 ]; then
+	echo "ok: without --echo the echoing line fails ($echo_fails of 8)"
+else
+	fail "read echo bus without --echo: none of 8 reads failed"
+fi
 
 # set-address
 run 2 "set-address unknown addressing" set-address --port "$dir/line1" --unit 5 --new-unit 9 \
