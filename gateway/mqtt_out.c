@@ -50,6 +50,7 @@ struct gw_mqtt_out {
 	struct band *bands;
 	size_t nbands, capb;
 	int64_t read_pos, avail, cursor, saved;
+	int64_t backlog_end; /* the last seq in the journal when the sink started */
 	int64_t next_save_ms, next_metrics_ms, down_since_ms;
 	bool up;
 	char status_topic[256], metrics_topic[256], topic[512], json[4096];
@@ -131,7 +132,9 @@ static bool worth_sending(struct gw_mqtt_out *o, const struct gw_feed_item *it)
 	                              (int64_t)o->env->cfg->mqtt.heartbeat_min * 60000);
 }
 
-/* Reads new rows into the ring. A row read while the broker is away is historical. */
+/* Reads new rows into the ring. A row is historical when it was already waiting when the
+ * sink started (a replay from before a restart) or is read while the broker is known to be
+ * away (a failed connect or a lost connection); not while the first connect is under way. */
 static void fill(struct gw_mqtt_out *o)
 {
 	int64_t last;
@@ -151,7 +154,7 @@ static void fill(struct gw_mqtt_out *o)
 			struct ent *e = ent_at(o, o->n++);
 
 			e->it = o->tmp[i];
-			e->it.r.historical = !o->up;
+			e->it.r.historical = e->it.seq <= o->backlog_end || o->down_since_ms != 0;
 			e->state = worth_sending(o, &e->it) ? E_PENDING : E_DONE;
 			if (e->state == E_DONE)
 				atomic_fetch_add(&o->env->stats->skipped, 1);
@@ -380,6 +383,7 @@ static int out_init(struct gw_mqtt_out *o)
 	rc = gw_feed_cursor(o->feed, &o->cursor);
 	if (rc == 0)
 		rc = gw_feed_last_seq(o->feed, &o->avail);
+	o->backlog_end = o->avail;
 	o->read_pos = o->saved = o->cursor;
 	if (rc == 0)
 		o->cli = gw_mqtt_new(&cfg->mqtt, client_id, o->status_topic, &rc);
