@@ -76,6 +76,16 @@ bool gw_bell_closing(struct gw_bell *b)
 	return c;
 }
 
+int64_t gw_bell_last(struct gw_bell *b)
+{
+	int64_t seq;
+
+	pthread_mutex_lock(&b->mu);
+	seq = b->last_seq;
+	pthread_mutex_unlock(&b->mu);
+	return seq;
+}
+
 bool gw_bell_wait(struct gw_bell *b, int64_t after_seq, int timeout_ms)
 {
 	struct timespec until = gw_clock_mono_after(timeout_ms);

@@ -29,6 +29,8 @@ void gw_bell_ring(struct gw_bell *b, int64_t last_seq);
 /* Tells the sinks the daemon is stopping (and wakes them). */
 void gw_bell_close(struct gw_bell *b);
 bool gw_bell_closing(struct gw_bell *b);
+/* The highest seq announced so far. */
+int64_t gw_bell_last(struct gw_bell *b);
 /* Waits up to timeout_ms until a seq above after_seq is announced or the bell closes.
  * Returns true when rows above after_seq are announced. */
 bool gw_bell_wait(struct gw_bell *b, int64_t after_seq, int timeout_ms);

@@ -310,24 +310,13 @@ static int wait_cap(const struct gw_influx_out *o, int64_t now, int64_t ms)
 	return ms < 1 ? 1 : (int)ms;
 }
 
-/* The last seq the bell has announced. */
-static int64_t bell_seq(struct gw_bell *bell)
-{
-	int64_t seq;
-
-	pthread_mutex_lock(&bell->mu);
-	seq = bell->last_seq;
-	pthread_mutex_unlock(&bell->mu);
-	return seq;
-}
-
 /* One turn: fill the batch, then wait for more rows, wait out the budget, or send. Waits
  * for the bell above what it had announced before the read (all of that was read), so a
  * bell ahead of the journal cannot make the loop spin. */
 static void step(struct gw_influx_out *o, int64_t now)
 {
 	struct batch *b = &o->b;
-	int64_t flush_at, rung = bell_seq(o->env->bell);
+	int64_t flush_at, rung = gw_bell_last(o->env->bell);
 	int rc = batch_fill(o, now);
 
 	if (rc) {

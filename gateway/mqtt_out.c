@@ -137,12 +137,12 @@ static bool worth_sending(struct gw_mqtt_out *o, const struct gw_feed_item *it)
  * away (a failed connect or a lost connection); not while the first connect is under way. */
 static void fill(struct gw_mqtt_out *o)
 {
-	int64_t last;
+	int64_t last, rung = gw_bell_last(o->env->bell);
 	size_t max;
 	int k;
 
-	if (gw_bell_wait(o->env->bell, o->read_pos, 0))
-		o->avail = o->env->bell->last_seq > o->avail ? o->env->bell->last_seq : o->avail;
+	if (rung > o->avail)
+		o->avail = rung;
 	while (o->n < RING && o->read_pos < o->avail) {
 		max = RING - o->n < READ_MAX ? RING - o->n : READ_MAX;
 		k = gw_feed_read(o->feed, o->read_pos, o->tmp, max, &last);

@@ -29,7 +29,8 @@ struct influxd {
 	char dir[64];
 	char base[64]; /* http://127.0.0.1:<port> */
 	char conf[128], log[128];
-	pid_t pid; /* -1: not running */
+	pid_t pid;    /* -1: not running */
+	int max_body; /* [http] max-body-size, 0: influxd's default */
 };
 
 /* Polls cond every 20 ms for at most ms. */
@@ -52,6 +53,8 @@ static inline int influxd_write_config(const struct influxd *x, int http_port, i
 	        "[monitor]\n  store-enabled = false\n"
 	        "[http]\n  bind-address = \"127.0.0.1:%d\"\n  log-enabled = false\n",
 	        rpc_port, x->dir, x->dir, x->dir, http_port);
+	if (x->max_body > 0)
+		fprintf(f, "  max-body-size = %d\n", x->max_body);
 	return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -108,14 +111,16 @@ static inline void influxd_stop(struct influxd *x)
 	}
 }
 
-/* A temp dir named after name, a config on two free ports, the server started. Fails (-1,
- * with a message) when influxd is not installed. */
-static inline int influxd_setup(struct influxd *x, const char *name)
+/* A temp dir named after name, a config on two free ports (max_body > 0: influxd answers
+ * 413 above it), the server started. Fails (-1, with a message) when influxd is not
+ * installed. */
+static inline int influxd_setup_body(struct influxd *x, const char *name, int max_body)
 {
 	int http_port = free_port(), rpc_port = free_port();
 
 	memset(x, 0, sizeof(*x));
 	x->pid = -1;
+	x->max_body = max_body;
 	if (access(INFLUXD, X_OK) != 0) {
 		fprintf(stderr, "influxd not installed at %s (scripts/setup.sh installs it)\n",
 		        INFLUXD);
@@ -130,6 +135,11 @@ static inline int influxd_setup(struct influxd *x, const char *name)
 	if (influxd_write_config(x, http_port, rpc_port))
 		return -1;
 	return influxd_start(x);
+}
+
+static inline int influxd_setup(struct influxd *x, const char *name)
+{
+	return influxd_setup_body(x, name, 0);
 }
 
 static inline int influxd_rm_entry(const char *path, const struct stat *sb, int flag,

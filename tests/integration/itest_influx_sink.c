@@ -25,138 +25,27 @@
 
 #include <cmocka.h>
 
-#include "itest_util.h"
 #include "influx_sink.h"
+#include "influxd_util.h"
 #include "lineproto.h"
 
-#define INFLUXD  "/usr/bin/influxd"
 #define NPOINTS  1000
 #define MAX_BODY 16384 /* influxd answers 413 above this */
 
-struct fixture {
-	char dir[64];
-	char base[64]; /* http://127.0.0.1:<port> */
-	pid_t pid;
-};
+static struct influxd fx = {.pid = -1};
 
-static struct fixture fx = {.pid = -1};
-
-static int write_config(const char *path, int http_port, int rpc_port)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -1;
-	fprintf(f,
-	        "reporting-disabled = true\n"
-	        "bind-address = \"127.0.0.1:%d\"\n"
-	        "[meta]\n  dir = \"%s/meta\"\n"
-	        "[data]\n  dir = \"%s/data\"\n  wal-dir = \"%s/wal\"\n"
-	        "  query-log-enabled = false\n"
-	        "[monitor]\n  store-enabled = false\n"
-	        "[http]\n  bind-address = \"127.0.0.1:%d\"\n  log-enabled = false\n"
-	        "  max-body-size = %d\n",
-	        rpc_port, fx.dir, fx.dir, fx.dir, http_port, MAX_BODY);
-	return fclose(f) == 0 ? 0 : -1;
-}
-
-static pid_t spawn_influxd(const char *conf, const char *logpath)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execl(INFLUXD, INFLUXD, "-config", conf, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-/* Polls /ping until 204, the process exits, or 30 s pass. */
-static int wait_ready(void)
-{
-	char url[128], resp[256];
-	int64_t deadline = now_ms() + 30000;
-
-	snprintf(url, sizeof(url), "%s/ping", fx.base);
-	while (now_ms() < deadline) {
-		struct timespec pause = {0, 50 * 1000000L};
-		long status = 0;
-		int wst;
-
-		if (gw_influx_http(url, NULL, 0, &status, resp, sizeof(resp)) == 0 && status == 204)
-			return 0;
-		if (waitpid(fx.pid, &wst, WNOHANG) == fx.pid) {
-			fx.pid = -1;
-			return -1;
-		}
-		nanosleep(&pause, NULL); /* readiness poll interval, bounded by the deadline */
-	}
-	return -1;
-}
-
-/* POSTs q to /query; the answer lands in resp. Returns the HTTP status or -1. */
 static long query(const char *q, char *resp, size_t resp_len)
 {
-	char url[128], form[512] = "q=";
-	size_t pos = 2;
-	long status = 0;
-
-	snprintf(url, sizeof(url), "%s/query?db=fg", fx.base);
-	if (gw_influx_escape(form, sizeof(form), &pos, q))
-		return -1;
-	if (gw_influx_http(url, form, pos, &status, resp, resp_len))
-		return -1;
-	return status;
-}
-
-static void stop_influxd(void)
-{
-	if (fx.pid > 0) {
-		kill(fx.pid, SIGTERM);
-		waitpid(fx.pid, NULL, 0);
-		fx.pid = -1;
-	}
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
+	return influxd_query(&fx, "fg", q, resp, resp_len);
 }
 
 static int group_setup(void **state)
 {
-	char conf[128], logpath[128], resp[512];
-	int http_port = free_port(), rpc_port = free_port();
+	char resp[512];
 
 	(void)state;
-	if (access(INFLUXD, X_OK) != 0) {
-		fprintf(stderr, "influxd not installed at %s (scripts/setup.sh installs it)\n",
-		        INFLUXD);
+	if (influxd_setup_body(&fx, "itest_influx", MAX_BODY))
 		return -1;
-	}
-	snprintf(fx.dir, sizeof(fx.dir), "/tmp/itest_influx.XXXXXX");
-	if (!mkdtemp(fx.dir) || http_port < 0 || rpc_port < 0 || http_port == rpc_port)
-		return -1;
-	snprintf(conf, sizeof(conf), "%s/influxdb.conf", fx.dir);
-	snprintf(logpath, sizeof(logpath), "%s/influxd.log", fx.dir);
-	snprintf(fx.base, sizeof(fx.base), "http://127.0.0.1:%d", http_port);
-	if (write_config(conf, http_port, rpc_port))
-		return -1;
-	fx.pid = spawn_influxd(conf, logpath);
-	if (fx.pid < 0 || wait_ready()) {
-		fprintf(stderr, "influxd did not become ready; log in %s\n", logpath);
-		stop_influxd();
-		return -1;
-	}
 	if (query("CREATE DATABASE fg", resp, sizeof(resp)) != 200) {
 		fprintf(stderr, "CREATE DATABASE failed: %s\n", resp);
 		return -1;
@@ -167,9 +56,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	stop_influxd();
-	if (fx.dir[0])
-		nftw(fx.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	influxd_teardown(&fx);
 	return 0;
 }
 
@@ -461,7 +348,7 @@ static void test_influx_sink_server_stopped_eagain(void **state)
 
 	(void)state;
 	assert_int_equal(gw_influx_write(w, line, strlen(line), &res), 0); /* connection kept */
-	stop_influxd();
+	influxd_stop(&fx);
 	assert_int_equal(gw_influx_write(w, line, strlen(line), &res), -EAGAIN);
 	assert_int_equal(res.status, 0);
 	assert_int_equal(gw_influx_write_all(w, line, strlen(line), &st), -EAGAIN);
