@@ -11,6 +11,7 @@
 
 #include "config_load.h"
 #include "profile.h"
+#include "strbuf.h"
 #include "yaml.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -219,12 +220,13 @@ static const struct section sections[] = {
 
 static void unknown_section(struct gw_cload *l, const struct gw_ynode *key)
 {
-	char want[160] = "one of";
+	char want[512] = "one of";
+	size_t pos = strlen(want);
 	char path[GW_KEYPATH_LEN];
 
 	for (size_t i = 0; i < N(sections); i++) {
-		strcat(want, " ");
-		strcat(want, sections[i].key);
+		gw_str_append(want, sizeof(want), &pos, " ");
+		gw_str_append(want, sizeof(want), &pos, sections[i].key);
 	}
 	gw_ctable_path(path, "", key->str, 0);
 	gw_diag_error_at(l->c.d, &key->src, "%s: unknown key (want %s)", path, want);
