@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+struct gw_records;
+
 enum gw_film_state { GW_FS_NO_DATA, GW_FS_COVERED, GW_FS_NOT_COVERED, GW_FS_INDETERMINATE };
 
 enum gw_verdict {
@@ -38,11 +40,51 @@ struct gw_plot_result {
 	int64_t received, expected; /* in the window */
 	double availability;        /* received / expected; 0 when nothing was expected */
 	unsigned covered, not_covered, indeterminate, no_data; /* days in the window */
+	unsigned season_covered;  /* covered days in the whole season (the year) */
 	int first_covered;        /* yyyymmdd of the first covered day seen at all; 0: none */
 	bool late;                /* first_covered after the laying deadline */
 	struct gw_plot_day *days; /* owned: every day with data or in the window, in order */
 	size_t ndays;
 };
+
+/* What the caller may override; zero fields take the config's acceptance section. */
+struct gw_accept_opts {
+	int window_start, window_end; /* MMDD (620: 06-20), e.g. from report --window */
+	int year; /* the season's year; 0: config's acceptance.year, else the year of the newest
+	             reading (in local time) */
+};
+
+/* The season of this gateway from its journal (cfg->data_dir, opened read-side with a
+ * handle of its own; the daemon may be running). Film rules, intervals and thresholds
+ * come from cfg. One result per plot: recs' plots in recs order (a plot without any film
+ * rule is no_sensor), then plots of film rules not in recs (sorted by id); without
+ * records (recs NULL) the plots of the film rules. Readings are streamed (batches of rows),
+ * not loaded whole. Borrows cfg, recs, o (o may be NULL). Returns 0 with *out (owned,
+ * free with gw_plot_results_free) and *n, or -errno (*out NULL, *n 0). */
+int gw_acceptance_from_journal(const struct gw_config *cfg, const struct gw_records *recs,
+                               const struct gw_accept_opts *o, struct gw_plot_result **out,
+                               size_t *n);
+
+/* Where the fleet report reads: an InfluxDB 1.x /query endpoint (v2 through its v1
+ * compatibility API). password_file / token_file as in the influxdb section. */
+struct gw_fleet_src {
+	char url[512];     /* http(s)://host:port */
+	char database[64]; /* v1 database (v2: the bucket mapped to it) */
+	char username[64]; /* optional */
+	char password_file[512];
+};
+
+/* The same results for every plot any gateway wrote to src, from the role and interval_s
+ * tags each reading carries (README "InfluxDB"): thresholds and dates from cfg's
+ * acceptance section (the county's), plots as gw_acceptance_from_journal with recs the
+ * county's records. Streams the rows (chunked queries per month). Borrows all. Returns 0
+ * with *out (owned) and *n, or -errno (-ECONNREFUSED, -EIO ...; logged). */
+int gw_acceptance_from_influx(const struct gw_config *cfg, const struct gw_records *recs,
+                              const struct gw_fleet_src *src, const struct gw_accept_opts *o,
+                              struct gw_plot_result **out, size_t *n);
+
+/* Frees r[0..n) and their days; NULL is a no-op. */
+void gw_plot_results_free(struct gw_plot_result *r, size_t n);
 
 /* Static English names ("covered", "pass", "insufficient_data", ...). */
 const char *gw_film_state_name(enum gw_film_state s);

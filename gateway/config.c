@@ -333,6 +333,7 @@ void gw_config_free(struct gw_config *cfg)
 	free(cfg->buses);
 	free(cfg->sensors);
 	free(cfg->profiles);
+	free(cfg->film_rules);
 	free(cfg);
 }
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "accept_cfg.h"
 #include "diag.h"
 #include "driver.h"
 
@@ -117,6 +118,9 @@ struct gw_config {
 	struct gw_mqtt_cfg mqtt;
 	struct gw_influx_cfg influx;
 	struct gw_journal_cfg journal;
+	struct gw_accept_cfg accept;     /* the acceptance section, with its defaults */
+	struct gw_film_rule *film_rules; /* explicit rules, then each implicit one */
+	size_t nfilm_rules;
 };
 
 /* Loads and validates path. On success returns 0 and *out (owned). On any error
