@@ -4,6 +4,7 @@
  * a config with any error is freed, never returned half-loaded. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,8 @@ static const struct gw_cenum influx_apis[] = {
 #define I_ENUM(...) GW_KEY_ENUM(struct gw_influx_cfg, __VA_ARGS__)
 #define I_BOOL(...) GW_KEY_BOOL(struct gw_influx_cfg, __VA_ARGS__)
 #define J_INT(...)  GW_KEY_INT(struct gw_journal_cfg, __VA_ARGS__)
+#define H_STR(...)  GW_KEY_STR(struct gw_http_cfg, __VA_ARGS__)
+#define H_INT(...)  GW_KEY_INT(struct gw_http_cfg, __VA_ARGS__)
 
 static const struct gw_ckey gateway_keys[] = {
         G_STR("id", gateway_id, GW_CK_ID, REQ, NULL, NULL),
@@ -63,6 +66,11 @@ static const struct gw_ckey journal_keys[] = {
         J_INT("max_mb", max_mb, 0, 1, 1000000, 1024),
         J_INT("prune_interval_s", prune_interval_s, 0, 10, 86400, 3600),
         J_INT("commit_ms", commit_ms, 0, 0, 60000, 0),
+};
+
+static const struct gw_ckey http_keys[] = {
+        H_STR("listen", listen, GW_CK_STR, 0, NULL, "127.0.0.1"),
+        H_INT("port", port, 0, 1, 65535, 9464),
 };
 
 static const struct gw_ckey mqtt_keys[] = {
@@ -145,6 +153,24 @@ static int load_journal(struct gw_cload *l, const struct gw_ynode *n)
 	                      NULL);
 }
 
+static int load_metrics_http(struct gw_cload *l, const struct gw_ynode *n)
+{
+	struct gw_http_cfg *h = &l->cfg->metrics_http;
+	const struct gw_ypair *seen[N(http_keys)];
+	int errors = gw_ctable_fill(&l->c, "metrics_http", n, http_keys, N(http_keys), h, seen);
+	size_t at = gw_ctable_index(http_keys, N(http_keys), "listen");
+	unsigned char addr[sizeof(struct in6_addr)];
+
+	h->enabled = true;
+	if (inet_pton(AF_INET, h->listen, addr) == 1 || inet_pton(AF_INET6, h->listen, addr) == 1)
+		return errors;
+	gw_diag_error_at(l->c.d, seen[at] ? &seen[at]->val->src : &n->src,
+	                 "metrics_http.listen: \"%s\" is not a numeric IPv4 or IPv6 address "
+	                 "(want e.g. 127.0.0.1 or ::1)",
+	                 h->listen);
+	return errors + 1;
+}
+
 static int load_mqtt(struct gw_cload *l, const struct gw_ynode *n)
 {
 	struct gw_mqtt_cfg *m = &l->cfg->mqtt;
@@ -212,10 +238,15 @@ struct section {
 
 /* In load order: timeouts before buses, buses before sensors, gateway before mqtt. */
 static const struct section sections[] = {
-        {"gateway", true, load_gateway},    {"records", false, load_records},
-        {"timeouts", false, load_timeouts}, {"buses", true, load_buses},
-        {"sensors", true, load_sensors},    {"mqtt", false, load_mqtt},
-        {"influxdb", false, load_influx},   {"journal", false, load_journal},
+        {"gateway", true, load_gateway},
+        {"records", false, load_records},
+        {"timeouts", false, load_timeouts},
+        {"buses", true, load_buses},
+        {"sensors", true, load_sensors},
+        {"mqtt", false, load_mqtt},
+        {"influxdb", false, load_influx},
+        {"journal", false, load_journal},
+        {"metrics_http", false, load_metrics_http},
 };
 
 static void unknown_section(struct gw_cload *l, const struct gw_ynode *key)

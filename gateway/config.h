@@ -96,6 +96,13 @@ struct gw_journal_cfg {
 	unsigned commit_ms; /* gather readings this long per transaction (0: per poll cycle) */
 };
 
+/* The Prometheus metrics endpoint (metrics_http section; off without it). */
+struct gw_http_cfg {
+	bool enabled;
+	char listen[64]; /* a numeric IPv4 or IPv6 address; default 127.0.0.1 */
+	uint16_t port;   /* default 9464 */
+};
+
 struct gw_config {
 	char path[GW_PATH_LEN]; /* the file as given */
 	char dir[GW_PATH_LEN];  /* its directory: relative paths resolve here */
@@ -121,6 +128,7 @@ struct gw_config {
 	struct gw_accept_cfg accept;     /* the acceptance section, with its defaults */
 	struct gw_film_rule *film_rules; /* explicit rules, then each implicit one */
 	size_t nfilm_rules;
+	struct gw_http_cfg metrics_http;
 };
 
 /* Loads and validates path. On success returns 0 and *out (owned). On any error

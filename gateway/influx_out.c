@@ -23,7 +23,6 @@
 #define CHUNK            256 /* rows decoded per journal read */
 #define BYTES_PER_POINT  512 /* batch buffer per configured point */
 #define MIN_BUF          (64 * 1024)
-#define METRICS_BUF      (16 * 1024)
 #define IDLE_MS          1000 /* longest bell wait: the journal is read again after it */
 #define DEFER_POLL_MS    2000 /* how often a held-back sink asks the budget again */
 #define JOURNAL_RETRY_MS 1000
@@ -53,6 +52,7 @@ struct gw_influx_out {
 	size_t cap;
 	size_t max; /* readings a batch */
 	char *mbuf; /* the self-metrics' lines */
+	size_t mbuf_len;
 	struct batch b;
 	int64_t cursor;
 	struct gw_influx_stats st; /* the writer's counters for batches */
@@ -261,7 +261,7 @@ static void metrics_send(struct gw_influx_out *o, int64_t now)
 	o->next_metrics = now + (int64_t)o->env->cfg->metrics_interval_s * 1000;
 	rc = o->link == LINK_DOWN ? -EAGAIN : 0;
 	if (!rc)
-		rc = gw_metrics_lines(o->env->metrics, gw_clock_wall_ms(), o->mbuf, METRICS_BUF,
+		rc = gw_metrics_lines(o->env->metrics, gw_clock_wall_ms(), o->mbuf, o->mbuf_len,
 		                      &pos);
 	if (!rc)
 		rc = gw_influx_write_all(o->w, o->mbuf, pos, &ms);
@@ -398,7 +398,8 @@ static int out_open(struct gw_influx_out *o)
 	o->cap = o->max * BYTES_PER_POINT < MIN_BUF ? MIN_BUF : o->max * BYTES_PER_POINT;
 	o->items = calloc(CHUNK, sizeof(*o->items));
 	o->buf = malloc(o->cap);
-	o->mbuf = malloc(METRICS_BUF);
+	o->mbuf_len = gw_metrics_size(cfg);
+	o->mbuf = malloc(o->mbuf_len);
 	if (!o->items || !o->buf || !o->mbuf)
 		return -ENOMEM;
 	o->w = gw_influx_new(&cfg->influx, &rc);

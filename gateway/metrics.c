@@ -2,6 +2,7 @@
 #include "metrics.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -117,6 +118,39 @@ static int head(char *buf, size_t len, size_t *pos, const char *meas, const char
 	return rc;
 }
 
+/* "sensor,gateway=..,sensor=..,plot=.. polls=..,..": one sensor's health. */
+static int sensor_line(const struct gw_metrics *m, size_t i, int64_t now_ms, char *buf, size_t len,
+                       size_t *pos)
+{
+	const struct gw_sensor_cfg *sc = &m->cfg->sensors[i];
+	struct gw_strbuf o = {.buf = buf, .len = len};
+	struct gw_poll_stats st;
+	int rc = head(buf, len, pos, "sensor", m->cfg->gateway_id, NULL);
+
+	gw_poller_sensor_stats(m->poller, i, &st);
+	if (rc == 0)
+		rc = gw_str_append(buf, len, pos, ",sensor=");
+	if (rc == 0)
+		rc = gw_lp_append(buf, len, pos, GW_LP_TAG_VALUE, sc->id);
+	if (rc == 0 && sc->plot[0]) {
+		rc = gw_str_append(buf, len, pos, ",plot=");
+		if (rc == 0)
+			rc = gw_lp_append(buf, len, pos, GW_LP_TAG_VALUE, sc->plot);
+	}
+	if (rc)
+		return rc;
+	o.pos = *pos;
+	gw_sb_printf(&o, " polls=%llui,good=%llui,timeouts=%llui,crc_errors=%llui,exceptions=%llui",
+	             U(st.polls), U(st.good), U(st.timeouts), U(st.crc_errors), U(st.exceptions));
+	gw_sb_printf(&o, ",out_of_range=%llui,reconnects=%llui,backing_off=%s", U(st.out_of_range),
+	             U(st.reconnects), st.backing_off ? "true" : "false");
+	if (st.last_good_ms)
+		gw_sb_printf(&o, ",last_good_ms=%lldi", (long long)st.last_good_ms);
+	gw_sb_printf(&o, " %lld\n", (long long)now_ms);
+	*pos = o.pos;
+	return o.full ? -ENOSPC : 0;
+}
+
 int gw_metrics_lines(const struct gw_metrics *m, int64_t now_ms, char *buf, size_t len, size_t *pos)
 {
 	struct gw_strbuf o = {.buf = buf, .len = len};
@@ -152,6 +186,11 @@ int gw_metrics_lines(const struct gw_metrics *m, int64_t now_ms, char *buf, size
 		             atomic_load(&k->connected) ? "true" : "false",
 		             atomic_load(&k->deferred) ? "true" : "false", (long long)now_ms);
 	}
+	for (size_t i = 0; m->poller && rc == 0 && !o.full && i < m->cfg->nsensors; i++) {
+		*pos = o.pos;
+		rc = sensor_line(m, i, now_ms, buf, len, pos);
+		o.pos = *pos;
+	}
 	if (rc || o.full) {
 		*pos = start;
 		if (start < len)
@@ -160,4 +199,157 @@ int gw_metrics_lines(const struct gw_metrics *m, int64_t now_ms, char *buf, size
 	}
 	*pos = o.pos;
 	return 0;
+}
+
+/* Appends a Prometheus label value: backslash, double quote and newline escaped. */
+static void prom_label(struct gw_strbuf *o, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			gw_sb_printf(o, "\\%c", *v);
+		else if (*v == '\n')
+			gw_sb_printf(o, "\\n");
+		else
+			gw_sb_printf(o, "%c", *v);
+	}
+}
+
+/* "# TYPE name type\n" once, then the caller's samples. */
+static void prom_type(struct gw_strbuf *o, const char *name, const char *type, const char *help)
+{
+	gw_sb_printf(o, "# HELP fieldgate_%s %s\n# TYPE fieldgate_%s %s\n", name, help, name, type);
+}
+
+static void prom_gateway(const struct gw_metrics *m, const struct snap *s, struct gw_strbuf *o)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} polls[] = {
+	        {"polls_total", "Device reads attempted.", offsetof(struct gw_poll_stats, polls)},
+	        {"good_total", "Reads with every value good.",
+	         offsetof(struct gw_poll_stats, good)},
+	        {"timeouts_total", "Reads that timed out.",
+	         offsetof(struct gw_poll_stats, timeouts)},
+	        {"crc_errors_total", "Frames with a bad CRC.",
+	         offsetof(struct gw_poll_stats, crc_errors)},
+	        {"exceptions_total", "Modbus exception responses.",
+	         offsetof(struct gw_poll_stats, exceptions)},
+	        {"out_of_range_total", "Values outside the profile's valid range.",
+	         offsetof(struct gw_poll_stats, out_of_range)},
+	        {"reconnects_total", "Links re-opened after a loss.",
+	         offsetof(struct gw_poll_stats, reconnects)},
+	};
+
+	for (size_t i = 0; i < sizeof(polls) / sizeof(polls[0]); i++) {
+		prom_type(o, polls[i].name, "counter", polls[i].help);
+		gw_sb_printf(o, "fieldgate_%s %llu\n", polls[i].name,
+		             U(*(const uint64_t *)((const char *)&s->poll + polls[i].off)));
+	}
+	prom_type(o, "sensors", "gauge", "Configured sensors.");
+	gw_sb_printf(o, "fieldgate_sensors %zu\n", m->cfg->nsensors);
+	prom_type(o, "sensors_backing_off", "gauge", "Sensors in back-off after failures.");
+	gw_sb_printf(o, "fieldgate_sensors_backing_off %llu\n", U(s->backing_off));
+	prom_type(o, "retention_dropped_total", "counter",
+	          "Undelivered readings removed by the journal's size cap.");
+	gw_sb_printf(o, "fieldgate_retention_dropped_total %llu\n",
+	             U(atomic_load(&m->retention_dropped)));
+	prom_type(o, "upload_bytes_today", "gauge", "Bytes sent today (daily upload budget).");
+	gw_sb_printf(o, "fieldgate_upload_bytes_today %llu\n", U(s->budget_used));
+	prom_type(o, "resident_memory_bytes", "gauge", "Resident set size.");
+	gw_sb_printf(o, "fieldgate_resident_memory_bytes %llu\n", U(s->rss_kb * 1024));
+	prom_type(o, "cpu_seconds_total", "counter", "User and system CPU time.");
+	gw_sb_printf(o, "fieldgate_cpu_seconds_total %.3f\n", (double)s->cpu_ms / 1000.0);
+}
+
+static void prom_sinks(const struct gw_metrics *m, struct gw_strbuf *o)
+{
+	static const char *const names[] = {
+	        "sink_sent_total", "sink_failed_total", "sink_dropped_total", "sink_skipped_total",
+	        "sink_depth",      "sink_lag_seconds",  "sink_connected",     "sink_deferred"};
+	static const char *const help[] = {"Readings the server acknowledged.",
+	                                   "Send attempts that failed (retried).",
+	                                   "Readings the server refused for good.",
+	                                   "Readings not sent by design (deadband).",
+	                                   "Readings waiting in the journal.",
+	                                   "Age of the oldest waiting reading.",
+	                                   "1 when the server answers.",
+	                                   "1 while the daily upload budget holds sending."};
+
+	for (size_t n = 0; m->nsinks && n < sizeof(names) / sizeof(names[0]); n++) {
+		prom_type(o, names[n], n < 4 ? "counter" : "gauge", help[n]);
+		for (size_t i = 0; i < m->nsinks; i++) {
+			const struct gw_sink_stats *k = m->sinks[i];
+			double v[] = {(double)atomic_load(&k->sent),
+			              (double)atomic_load(&k->failed),
+			              (double)atomic_load(&k->dropped),
+			              (double)atomic_load(&k->skipped),
+			              (double)atomic_load(&k->depth),
+			              (double)atomic_load(&k->lag_ms) / 1000.0,
+			              (double)atomic_load(&k->connected),
+			              (double)atomic_load(&k->deferred)};
+
+			gw_sb_printf(o, "fieldgate_%s{sink=\"%s\"} %.15g\n", names[n], k->name,
+			             v[n]);
+		}
+	}
+}
+
+static void prom_sensors(const struct gw_metrics *m, struct gw_strbuf *o)
+{
+	static const char *const names[] = {
+	        "sensor_polls_total",      "sensor_good_total",
+	        "sensor_timeouts_total",   "sensor_crc_errors_total",
+	        "sensor_exceptions_total", "sensor_out_of_range_total",
+	        "sensor_backing_off",      "sensor_last_good_timestamp_seconds"};
+	static const char *const help[] = {"Reads of this sensor attempted.",
+	                                   "Reads with every value good.",
+	                                   "Reads that timed out.",
+	                                   "Frames with a bad CRC.",
+	                                   "Modbus exception responses.",
+	                                   "Values outside the valid range.",
+	                                   "1 while the sensor is backed off.",
+	                                   "Time of the last fully good read (0: never)."};
+
+	for (size_t n = 0; m->poller && n < sizeof(names) / sizeof(names[0]); n++) {
+		prom_type(o, names[n], n < 6 ? "counter" : "gauge", help[n]);
+		for (size_t i = 0; i < m->cfg->nsensors; i++) {
+			const struct gw_sensor_cfg *sc = &m->cfg->sensors[i];
+			struct gw_poll_stats st;
+
+			gw_poller_sensor_stats(m->poller, i, &st);
+			double v[] = {(double)st.polls,       (double)st.good,
+			              (double)st.timeouts,    (double)st.crc_errors,
+			              (double)st.exceptions,  (double)st.out_of_range,
+			              (double)st.backing_off, (double)st.last_good_ms / 1000.0};
+
+			gw_sb_printf(o, "fieldgate_%s{sensor=\"", names[n]);
+			prom_label(o, sc->id);
+			gw_sb_printf(o, "\",plot=\"");
+			prom_label(o, sc->plot);
+			gw_sb_printf(o, "\",bus=\"");
+			prom_label(o, m->cfg->buses[sc->bus].name);
+			gw_sb_printf(o, "\"} %.15g\n", v[n]);
+		}
+	}
+}
+
+int gw_metrics_prom(const struct gw_metrics *m, char *buf, size_t len)
+{
+	struct gw_strbuf o = {.buf = buf, .len = len};
+	struct snap s;
+
+	if (len == 0)
+		return -ENOSPC;
+	take(m, &s);
+	prom_gateway(m, &s, &o);
+	prom_sinks(m, &o);
+	prom_sensors(m, &o);
+	return o.full ? -ENOSPC : (int)o.pos;
+}
+
+size_t gw_metrics_size(const struct gw_config *cfg)
+{
+	/* worst case per sensor: 8 series with three 63-byte labels, each escaped */
+	return 8192 + cfg->nsensors * 4096;
 }

@@ -1,7 +1,8 @@
 /* The gateway's self-metrics: polls, timeouts, CRC errors and poll latency (from the
  * poller), journal depth and per-sink sent/failed/dropped/lag (from the sinks' stats),
  * the upload budget, memory. Formatted for MQTT (one JSON object) and InfluxDB (lines of
- * measurements "gateway" and "sink"); the sinks send them at gateway.metrics_interval_s. */
+ * measurements "gateway", "sink" and "sensor") and Prometheus (served by metrics_http.c);
+ * the sinks send them at gateway.metrics_interval_s. */
 #ifndef GW_METRICS_H
 #define GW_METRICS_H
 
@@ -32,5 +33,11 @@ int gw_metrics_json(const struct gw_metrics *m, int64_t now_ms, char *buf, size_
  * timestamp now_ms. Returns 0 or -ENOSPC (*pos unchanged). */
 int gw_metrics_lines(const struct gw_metrics *m, int64_t now_ms, char *buf, size_t len,
                      size_t *pos);
+
+/* The metrics in the Prometheus text exposition format (version 0.0.4): gateway
+ * counters, per-sink and per-sensor series. Returns the length or -ENOSPC. */
+int gw_metrics_prom(const struct gw_metrics *m, char *buf, size_t len);
+/* Bytes that always hold gw_metrics_prom and gw_metrics_lines for cfg. */
+size_t gw_metrics_size(const struct gw_config *cfg);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "influx_out.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "mqtt_out.h"
 
 static struct gw_sink_env *add_env(struct gw_sinks *s, const struct gw_config *cfg,
@@ -40,6 +41,8 @@ int gw_sinks_start(struct gw_sinks *s, const struct gw_config *cfg, struct gw_po
 		rc = gw_mqtt_out_start(add_env(s, cfg, "mqtt", drain_ms), &s->mqtt);
 	if (rc == 0 && cfg->influx.enabled)
 		rc = gw_influx_out_start(add_env(s, cfg, "influxdb", drain_ms), &s->influx);
+	if (rc == 0 && cfg->metrics_http.enabled) /* secondary: polling goes on without it */
+		s->http = gw_metrics_http_start(cfg, &s->metrics);
 	if (rc)
 		gw_sinks_stop(s);
 	return rc;
@@ -47,6 +50,8 @@ int gw_sinks_start(struct gw_sinks *s, const struct gw_config *cfg, struct gw_po
 
 void gw_sinks_stop(struct gw_sinks *s)
 {
+	gw_metrics_http_stop(s->http);
+	s->http = NULL;
 	gw_bell_close(&s->bell);
 	gw_mqtt_out_join(s->mqtt);
 	gw_influx_out_join(s->influx);

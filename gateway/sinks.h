@@ -1,5 +1,6 @@
 /* The daemon's outbound side: the bell the delivery rings, the enabled sinks (MQTT,
- * InfluxDB) as threads, their counters, the self-metrics and the daily upload budget.
+ * InfluxDB) as threads, their counters, the self-metrics (and their Prometheus endpoint)
+ * and the daily upload budget.
  * Started after the journal is open and before polling; stopped after the last commit. */
 #ifndef GW_SINKS_H
 #define GW_SINKS_H
@@ -19,6 +20,7 @@ struct gw_sinks {
 	struct gw_sink_env env[GW_METRICS_SINKS];
 	struct gw_mqtt_out *mqtt;
 	struct gw_influx_out *influx;
+	struct gw_metrics_http *http; /* the Prometheus endpoint, when configured */
 };
 
 /* Starts the sinks cfg enables (none: only the bell and metrics are set up). drain_ms:

@@ -53,7 +53,7 @@ static void test_metrics_forms(void **state)
 	struct gw_sink_stats mq = {.name = "mqtt"}, inf = {.name = "influxdb"};
 	struct gw_budget b;
 	struct gw_metrics m = {.cfg = &cfg, .budget = &b, .sinks = {&mq, &inf}, .nsinks = 2};
-	char buf[2048];
+	char buf[8192];
 	size_t pos = 0;
 	int n;
 
@@ -88,6 +88,21 @@ static void test_metrics_forms(void **state)
 	assert_int_equal(pos, 4);
 	assert_string_equal(buf, "keep");
 	assert_int_equal(gw_metrics_json(&m, T0, buf, 50), -ENOSPC);
+
+	n = gw_metrics_prom(&m, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(n, strlen(buf));
+	assert_int_equal(buf[n - 1], '\n');
+	assert_non_null(
+	        strstr(buf, "# TYPE fieldgate_polls_total counter\nfieldgate_polls_total 0\n"));
+	assert_non_null(strstr(buf, "\nfieldgate_sink_sent_total{sink=\"mqtt\"} 41\n"));
+	assert_non_null(strstr(buf, "\nfieldgate_sink_dropped_total{sink=\"influxdb\"} 3\n"));
+	assert_non_null(strstr(buf, "\nfieldgate_sink_connected{sink=\"mqtt\"} 1\n"));
+	assert_non_null(strstr(buf, "\nfieldgate_retention_dropped_total 9\n"));
+	assert_non_null(strstr(buf, "\nfieldgate_upload_bytes_today 7\n"));
+	assert_null(strstr(buf, "fieldgate_sensor_")); /* no poller: no sensor series */
+	assert_int_equal(gw_metrics_prom(&m, buf, 200), -ENOSPC);
+	assert_true(gw_metrics_size(&cfg) >= 2048);
 	gw_budget_destroy(&b);
 }
 
