@@ -47,6 +47,15 @@ struct gw_accept_cfg {
 	double switch_not_covered_fraction; /* 0.1 */
 };
 
+/* Longest role tag of one sensor (README "InfluxDB": its film-evidence roles). */
+#define GW_ROLE_LEN 160
+
+struct gw_config;
+/* Writes the roles configured sensor i plays, "N:KIND:ROLE:POINT[:COVERED]" for each rule
+ * using it (N: the rule's index among its plot's rules), joined by "+", into buf; "" for
+ * none. Returns the length, or -ENOSPC (buf then holds ""). */
+int gw_film_role_tag(const struct gw_config *cfg, size_t i, char *buf, size_t len);
+
 /* Static names: "temperature_pair" ...; "under", "bare", "reference", "switch". */
 const char *gw_rule_kind_name(enum gw_rule_kind k);
 const char *gw_rule_role_name(enum gw_rule_role r);

@@ -230,6 +230,16 @@ static int load_sensors(struct gw_cload *l, const struct gw_ynode *n)
 	return gw_config_load_sensors(l, n);
 }
 
+static int load_accept(struct gw_cload *l, const struct gw_ynode *n)
+{
+	return gw_config_load_accept(l, n);
+}
+
+static int load_film_rules(struct gw_cload *l, const struct gw_ynode *n)
+{
+	return gw_config_load_film_rules(l, n);
+}
+
 struct section {
 	const char *key;
 	bool required;
@@ -247,6 +257,8 @@ static const struct section sections[] = {
         {"influxdb", false, load_influx},
         {"journal", false, load_journal},
         {"metrics_http", false, load_metrics_http},
+        {"acceptance", false, load_accept},
+        {"film_rules", false, load_film_rules},
 };
 
 static void unknown_section(struct gw_cload *l, const struct gw_ynode *key)
@@ -285,6 +297,7 @@ static int load_root(struct gw_cload *l, const struct gw_ynode *root)
 	/* buses and sensors need these even when their sections are absent or bad */
 	load_timeouts(l, NULL);
 	load_journal(l, NULL);
+	gw_config_accept_defaults(l->cfg);
 	default_profiles_dir(l);
 	for (size_t s = 0; s < N(sections); s++) {
 		const struct gw_ynode *n = gw_yaml_get(root, sections[s].key);
@@ -298,7 +311,7 @@ static int load_root(struct gw_cload *l, const struct gw_ynode *root)
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return gw_config_film_implicit(l);
 }
 
 static int set_paths(struct gw_config *cfg, const char *path, struct gw_diag *d)

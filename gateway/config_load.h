@@ -31,4 +31,16 @@ int gw_config_load_buses(struct gw_cload *l, const struct gw_ynode *seq);
  * Returns the number of errors reported; -ENOMEM on allocation failure. */
 int gw_config_load_sensors(struct gw_cload *l, const struct gw_ynode *seq);
 
+/* The acceptance section (config_accept.c); defaults first, as when it is absent. */
+void gw_config_accept_defaults(struct gw_config *cfg);
+int gw_config_load_accept(struct gw_cload *l, const struct gw_ynode *n);
+/* "MM-DD..MM-DD" -> MMDD start and end (start <= end). Returns 0 or -EINVAL. */
+int gw_accept_parse_window(const char *s, int *start, int *end);
+
+/* The film_rules sequence (config_film.c; sensors read first), then the implicit
+ * temperature_pair of each plot without a rule (run last, also without the section).
+ * Return the number of errors reported, or -ENOMEM. */
+int gw_config_load_film_rules(struct gw_cload *l, const struct gw_ynode *seq);
+int gw_config_film_implicit(struct gw_cload *l);
+
 #endif

@@ -12,7 +12,7 @@
 
 #include "num.h"
 
-#define WANT_LEN 256
+#define WANT_LEN 512
 #define GOT_LEN  80
 
 static void store_int(void *p, size_t size, long v)

@@ -50,6 +50,10 @@ void gw_source_from_config(const struct gw_config *cfg, const struct gw_records 
 		s->prof.points[k].decimals = p->points[k].decimals;
 	}
 	tag_from_records(recs, hh_key, s);
+	if (gw_film_role_tag(cfg, i, s->role, sizeof(s->role)) > 0)
+		snprintf(s->interval, sizeof(s->interval), "%u", sc->interval_s);
+	else
+		s->role[0] = '\0';
 }
 
 void gw_source_tags(const struct gw_source *s, struct gw_reading_tags *tags)
@@ -60,6 +64,8 @@ void gw_source_tags(const struct gw_source *s, struct gw_reading_tags *tags)
 	tags->township = s->township[0] ? s->township : NULL;
 	tags->village = s->village[0] ? s->village : NULL;
 	tags->film_type = s->film[0] ? s->film : NULL;
+	tags->role = s->role[0] ? s->role : NULL;
+	tags->interval_s = s->interval[0] ? s->interval : NULL;
 }
 
 struct out {
@@ -114,6 +120,10 @@ int gw_source_format(const struct gw_source *s, char *buf, size_t len)
 	put_kv(&o, "village", s->village);
 	if (s->film[0])
 		put_kv(&o, "film", s->film);
+	if (s->role[0]) {
+		put_kv(&o, "role", s->role);
+		put_kv(&o, "interval", s->interval);
+	}
 	put_kv(&o, "profile", s->prof.name);
 	for (size_t k = 0; k < s->prof.npoints; k++) {
 		snprintf(dec, sizeof(dec), "%d", s->prof.points[k].decimals);
@@ -190,27 +200,29 @@ static char *field(struct gw_source *s, const char *key, size_t *len, unsigned *
 {
 	static const struct {
 		const char *key;
-		size_t off;
+		size_t off, len;
 	} keys[] = {
-	        {"gateway", offsetof(struct gw_source, gateway)},
-	        {"sensor", offsetof(struct gw_source, sensor)},
-	        {"plot", offsetof(struct gw_source, plot)},
-	        {"household", offsetof(struct gw_source, household)},
-	        {"township", offsetof(struct gw_source, township)},
-	        {"village", offsetof(struct gw_source, village)},
-	        {"film", offsetof(struct gw_source, film)},
+	        {"gateway", offsetof(struct gw_source, gateway), GW_ID_LEN},
+	        {"sensor", offsetof(struct gw_source, sensor), GW_ID_LEN},
+	        {"plot", offsetof(struct gw_source, plot), GW_ID_LEN},
+	        {"household", offsetof(struct gw_source, household), GW_ID_LEN},
+	        {"township", offsetof(struct gw_source, township), GW_ID_LEN},
+	        {"village", offsetof(struct gw_source, village), GW_ID_LEN},
+	        {"film", offsetof(struct gw_source, film), sizeof(s->film)},
+	        {"role", offsetof(struct gw_source, role), sizeof(s->role)},
+	        {"interval", offsetof(struct gw_source, interval), sizeof(s->interval)},
 	};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (strcmp(keys[i].key, key) == 0) {
-			*len = strcmp(key, "film") == 0 ? sizeof(s->film) : GW_ID_LEN;
+			*len = keys[i].len;
 			*bit = 1u << i;
 			return (char *)s + keys[i].off;
 		}
 	}
 	if (strcmp(key, "profile") == 0) {
 		*len = sizeof(s->prof.name);
-		*bit = 1u << 8;
+		*bit = 1u << 15;
 		return s->prof.name;
 	}
 	return NULL;

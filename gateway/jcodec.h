@@ -26,6 +26,8 @@ struct gw_source {
 	char township[GW_ID_LEN];
 	char village[GW_ID_LEN];
 	char film[16];          /* the plot's film type, "" when unknown */
+	char role[GW_ROLE_LEN]; /* the sensor's film-evidence roles (README), "" for none */
+	char interval[12];      /* its interval_s, with a role only */
 	struct gw_profile prof; /* name, npoints and each point's name, unit, decimals */
 };
 

@@ -110,7 +110,11 @@ int gw_lp_reading(char *buf, size_t len, size_t *pos, const struct gw_reading *r
 	if (!rc)
 		rc = put_tag(buf, len, &p, "household", tags->household);
 	if (!rc)
+		rc = put_tag(buf, len, &p, "interval_s", tags->interval_s);
+	if (!rc)
 		rc = put_tag(buf, len, &p, "plot", tags->plot);
+	if (!rc)
+		rc = put_tag(buf, len, &p, "role", tags->role);
 	if (!rc)
 		rc = put_tag(buf, len, &p, "sensor", r->sensor_id);
 	if (!rc)

@@ -29,7 +29,9 @@ struct gw_reading_tags {
 	const char *household; /* opaque reference, never an ID number */
 	const char *township;
 	const char *village;
-	const char *film_type; /* full | half | none: an InfluxDB tag, not in the JSON */
+	const char *film_type;  /* full | half | none: an InfluxDB tag, not in the JSON */
+	const char *role;       /* film-evidence roles: an InfluxDB tag, not in the JSON */
+	const char *interval_s; /* the sensor's interval, with a role: an InfluxDB tag */
 };
 
 /* Writes the JSON object (no newline) to buf. tags NULL: the form of

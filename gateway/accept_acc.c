@@ -1,0 +1,315 @@
+/* The accumulator: rules declared, then readings added into per-sensor, per-day sums.
+ * Readings of one sensor arrive mostly in time order, so the day last touched is tried
+ * first; any order works. Calendar arithmetic (civil days) is here too. */
+#include "accept_acc_int.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct gw_acc *gw_acc_new(const struct gw_accept_cfg *ac)
+{
+	struct gw_acc *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->ac = *ac;
+	a->max_ts = INT64_MIN;
+	return a;
+}
+
+void gw_acc_free(struct gw_acc *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->nsensors; i++)
+		free(a->sensors[i].days);
+	free(a->sensors);
+	free(a->order);
+	free(a->rules);
+	free(a);
+}
+
+static int key_cmp(const struct acc_sensor *s, const char *gateway, const char *id)
+{
+	int c = strcmp(s->gateway, gateway);
+
+	return c ? c : strcmp(s->id, id);
+}
+
+/* Rebuilds a->order (insertion sort: sensors are declared once, there are few). */
+static int reorder(struct gw_acc *a)
+{
+	size_t *o = realloc(a->order, (a->nsensors + 1) * sizeof(*o));
+
+	if (!o)
+		return -ENOMEM;
+	a->order = o;
+	for (size_t i = 0; i < a->nsensors; i++) {
+		size_t j = i;
+
+		while (j > 0 && key_cmp(&a->sensors[o[j - 1]], a->sensors[i].gateway,
+		                        a->sensors[i].id) > 0) {
+			o[j] = o[j - 1];
+			j--;
+		}
+		o[j] = i;
+	}
+	return 0;
+}
+
+long gw_acc_sensor(struct gw_acc *a, const char *gateway, const char *sensor)
+{
+	size_t lo = 0, hi = a->nsensors;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = key_cmp(&a->sensors[a->order[mid]], gateway, sensor);
+
+		if (c == 0)
+			return (long)a->order[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* The index of sensor (gateway, id), added when new; -ENOMEM. */
+static long sensor_add(struct gw_acc *a, const char *gateway, const char *id, unsigned interval)
+{
+	long s = gw_acc_sensor(a, gateway, id);
+	struct acc_sensor *n;
+
+	if (s >= 0)
+		return s;
+	if (a->nsensors == a->cap_sensors) {
+		size_t cap = a->cap_sensors ? a->cap_sensors * 2 : 16;
+
+		n = realloc(a->sensors, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		a->sensors = n;
+		a->cap_sensors = cap;
+	}
+	n = &a->sensors[a->nsensors];
+	memset(n, 0, sizeof(*n));
+	snprintf(n->gateway, sizeof(n->gateway), "%s", gateway);
+	snprintf(n->id, sizeof(n->id), "%s", id);
+	n->interval_s = interval ? interval : 60;
+	a->nsensors++;
+	return reorder(a) ? -ENOMEM : (long)(a->nsensors - 1);
+}
+
+/* The channel of point (and covered value) on sensor s, added when new; -ENOSPC. */
+static long chan_add(struct acc_sensor *s, const char *point, int covered_value)
+{
+	size_t c;
+
+	for (c = 0; c < s->nch; c++)
+		if (strcmp(s->ch[c].point, point) == 0 && s->ch[c].covered_value == covered_value)
+			return (long)c;
+	if (s->nch == GW_ACC_MAX_CH)
+		return -ENOSPC;
+	snprintf(s->ch[c].point, sizeof(s->ch[c].point), "%s", point);
+	s->ch[c].covered_value = covered_value;
+	s->nch++;
+	return (long)c;
+}
+
+static int rule_slot(struct gw_acc *a, struct acc_rule **out)
+{
+	if (a->nrules == a->cap_rules) {
+		size_t cap = a->cap_rules ? a->cap_rules * 2 : 16;
+		struct acc_rule *r = realloc(a->rules, cap * sizeof(*r));
+
+		if (!r)
+			return -ENOMEM;
+		a->rules = r;
+		a->cap_rules = cap;
+	}
+	*out = &a->rules[a->nrules];
+	memset(*out, 0, sizeof(**out));
+	return 0;
+}
+
+int gw_acc_add_rule(struct gw_acc *a, const struct gw_acc_rule *in)
+{
+	size_t nsens = in->kind == GW_RULE_SWITCH ? 1 : 2;
+	struct acc_rule *r;
+	int rc;
+
+	if (a->fed || !in->plot || !in->plot[0] || !in->point || !in->sensor[0] ||
+	    (nsens == 2 && !in->sensor[1]))
+		return -EINVAL;
+	rc = rule_slot(a, &r);
+	if (rc)
+		return rc;
+	snprintf(r->plot, sizeof(r->plot), "%s", in->plot);
+	r->kind = in->kind;
+	r->sensor[1] = -1;
+	for (size_t k = 0; k < nsens; k++) {
+		long s = sensor_add(a, in->gateway ? in->gateway : "", in->sensor[k],
+		                    in->interval_s[k]);
+		long c = s < 0 ? s
+		               : chan_add(&a->sensors[s], in->point,
+		                          in->kind == GW_RULE_SWITCH ? in->covered_value : 0);
+
+		if (c < 0)
+			return (int)c;
+		r->sensor[k] = s;
+		r->ch[k] = (size_t)c;
+	}
+	a->nrules++;
+	return 0;
+}
+
+size_t gw_acc_points(struct gw_acc *a, long s, const char *const **names)
+{
+	struct acc_sensor *n = &a->sensors[s];
+
+	/* set here: the sensors array moves while rules are added */
+	for (size_t i = 0; i < n->nch; i++)
+		n->names[i] = n->ch[i].point;
+	n->names[n->nch] = "moisture_pct";
+	*names = n->names;
+	return n->nch + 1;
+}
+
+/* The index of day in s->days, or where it would go. */
+static size_t day_pos(const struct acc_sensor *s, int32_t day)
+{
+	size_t lo = 0, hi = s->ndays;
+
+	if (s->ndays && s->last < s->ndays && s->days[s->last].day == day)
+		return s->last;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (s->days[mid].day < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct acc_day *gw_acc_day_find(const struct acc_sensor *s, int32_t day)
+{
+	size_t i = day_pos(s, day);
+
+	return i < s->ndays && s->days[i].day == day ? &s->days[i] : NULL;
+}
+
+static struct acc_day *day_get(struct acc_sensor *s, int32_t day)
+{
+	size_t i = day_pos(s, day);
+
+	if (i < s->ndays && s->days[i].day == day)
+		goto found;
+	if (s->ndays == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct acc_day *d = realloc(s->days, cap * sizeof(*d));
+
+		if (!d)
+			return NULL;
+		s->days = d;
+		s->cap = cap;
+	}
+	memmove(&s->days[i + 1], &s->days[i], (s->ndays - i) * sizeof(*s->days));
+	memset(&s->days[i], 0, sizeof(*s->days));
+	s->days[i].day = day;
+	s->ndays++;
+found:
+	s->last = i;
+	return &s->days[i];
+}
+
+int gw_acc_add(struct gw_acc *a, long si, int64_t ts_ms, const double *vals)
+{
+	struct acc_sensor *s = &a->sensors[si];
+	int32_t sec;
+	int32_t day = gw_acc_local_day(ts_ms, &sec);
+	bool in_hours =
+	        sec >= (int32_t)a->ac.hour_start * 3600 && sec < (int32_t)a->ac.hour_end * 3600;
+	struct acc_day *d = day_get(s, day);
+
+	if (!d)
+		return -ENOMEM;
+	a->fed = true;
+	if (ts_ms > a->max_ts)
+		a->max_ts = ts_ms;
+	for (size_t c = 0; c < s->nch; c++) {
+		struct gw_chan_day *ch = &d->ch[c];
+
+		if (isnan(vals[c]))
+			continue;
+		ch->n++;
+		ch->n_covered += vals[c] == (double)s->ch[c].covered_value;
+		if (in_hours) {
+			ch->n_hours++;
+			ch->sum_hours += vals[c];
+		}
+	}
+	if (!isnan(vals[s->nch])) {
+		d->moist_n++;
+		d->moist_sum += vals[s->nch];
+	}
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+int32_t gw_acc_day_of(int y, int m, int d)
+{
+	int era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int gw_acc_yyyymmdd(int32_t day)
+{
+	int z = day + 719468;
+	int era = (z >= 0 ? z : z - 146096) / 146097;
+	int doe = z - era * 146097;
+	int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int mp = (5 * doy + 2) / 153;
+	int d = doy - (153 * mp + 2) / 5 + 1;
+	int m = mp < 10 ? mp + 3 : mp - 9;
+
+	return (yoe + era * 400 + (m <= 2)) * 10000 + m * 100 + d;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+int32_t gw_acc_local_day(int64_t ts_ms, int32_t *sec_of_day)
+{
+	/* the local offset changes at most a few times a year: ask once per hour of time */
+	static _Thread_local int64_t cached_hour = INT64_MIN;
+	static _Thread_local long cached_off;
+	int64_t hour = floor_div(ts_ms, 3600000);
+	int64_t local;
+
+	if (hour != cached_hour) {
+		time_t t = (time_t)(hour * 3600);
+		struct tm tm;
+
+		cached_off = localtime_r(&t, &tm) ? tm.tm_gmtoff : 0;
+		cached_hour = hour;
+	}
+	local = floor_div(ts_ms, 1000) + cached_off;
+	*sec_of_day = (int32_t)(local - floor_div(local, 86400) * 86400);
+	return (int32_t)floor_div(local, 86400);
+}

@@ -1,0 +1,57 @@
+/* The accumulator's insides, shared by accept_acc.c (declaring and adding) and
+ * accept_finish.c (turning the sums into results). Internal. */
+#ifndef GW_ACCEPT_ACC_INT_H
+#define GW_ACCEPT_ACC_INT_H
+
+#include "accept_acc.h"
+#include "film.h"
+
+#define GW_ACC_MAX_CH 8 /* channels (distinct points) of one sensor */
+
+/* One sensor's sums on one local day: per channel, then its moisture. */
+struct acc_day {
+	int32_t day;
+	int64_t moist_n;
+	double moist_sum;
+	struct gw_chan_day ch[GW_ACC_MAX_CH];
+};
+
+struct acc_chan {
+	char point[GW_NAME_LEN];
+	int covered_value;
+};
+
+struct acc_sensor {
+	char gateway[GW_ID_LEN];
+	char id[GW_ID_LEN];
+	unsigned interval_s;
+	size_t nch;
+	struct acc_chan ch[GW_ACC_MAX_CH];
+	const char *names[GW_ACC_MAX_CH + 1]; /* points to ch[].point, then "moisture_pct" */
+	struct acc_day *days;                 /* sorted by day */
+	size_t ndays, cap;
+	size_t last; /* index of the last day touched */
+};
+
+struct acc_rule {
+	char plot[GW_ID_LEN];
+	enum gw_rule_kind kind;
+	long sensor[2]; /* -1 for none */
+	size_t ch[2];
+};
+
+struct gw_acc {
+	struct gw_accept_cfg ac;
+	struct acc_sensor *sensors;
+	size_t nsensors, cap_sensors;
+	size_t *order; /* sensor indices sorted by (gateway, id), for lookups */
+	struct acc_rule *rules;
+	size_t nrules, cap_rules;
+	bool fed;       /* a reading was added: no more rules */
+	int64_t max_ts; /* newest reading (INT64_MIN: none) */
+};
+
+/* Borrows: sensor s's sums of day, or NULL. */
+const struct acc_day *gw_acc_day_find(const struct acc_sensor *s, int32_t day);
+
+#endif
