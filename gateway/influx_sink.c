@@ -483,3 +483,61 @@ out_global:
 	curl_global_cleanup();
 	return rc;
 }
+
+struct gw_influx_stream {
+	gw_influx_chunk_fn fn;
+	void *user;
+	int rc;
+};
+
+static size_t gw_influx_on_stream(char *data, size_t size, size_t nmemb, void *user)
+{
+	struct gw_influx_stream *st = user;
+	size_t n = size * nmemb;
+
+	st->rc = st->fn(st->user, data, n);
+	return st->rc ? 0 : n;
+}
+
+int gw_influx_get_stream(const char *url, const char *username, const char *password,
+                         const char *accept, gw_influx_chunk_fn fn, void *user, long *status)
+{
+	struct gw_influx_stream st = {fn, user, 0};
+	char hdr[128];
+	struct curl_slist *h = NULL;
+	CURL *c = NULL;
+	CURLcode cc;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -ENOMEM;
+	snprintf(hdr, sizeof(hdr), "Accept: %s", accept);
+	c = curl_easy_init();
+	h = c ? curl_slist_append(NULL, hdr) : NULL;
+	if (!h) {
+		curl_easy_cleanup(c);
+		curl_global_cleanup();
+		return -ENOMEM;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, GW_INFLUX_CONNECT_MS);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, gw_influx_on_stream);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &st);
+	if (username && username[0]) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, username);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, password ? password : "");
+	}
+	cc = curl_easy_perform(c);
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	curl_global_cleanup();
+	if (st.rc)
+		return st.rc;
+	return cc == CURLE_OK ? 0 : -EAGAIN;
+}

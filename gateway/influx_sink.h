@@ -91,4 +91,13 @@ int64_t gw_influx_retry_after(const char *line, size_t len);
 int gw_influx_http(const char *url, const char *post, size_t post_len, long *status, char *resp,
                    size_t resp_len);
 
+/* Receives a streamed answer piece by piece; a non-zero return stops the transfer. */
+typedef int (*gw_influx_chunk_fn)(void *user, const char *data, size_t len);
+/* GET url with "Accept: accept", handing the body to fn as it arrives (a chunked query
+ * never sits whole in memory). username (may be NULL or "") and password: basic auth.
+ * Gives up when less than a byte a second arrives for 60 s. Returns 0 with *status, fn's
+ * non-zero return, or -EAGAIN (no answer) / -ENOMEM. */
+int gw_influx_get_stream(const char *url, const char *username, const char *password,
+                         const char *accept, gw_influx_chunk_fn fn, void *user, long *status);
+
 #endif
