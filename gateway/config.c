@@ -220,6 +220,11 @@ static int load_influx(struct gw_cload *l, const struct gw_ynode *n)
 	return errors;
 }
 
+static int load_rates(struct gw_cload *l, const struct gw_ynode *n)
+{
+	return gw_config_load_rates(l, n);
+}
+
 static int load_buses(struct gw_cload *l, const struct gw_ynode *n)
 {
 	return gw_config_load_buses(l, n);
@@ -259,6 +264,7 @@ static const struct section sections[] = {
         {"metrics_http", false, load_metrics_http},
         {"acceptance", false, load_accept},
         {"film_rules", false, load_film_rules},
+        {"rates", false, load_rates},
 };
 
 static void unknown_section(struct gw_cload *l, const struct gw_ynode *key)
@@ -298,6 +304,7 @@ static int load_root(struct gw_cload *l, const struct gw_ynode *root)
 	load_timeouts(l, NULL);
 	load_journal(l, NULL);
 	gw_config_accept_defaults(l->cfg);
+	gw_config_load_rates(l, NULL);
 	default_profiles_dir(l);
 	for (size_t s = 0; s < N(sections); s++) {
 		const struct gw_ynode *n = gw_yaml_get(root, sections[s].key);

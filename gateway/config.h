@@ -103,6 +103,20 @@ struct gw_http_cfg {
 	uint16_t port;   /* default 9464 */
 };
 
+/* The county's per-mu and per-kg rates behind the forms (top-level `rates:` section);
+ * defaults are the 2023 program's. */
+struct gw_rates_cfg {
+	double full_film_kg_per_mu;   /* 9 */
+	double half_film_kg_per_mu;   /* 7 */
+	double rolls_per_mu;          /* 1 roll a mu, either film */
+	double seed_kg_per_mu;        /* 2 (corn) */
+	double film_yuan_per_kg;      /* 14 */
+	double seed_yuan_per_kg;      /* 25 */
+	double intercrop_yuan_per_mu; /* 54 (soybean for the corn-soy intercrop) */
+	double soybean_kg_per_mu;     /* 3 (the plan's 15 t for 5,000 mu): tons only */
+	double government_pct;        /* 70: the government's share; the household pays the rest */
+};
+
 struct gw_config {
 	char path[GW_PATH_LEN]; /* the file as given */
 	char dir[GW_PATH_LEN];  /* its directory: relative paths resolve here */
@@ -129,6 +143,7 @@ struct gw_config {
 	struct gw_film_rule *film_rules; /* explicit rules, then each implicit one */
 	size_t nfilm_rules;
 	struct gw_http_cfg metrics_http;
+	struct gw_rates_cfg rates; /* the rates section, with its defaults */
 };
 
 /* Loads and validates path. On success returns 0 and *out (owned). On any error

@@ -43,4 +43,8 @@ int gw_accept_parse_window(const char *s, int *start, int *end);
 int gw_config_load_film_rules(struct gw_cload *l, const struct gw_ynode *seq);
 int gw_config_film_implicit(struct gw_cload *l);
 
+/* Reads the rates section (n NULL: the defaults) into cfg->rates.
+ * Returns the number of errors reported. */
+int gw_config_load_rates(struct gw_cload *l, const struct gw_ynode *n);
+
 #endif

@@ -18,6 +18,7 @@ static const struct command commands[] = {
         {"scan", gw_cli_scan, "list the unit ids that answer on a line or endpoint"},
         {"read", gw_cli_read, "read one sensor once and print its decoded values"},
         {"set-address", gw_cli_set_address, "change a sensor's unit id through its profile"},
+        {"report", gw_cli_report, "acceptance verdicts and the county's forms (csv, json, html)"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,392 @@
+/* `fieldgate report`: the season's acceptance verdicts and the county's forms at plot,
+ * household, village or township level, as csv, json or html. Loads config and records,
+ * asks the acceptance engine for each plot's result, adds them up (forms.c) and hands
+ * the form to a writer (report_*.c). A file is written whole or not at all. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "acceptance.h"
+#include "cli.h"
+#include "clock.h"
+#include "config.h"
+#include "forms.h"
+#include "records.h"
+#include "report.h"
+#include "report_file.h"
+
+enum format { FMT_CSV, FMT_JSON, FMT_HTML };
+
+struct report_opts {
+	const char *config;
+	enum gw_form_level level;
+	enum format format;
+	int category;                 /* -1: both */
+	int window_start, window_end; /* MMDD; 0: the config's */
+	int year;                     /* 0: the engine's rule */
+	const char *out;
+	bool unmasked;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: fieldgate report -c gateway.yaml [--level "
+	        "plot|household|village|township]\n"
+	        "         [--format csv|json|html] [--window MM-DD..MM-DD] [--year YYYY]\n"
+	        "         [--category poverty_alleviated|general] [--out FILE [--unmasked]]\n\n"
+	        "The season's acceptance verdicts (from this gateway's journal) and the county's\n"
+	        "forms: area handed out, film rolls and kg, seed, funds and the government /\n"
+	        "household split, verified area (area of plots that pass), kept apart by "
+	        "household\n"
+	        "category. Verdicts are point evidence for the plot.\n\n"
+	        "  -c, --config FILE    gateway.yaml (records, acceptance thresholds, rates)\n"
+	        "  -l, --level L        plot (default): a row per plot with its verdict, days and\n"
+	        "                       roster columns; household: the roster (花名册); village: "
+	        "the\n"
+	        "                       summary (汇总表), a row per village and category; "
+	        "township:\n"
+	        "                       the plan and funding tables\n"
+	        "  -f, --format F       csv (default; a header line, then rows, then a total "
+	        "row),\n"
+	        "                       json (one object), html (printable on A4, a chart per "
+	        "plot)\n"
+	        "  -w, --window W       acceptance window MM-DD..MM-DD (default: the config's,\n"
+	        "                       06-20..07-15)\n"
+	        "      --year YYYY      the season's year (default: the config's, else the year "
+	        "of\n"
+	        "                       the newest reading)\n"
+	        "      --category C     only households of category C\n"
+	        "  -o, --out FILE       write FILE (whole or not at all) instead of stdout\n"
+	        "      --unmasked       ID numbers and phones in clear; only with --out (the file\n"
+	        "                       is created mode 0600)\n"
+	        "ID numbers are shown as 6+8*+4 and phones as 3+4*+4 unless --unmasked.\n"
+	        "exit: 0 written, 1 runtime failure (journal, output), 2 bad usage, config or "
+	        "records\n");
+}
+
+/* "MM-DD" -> MMDD; -EINVAL unless a real month and day. */
+static int parse_mmdd(const char *s, size_t len, int *out)
+{
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int m, d;
+
+	if (len != 5 || s[2] != '-' || !strchr("01", s[0]))
+		return -EINVAL;
+	for (size_t i = 0; i < 5; i++)
+		if (i != 2 && (s[i] < '0' || s[i] > '9'))
+			return -EINVAL;
+	m = (s[0] - '0') * 10 + (s[1] - '0');
+	d = (s[3] - '0') * 10 + (s[4] - '0');
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return -EINVAL;
+	*out = m * 100 + d;
+	return 0;
+}
+
+static int parse_window(const char *s, struct report_opts *o)
+{
+	const char *dots = strstr(s, "..");
+
+	if (!dots || parse_mmdd(s, (size_t)(dots - s), &o->window_start) ||
+	    parse_mmdd(dots + 2, strlen(dots + 2), &o->window_end) ||
+	    o->window_end < o->window_start) {
+		fprintf(stderr,
+		        "fieldgate report: --window: bad window \"%s\" (want MM-DD..MM-DD, start "
+		        "not after end)\n",
+		        s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int take_opt(struct report_opts *o, int c, const char *arg)
+{
+	enum gw_category cat;
+	char *end;
+	long y;
+
+	switch (c) {
+	case 'c':
+		o->config = arg;
+		return 0;
+	case 'l':
+		if (gw_form_level_parse(arg, &o->level) == 0)
+			return 0;
+		fprintf(stderr,
+		        "fieldgate report: --level: unknown \"%s\" (want plot, household, "
+		        "village or township)\n",
+		        arg);
+		return -EINVAL;
+	case 'f':
+		o->format = strcmp(arg, "csv") == 0    ? FMT_CSV
+		            : strcmp(arg, "json") == 0 ? FMT_JSON
+		            : strcmp(arg, "html") == 0 ? FMT_HTML
+		                                       : (enum format) - 1;
+		if ((int)o->format >= 0)
+			return 0;
+		fprintf(stderr,
+		        "fieldgate report: --format: unknown \"%s\" (want csv, json or html)\n",
+		        arg);
+		return -EINVAL;
+	case 'w':
+		return parse_window(arg, o);
+	case 'y':
+		y = strtol(arg, &end, 10);
+		if (*arg && !*end && y >= 2000 && y <= 2100) {
+			o->year = (int)y;
+			return 0;
+		}
+		fprintf(stderr, "fieldgate report: --year: bad year \"%s\" (want 2000..2100)\n",
+		        arg);
+		return -EINVAL;
+	case 'k':
+		if (gw_category_parse(arg, &cat) == 0) {
+			o->category = (int)cat;
+			return 0;
+		}
+		fprintf(stderr,
+		        "fieldgate report: --category: unknown \"%s\" (want "
+		        "poverty_alleviated or general)\n",
+		        arg);
+		return -EINVAL;
+	case 'o':
+		o->out = arg;
+		return 0;
+	case 'u':
+		o->unmasked = true;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Returns 0, 1 for --help (printed), or 2 after reporting bad usage. */
+static int parse_args(int argc, char **argv, struct report_opts *o)
+{
+	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+	                                         {"level", required_argument, NULL, 'l'},
+	                                         {"format", required_argument, NULL, 'f'},
+	                                         {"window", required_argument, NULL, 'w'},
+	                                         {"year", required_argument, NULL, 'y'},
+	                                         {"category", required_argument, NULL, 'k'},
+	                                         {"out", required_argument, NULL, 'o'},
+	                                         {"unmasked", no_argument, NULL, 'u'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {NULL, 0, NULL, 0}};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->category = -1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:l:f:w:o:h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		if (c == '?' || take_opt(o, c, optarg)) {
+			fprintf(stderr, "(fieldgate report --help for usage)\n");
+			return 2;
+		}
+	}
+	if (optind < argc || !o->config) {
+		fprintf(stderr,
+		        optind < argc ? "fieldgate report: unexpected argument \"%s\"\n"
+		                      : "fieldgate report: -c gateway.yaml is required%s\n",
+		        optind < argc ? argv[optind] : "");
+		return 2;
+	}
+	if (o->unmasked && !o->out) {
+		fprintf(stderr,
+		        "fieldgate report: --unmasked writes ID numbers and phones in clear: "
+		        "only to a file (--out FILE), never to stdout\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* Each plot's acceptance result over the season (the engine lands separately: until then
+ * the report has no verdicts and says so). */
+static int plot_results(const struct gw_config *cfg, const struct gw_records *recs,
+                        const struct report_opts *o, struct gw_plot_result **res, size_t *n)
+{
+	(void)cfg;
+	(void)recs;
+	(void)o;
+	*res = NULL;
+	*n = 0;
+	return 0;
+}
+
+static void mmdd_text(int mmdd, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02d-%02d", (mmdd / 100) % 100, mmdd % 100);
+}
+
+/* The season's year: the days the engine returned, else what was asked for. */
+static int season_year(const struct gw_config *cfg, const struct report_opts *o,
+                       const struct gw_plot_result *res, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (res[i].ndays)
+			return res[i].days[0].day / 10000;
+	return o->year ? o->year : cfg->accept.year;
+}
+
+struct meta_text {
+	char generated[40], window[40], deadline[16];
+};
+
+static void fill_meta(const struct gw_config *cfg, const struct report_opts *o,
+                      const struct gw_plot_result *res, size_t n, bool verdicts,
+                      struct meta_text *t, struct gw_report_meta *m)
+{
+	struct gw_accept_cfg acc = cfg->accept;
+	int ws, we;
+	char a[16], b[16];
+
+	if (!acc.window_start) /* a config loaded without the acceptance section's defaults */
+		acc = (struct gw_accept_cfg){.window_start = 620,
+		                             .window_end = 715,
+		                             .laying_deadline = 510,
+		                             .covered_delta_c = 1.5,
+		                             .not_covered_delta_c = 0.5};
+	ws = o->window_start ? o->window_start : acc.window_start;
+	we = o->window_end ? o->window_end : acc.window_end;
+	if (gw_clock_rfc3339(gw_clock_wall_ms(), t->generated, sizeof(t->generated)))
+		t->generated[0] = '\0';
+	mmdd_text(ws, a, sizeof(a));
+	mmdd_text(we, b, sizeof(b));
+	snprintf(t->window, sizeof(t->window), "%s..%s", a, b);
+	mmdd_text(acc.laying_deadline, t->deadline, sizeof(t->deadline));
+	memset(m, 0, sizeof(*m));
+	m->gateway = cfg->gateway_id;
+	m->generated = t->generated;
+	m->window = t->window;
+	m->deadline = t->deadline;
+	m->year = season_year(cfg, o, res, n);
+	m->window_start = ws;
+	m->window_end = we;
+	m->deadline_mmdd = acc.laying_deadline;
+	m->covered_delta_c = acc.covered_delta_c;
+	m->not_covered_delta_c = acc.not_covered_delta_c;
+	m->category = o->category < 0 ? "all" : gw_category_name((enum gw_category)o->category);
+	m->source = "journal";
+	m->chain_head = NULL;
+	m->unmasked = o->unmasked;
+	m->verdicts = verdicts;
+	m->rates = &cfg->rates;
+}
+
+static int write_form(FILE *out, enum format fmt, const struct gw_form *f,
+                      const struct gw_report_meta *m)
+{
+	if (fmt == FMT_JSON)
+		return gw_report_json(out, f, m);
+	if (fmt == FMT_HTML)
+		return gw_report_html(out, f, m);
+	return gw_report_csv(out, f, m);
+}
+
+/* Writes the form to stdout, or to o->out whole or not at all. Returns an exit code. */
+static int emit(const struct report_opts *o, const struct gw_form *f,
+                const struct gw_report_meta *m)
+{
+	struct gw_report_file rf;
+	int rc;
+
+	if (!o->out) {
+		rc = write_form(stdout, o->format, f, m);
+		if (!rc && fflush(stdout))
+			rc = -EIO;
+	} else {
+		rc = gw_report_file_open(&rf, o->out, o->unmasked);
+		if (rc) {
+			fprintf(stderr, "fieldgate report: %s: cannot create: %s\n", o->out,
+			        strerror(-rc));
+			return 1;
+		}
+		rc = write_form(rf.f, o->format, f, m);
+		rc = rc ? (gw_report_file_abort(&rf), rc) : gw_report_file_commit(&rf);
+	}
+	if (rc) {
+		fprintf(stderr, "fieldgate report: %s: write failed: %s\n",
+		        o->out ? o->out : "stdout", strerror(-rc));
+		return 1;
+	}
+	if (o->out)
+		fprintf(stderr, "report: wrote %s (%zu rows and a total)%s\n", o->out, f->nrows,
+		        o->unmasked ? ", unmasked, mode 0600" : "");
+	return 0;
+}
+
+static int load(const struct report_opts *o, struct gw_config **cfg, struct gw_records **recs)
+{
+	struct gw_diag d;
+
+	gw_diag_init(&d, stderr);
+	if (gw_config_load(o->config, &d, cfg))
+		return 2;
+	if (gw_records_load(*cfg, &d, recs))
+		return 2;
+	if (!(*cfg)->households_path[0]) {
+		fprintf(stderr,
+		        "%s: error: records: required by report (want households and "
+		        "plots)\n",
+		        o->config);
+		return 2;
+	}
+	fprintf(stderr, "report: %zu households, %zu plots\n", (*recs)->nhouseholds,
+	        (*recs)->nplots);
+	return 0;
+}
+
+int gw_cli_report(int argc, char **argv)
+{
+	struct gw_config *cfg = NULL;
+	struct gw_records *recs = NULL;
+	struct gw_plot_result *res = NULL;
+	struct gw_form *form = NULL;
+	struct report_opts o;
+	struct gw_report_meta m;
+	struct meta_text t;
+	struct gw_form_opts fo;
+	size_t n = 0;
+	int rc = parse_args(argc, argv, &o);
+
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	rc = load(&o, &cfg, &recs);
+	if (rc)
+		goto out_free;
+	rc = plot_results(cfg, recs, &o, &res, &n);
+	if (rc) {
+		fprintf(stderr, "fieldgate report: reading the journal in %s failed: %s\n",
+		        cfg->data_dir, strerror(-rc));
+		rc = 1;
+		goto out_free;
+	}
+	fo = (struct gw_form_opts){.level = o.level, .category = o.category, .rates = &cfg->rates};
+	if (gw_form_build(recs, res, n, &fo, &form)) {
+		fprintf(stderr, "fieldgate report: out of memory\n");
+		rc = 1;
+		goto out_free;
+	}
+	fill_meta(cfg, &o, res, n, res != NULL, &t, &m);
+	if (o.format == FMT_CSV)
+		fprintf(stderr, "report: %s\n", gw_report_note);
+	rc = emit(&o, form, &m);
+out_free:
+	gw_form_free(form);
+	for (size_t i = 0; res && i < n; i++)
+		free(res[i].days);
+	free(res);
+	gw_records_free(recs);
+	gw_config_free(cfg);
+	return rc;
+}
