@@ -210,17 +210,29 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	return 0;
 }
 
-/* Each plot's acceptance result over the season (the engine lands separately: until then
- * the report has no verdicts and says so). */
+/* Each plot's acceptance result over the season from the journal in data_dir. A gateway
+ * without a journal yet (or a county office with only the records) gets no verdicts
+ * (*res NULL) rather than a new empty journal. */
 static int plot_results(const struct gw_config *cfg, const struct gw_records *recs,
                         const struct report_opts *o, struct gw_plot_result **res, size_t *n)
 {
-	(void)cfg;
-	(void)recs;
-	(void)o;
+	struct gw_accept_opts ao = {
+	        .window_start = o->window_start, .window_end = o->window_end, .year = o->year};
+	char path[GW_PATH_LEN + 16];
+	struct stat st;
+	int len = snprintf(path, sizeof(path), "%s/journal.db", cfg->data_dir);
+
 	*res = NULL;
 	*n = 0;
-	return 0;
+	if (len < 0 || (size_t)len >= sizeof(path))
+		return -ENAMETOOLONG;
+	if (stat(path, &st) != 0 && errno == ENOENT) {
+		fprintf(stderr, "report: no journal in %s: no verdicts, the forms only\n",
+		        cfg->data_dir);
+		return 0;
+	}
+	fprintf(stderr, "report: reading the journal in %s ...\n", cfg->data_dir);
+	return gw_acceptance_from_journal(cfg, recs, &ao, res, n);
 }
 
 static void mmdd_text(int mmdd, char *buf, size_t len)
@@ -246,16 +258,10 @@ static void fill_meta(const struct gw_config *cfg, const struct report_opts *o,
                       const struct gw_plot_result *res, size_t n, bool verdicts,
                       struct meta_text *t, struct gw_report_meta *m)
 {
-	struct gw_accept_cfg acc = cfg->accept;
+	const struct gw_accept_cfg acc = cfg->accept;
 	int ws, we;
 	char a[16], b[16];
 
-	if (!acc.window_start) /* a config loaded without the acceptance section's defaults */
-		acc = (struct gw_accept_cfg){.window_start = 620,
-		                             .window_end = 715,
-		                             .laying_deadline = 510,
-		                             .covered_delta_c = 1.5,
-		                             .not_covered_delta_c = 0.5};
 	ws = o->window_start ? o->window_start : acc.window_start;
 	we = o->window_end ? o->window_end : acc.window_end;
 	if (gw_clock_rfc3339(gw_clock_wall_ms(), t->generated, sizeof(t->generated)))
@@ -383,9 +389,7 @@ int gw_cli_report(int argc, char **argv)
 	rc = emit(&o, form, &m);
 out_free:
 	gw_form_free(form);
-	for (size_t i = 0; res && i < n; i++)
-		free(res[i].days);
-	free(res);
+	gw_plot_results_free(res, n);
 	gw_records_free(recs);
 	gw_config_free(cfg);
 	return rc;

@@ -59,10 +59,6 @@ void gw_report_cell(const struct gw_form *f, const struct gw_form_row *w, bool t
  * string borrowed from c. */
 const char *gw_cell_text(struct gw_cell *c);
 
-/* The names of acceptance.h's verdicts and film states, for the writers. */
-const char *gw_report_verdict(enum gw_verdict v);
-const char *gw_report_state(enum gw_film_state s);
-
 /* "2023-06-20" from yyyymmdd 20230620 into buf (>= 11 bytes); "" for 0. Returns buf. */
 const char *gw_report_date(int yyyymmdd, char *buf, size_t len);
 

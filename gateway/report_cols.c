@@ -301,7 +301,7 @@ static bool plot_cell(const struct gw_form_row *w, const char *key, struct gw_ce
 	                strcmp(key, "late") == 0))
 		c->kind = GW_CELL_NULL;
 	else if (strcmp(key, "verdict") == 0)
-		set_text(c, gw_report_verdict(r->verdict));
+		set_text(c, gw_verdict_name(r->verdict));
 	else if (strcmp(key, "availability") == 0)
 		set_num(c, r->availability, 3);
 	else if (strcmp(key, "received") == 0)
@@ -316,12 +316,13 @@ static bool plot_cell(const struct gw_form_row *w, const char *key, struct gw_ce
 		set_num(c, r->indeterminate, 0);
 	else if (strcmp(key, "no_data_days") == 0)
 		set_num(c, r->no_data, 0);
-	else if (strcmp(key, "first_covered") == 0 && !r->first_covered)
+	else if ((strcmp(key, "first_covered") == 0 || strcmp(key, "late") == 0) &&
+	         !r->first_covered)
 		c->kind = GW_CELL_NULL;
 	else if (strcmp(key, "first_covered") == 0)
 		set_text(c, gw_report_date(r->first_covered, c->buf, sizeof(c->buf)));
 	else if (strcmp(key, "late") == 0)
-		set_text(c, !r->first_covered ? "" : r->late ? "late" : "on_time");
+		set_text(c, r->late ? "late" : "on_time");
 	else
 		return false;
 	return true;
@@ -373,29 +374,4 @@ const char *gw_report_date(int d, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
 	return buf;
-}
-
-const char *gw_report_verdict(enum gw_verdict v)
-{
-	static const char *const names[GW_NVERDICTS] = {
-	        [GW_VERDICT_NO_SENSOR] = "no_sensor",
-	        [GW_VERDICT_INSUFFICIENT_DATA] = "insufficient_data",
-	        [GW_VERDICT_PASS] = "pass",
-	        [GW_VERDICT_FAIL] = "fail",
-	        [GW_VERDICT_INDETERMINATE] = "indeterminate",
-	};
-
-	return (unsigned)v < GW_NVERDICTS ? names[v] : "?";
-}
-
-const char *gw_report_state(enum gw_film_state s)
-{
-	static const char *const names[] = {
-	        [GW_FS_NO_DATA] = "no_data",
-	        [GW_FS_COVERED] = "covered",
-	        [GW_FS_NOT_COVERED] = "not_covered",
-	        [GW_FS_INDETERMINATE] = "indeterminate",
-	};
-
-	return (unsigned)s < 4 ? names[s] : "?";
 }

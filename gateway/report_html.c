@@ -176,7 +176,7 @@ static void verdict_class(FILE *out, const struct gw_plot_result *r)
 	                  : r->verdict == GW_VERDICT_FAIL ? "fail"
 	                                                  : "other";
 
-	fprintf(out, "<span class=\"%s\">%s</span>", cls, r ? gw_report_verdict(r->verdict) : "-");
+	fprintf(out, "<span class=\"%s\">%s</span>", cls, r ? gw_verdict_name(r->verdict) : "-");
 }
 
 static void plot_card(FILE *out, const struct gw_form *f, const struct gw_form_row *w,

@@ -44,7 +44,7 @@ static void days(FILE *out, const struct gw_plot_result *r)
 		        "%s{\"day\":\"%s\",\"state\":\"%s\",\"received\":%lld,\"expected\":%lld,"
 		        "\"moisture_pct\":",
 		        i ? "," : "", gw_report_date(day->day, d, sizeof(d)),
-		        gw_report_state(day->state), (long long)day->received,
+		        gw_film_state_name(day->state), (long long)day->received,
 		        (long long)day->expected);
 		num_or_null(out, day->moisture_pct, 2);
 		fputs(",\"delta_c\":", out);

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Plot verdicts end to end in the report: the daemon polls the simulator once (so the
+journal has its schema and each sensor's source), then the season 2023-04-20..07-20 is
+written into that journal as hourly readings of the same sources: XM-0001 covered from
+04-25 (pass, on time), XM-0002 never covered (fail), XM-0003 covered from 05-28 (pass,
+late), the other plots without sensors (no_sensor). Checks the plot, household and
+township reports' verdict columns and verified area, the days in json, and that the html
+report's per-plot charts are in the DOM headless Chromium builds and print on A4."""
+import calendar
+import csv
+import datetime
+import io
+import json
+import os
+import re
+import shutil
+import sqlite3
+import struct
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gwjournal  # noqa: E402
+from gwtest import FIELDGATE, check, free_port, main, start_sim, tmpdir  # noqa: E402
+from test_report_html import chromium, pdf_pages  # noqa: E402
+
+SRC = os.environ.get("GW_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+LAID = {"XM-0001": datetime.date(2023, 4, 25), "XM-0002": None, "XM-0003": datetime.date(2023, 5, 28)}
+ENV = dict(os.environ, TZ="UTC")
+
+
+def setup(d):
+    for name in ("households.csv", "plots.csv"):
+        shutil.copy(os.path.join(SRC, "config", "demo", name), d)
+    port = free_port()
+    cfg = os.path.join(d, "gateway.yaml")
+    sensors = "".join(
+        f"  - {{id: {p.lower()}-{k}, bus: t1, unit: {u}, profile: {prof}, plot: {p}, "
+        f"placement: {place}, interval_s: 3600}}\n"
+        for u, (p, k, prof, place) in enumerate(
+            [(p, k, prof, place) for p in LAID for k, prof, place in
+             (("under", "seeed-s-soil-mtec-02", "under_film"), ("bare", "dfrobot-sen0601", "bare"))], 1))
+    with open(cfg, "w", encoding="utf-8") as f:
+        f.write(f"""gateway: {{id: season, township: 新民乡, data_dir: {d}/data}}
+records: {{households: households.csv, plots: plots.csv}}
+buses:
+  - {{name: t1, type: tcp, host: 127.0.0.1, port: {port}}}
+sensors:
+{sensors}""")
+    return cfg
+
+
+def value(name, plot, role, day, hour):
+    """A plausible reading: soil warmer under film by ~3 degC at midday once the film is on."""
+    base = 14 + 0.08 * (day - datetime.date(2023, 4, 20)).days + 4 * (10 <= hour < 17)
+    if name == "temperature_c":
+        laid = LAID[plot]
+        return base + (3.0 if role == "under" and laid and day >= laid else 0.0)
+    if name == "moisture_pct":
+        return 22 + 6 * ((day.toordinal() % 9) / 9) + (4 if role == "under" and LAID[plot] else 0)
+    return 1.0
+
+
+def write_season(d):
+    path = os.path.join(d, "data", "journal.db")
+    db = sqlite3.connect(path)
+    sources = {i: gwjournal.parse_source(t) for i, t in db.execute("SELECT id, desc FROM sources")}
+    check(len(sources) == 6, f"journal sources: {len(sources)}")
+    db.execute("DELETE FROM readings")
+    rows = []
+    day = datetime.date(2023, 4, 20)
+    while day <= datetime.date(2023, 7, 20):
+        for hour in range(24):
+            ts = calendar.timegm((day.year, day.month, day.day, hour, 0, 0)) * 1000
+            for sid, s in sources.items():
+                role = s["sensor"].rsplit("-", 1)[1]
+                data = bytes([0, len(s["points"])])
+                for name, _dec, _unit in s["points"]:
+                    data += bytes([0]) + struct.pack("<d", value(name, s["plot"], role, day, hour))
+                rows.append((ts, int(day.strftime("%Y%m%d")), sid, data))
+        day += datetime.timedelta(days=1)
+    db.executemany("INSERT INTO readings(ts_ms, day, src, data) VALUES(?,?,?,?)", rows)
+    db.commit()
+    db.close()
+    return len(rows)
+
+
+def report(cfg, *args):
+    p = subprocess.run([FIELDGATE, "report", "-c", cfg, *args], capture_output=True, timeout=60, env=ENV)
+    check(p.returncode == 0, f"report {args}: exit {p.returncode}: {p.stderr.decode()}")
+    return p.stdout.decode("utf-8")
+
+
+def check_plots(cfg):
+    doc = json.loads(report(cfg, "--level", "plot", "--format", "json"))
+    check(doc["year"] == 2023 and doc["verdicts"] is True, f"json head: year {doc['year']}")
+    got = {r["plot_id"]: r for r in doc["rows"]}
+    want = {"XM-0001": ("pass", "2023-04-25", "on_time"), "XM-0002": ("fail", None, ""),
+            "XM-0003": ("pass", "2023-05-28", "late"), "XM-0004": ("no_sensor", None, "")}
+    for plot, (verdict, first, late) in want.items():
+        r = got[plot]
+        check((r["verdict"], r["first_covered"], r["late"] or "") == (verdict, first, late),
+              f"{plot}: verdict {r['verdict']}, first covered {r['first_covered']}, {r['late']} "
+              f"(want {verdict}, {first}, {late})")
+    r = got["XM-0001"]
+    check(r["availability"] == 1 and r["covered_days"] == 26 and r["not_covered_days"] == 0,
+          f"XM-0001 window: {r['availability']} {r['covered_days']} {r['not_covered_days']}")
+    check(got["XM-0002"]["not_covered_days"] == 26, f"XM-0002: {got['XM-0002']['not_covered_days']}")
+    check(len(r["days"]) >= 90 and r["days"][10]["state"] == "covered" and r["days"][2]["state"] == "not_covered",
+          f"XM-0001 days: {len(r['days'])}")
+    check(abs(r["days"][10]["delta_c"] - 3.0) < 0.01, f"XM-0001 delta {r['days'][10]['delta_c']}")
+    verified = got["XM-0001"]["area_mu"] + got["XM-0003"]["area_mu"]
+    check(doc["total"]["verified_area_mu"] == verified, f"verified {doc['total']['verified_area_mu']} != {verified}")
+    return verified
+
+
+def check_forms(cfg, verified):
+    town = {r["township"]: r for r in csv.DictReader(io.StringIO(report(cfg, "--level", "township")))}
+    check(float(town["新民乡"]["verified_area_mu"]) == verified and town["新民乡"]["plots_pass"] == "2"
+          and town["新民乡"]["plots_fail"] == "1" and town["泾河源镇"]["plots_no_sensor"] == "2",
+          f"township verdict columns: {town['新民乡']}")
+    pa = {r["township"]: r for r in csv.DictReader(io.StringIO(
+        report(cfg, "--level", "township", "--category", "poverty_alleviated")))}
+    check(float(pa["total"]["verified_area_mu"]) == verified, "XM-0001 and XM-0003 are poverty-alleviated")
+    # a window without readings: nothing expected, no verdict but insufficient_data
+    doc = json.loads(report(cfg, "--format", "json", "--window", "08-01..08-31"))
+    check({r["verdict"] for r in doc["rows"] if r["plot_id"] in LAID} == {"insufficient_data"},
+          f"empty window: {[r['verdict'] for r in doc['rows']]}")
+
+
+def check_html(d, cfg):
+    html = os.path.join(d, "plots.html")
+    pdf = os.path.join(d, "plots.pdf")
+    report(cfg, "--level", "plot", "--format", "html", "--out", html)
+    dom = chromium(d, "--dump-dom", "file://" + html)
+    charts = re.findall(r"<svg class=\"chart\".*?</svg>", dom, re.S)
+    check(len(charts) == 6, f"{len(charts)} charts in the DOM (want one per plot)")
+    drawn = [c for c in charts if c.count("<path") == 2 and c.count("<rect") > 90]
+    check(len(drawn) == 3, f"{len(drawn)} charts with both lines and a day strip (want 3)")
+    chromium(d, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", "file://" + html)
+    pages = pdf_pages(pdf)
+    png = os.environ.get("GW_REPORT_SCREENSHOT")
+    if png:  # for a person to look at
+        chromium(d, f"--screenshot={png}", "--window-size=794,1123", "file://" + html)
+    return pages
+
+
+def run():
+    d = tmpdir("fg-season-")
+    cfg = setup(d)
+    sim = start_sim(cfg, d)
+    try:
+        p = subprocess.run([FIELDGATE, "run", "-c", cfg, "--once"], capture_output=True, timeout=60, env=ENV)
+        check(p.returncode == 0, f"run --once exit {p.returncode}: {p.stderr.decode()}")
+    finally:
+        sim.stop()
+    n = write_season(d)
+    verified = check_plots(cfg)
+    check_forms(cfg, verified)
+    pages = check_html(d, cfg)
+    print(f"{n} season readings; plot report {pages} A4 pages")
+    shutil.rmtree(d)
+
+
+if __name__ == "__main__":
+    main(run)
