@@ -72,6 +72,28 @@ def test_formats(cfg, ids, phones):
     check(phone and all(len(p) == 11 and p[3:7] == "****" for p in phone), f"phone masks {phone}")
 
 
+def test_escaping(d, cfg):
+    """A name with a comma, quotes and markup survives csv, json and html intact."""
+    path = os.path.join(d, "households.csv")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    tricky = 'Ma, "Jian" <b>&amp;'
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace("马建国", '"Ma, ""Jian"" <b>&amp;"'))
+    try:
+        rc, out, err = report(cfg, "--level", "household")
+        names = [r["name"] for r in csv.DictReader(io.StringIO(out))]
+        check(rc == 0 and tricky in names, f"csv name: {names[:2]} ({err})")
+        rc, out, err = report(cfg, "--level", "household", "--format", "json")
+        check(rc == 0 and json.loads(out)["rows"][0]["name"] == tricky, f"json name ({err})")
+        rc, out, err = report(cfg, "--level", "household", "--format", "html")
+        check(rc == 0 and "Ma, &quot;Jian&quot; &lt;b&gt;&amp;amp;" in out and "<b>&amp;" not in out,
+              "html name not escaped")
+    finally:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+
+
 def test_unmasked(d, cfg, ids, phones):
     rc, out, err = report(cfg, "--level", "household", "--unmasked")
     check(rc == 2 and out == "" and "--out" in err, f"--unmasked to stdout: exit {rc}, {err}")
@@ -128,6 +150,7 @@ def run():
     d = tmpdir("fg-report-")
     cfg, ids, phones = setup(d)
     test_formats(cfg, ids, phones)
+    test_escaping(d, cfg)
     test_unmasked(d, cfg, ids, phones)
     test_exit_codes(d, cfg)
     shutil.rmtree(d)

@@ -71,6 +71,11 @@ def test_golden(d, cfg):
     check(not bad, "township report differs from the plan:\n" +
           "\n".join("%s %s %s: want %s, got %s" % m for m in bad))
     check(len(ours) == 8 and "total" in ours, f"want 7 townships and a total, got {list(ours)}")
+    # and printed as the county prints them (180.3, not 180.30; 0, not 0.00)
+    for name in REFERENCES:
+        for township, want in gen_plan_records.read_reference(name).items():
+            diff = {c: (v, ours[township][c]) for c, v in want.items() if ours[township][c] != v}
+            check(not diff, f"{name} {township}: printed differently (want, got): {diff}")
     total = ours["total"]
     for col, want in (("funds_total_10k_yuan", 1594.2), ("area_total_mu", 100500),
                       ("full_film_mu", 28500), ("half_film_mu", 72000), ("film_t", 760.5),
