@@ -163,7 +163,8 @@ static bool parse_item(char *item, struct slot *s)
 	s->role = role_of(part[2]);
 	snprintf(s->point, sizeof(s->point), "%s", part[3]);
 	s->covered_value = n == 5 ? atoi(part[4]) == 1 : 1;
-	return s->kind >= 0 && s->role >= 0;
+	/* the point goes into a query: only names a profile could have */
+	return s->kind >= 0 && s->role >= 0 && gw_point_name_is_valid(s->point);
 }
 
 static int on_series(struct fleet *f, const char *key)

@@ -242,6 +242,42 @@ static void test_acceptance_config_rules(void **state)
 	assert_string_equal(c->film_rules[3].plot, "P3");
 }
 
+/* Every acceptance key read, one rule of each kind, and P2's implicit pair. */
+static void test_acceptance_config_full(void **state)
+{
+	struct gw_config *c = NULL;
+	const struct gw_accept_cfg *a;
+	char path[512];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/tests/fixtures/config/good_film.yaml", GW_SOURCE_DIR);
+	assert_int_equal(gw_config_load(path, NULL, &c), 0);
+	a = &c->accept;
+	assert_int_equal(a->window_start, 625);
+	assert_int_equal(a->window_end, 720);
+	assert_int_equal(a->laying_deadline, 515);
+	assert_int_equal(a->year, 2023);
+	assert_true(a->min_availability == 0.75 && a->min_covered_days == 5);
+	assert_true(a->pass_max_not_covered == 0.25 && a->fail_min_not_covered == 0.6);
+	assert_true(a->hour_start == 11 && a->hour_end == 15 && a->min_day_fraction == 0.4);
+	assert_true(a->covered_delta_c == 2 && a->not_covered_delta_c == 0.8);
+	assert_true(a->light_covered_max == 0.2 && a->light_not_covered_min == 0.6);
+	assert_true(a->min_reference_lux == 2000);
+	assert_true(a->switch_covered_fraction == 0.95 && a->switch_not_covered_fraction == 0.05);
+	assert_int_equal(c->nfilm_rules, 4);
+	assert_int_equal(c->film_rules[1].kind, GW_RULE_LIGHT_RATIO);
+	assert_string_equal(c->film_rules[1].point, "lux");
+	assert_int_equal(c->film_rules[1].sensor[1], 3);
+	assert_int_equal(c->film_rules[2].kind, GW_RULE_SWITCH);
+	assert_string_equal(c->film_rules[2].point, "input2");
+	assert_int_equal(c->film_rules[2].covered_value, 0);
+	assert_false(c->film_rules[2].implicit);
+	assert_string_equal(c->film_rules[3].plot, "P2");
+	assert_true(c->film_rules[3].implicit);
+	assert_int_equal(c->film_rules[3].src.line, 11);
+	gw_config_free(c);
+}
+
 /* The roles a sensor plays travel with its readings (source text, InfluxDB tags). */
 static void test_acceptance_role_tags(void **state)
 {
@@ -295,6 +331,7 @@ int main(void)
 	        cmocka_unit_test(test_acceptance_journal_season),
 	        cmocka_unit_test(test_acceptance_window_and_year),
 	        cmocka_unit_test(test_acceptance_config_rules),
+	        cmocka_unit_test(test_acceptance_config_full),
 	        cmocka_unit_test(test_acceptance_role_tags),
 	        cmocka_unit_test(test_acceptance_calendar),
 	};
