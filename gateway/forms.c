@@ -163,33 +163,79 @@ static bool counted(const struct gw_form_opts *o, const struct gw_household *h)
 	return o->category < 0 || (int)h->category == o->category;
 }
 
-/* Village rows of one township together, poverty-alleviated before general (the county
- * keeps a summary table per category), villages in the order they first appear. */
-static int cmp_village(const void *a, const void *b)
+/* Rows of one township together, and at household level of one village together, each
+ * group where its first row was; then poverty-alleviated before general (the county keeps
+ * a summary table and a roster per category); then the records' order. */
+static int cmp_rows(const void *a, const void *b)
 {
 	const struct gw_form_row *x = a, *y = b;
 
 	if (x->rank != y->rank)
 		return x->rank < y->rank ? -1 : 1;
+	if (x->vrank != y->vrank)
+		return x->vrank < y->vrank ? -1 : 1;
 	if (x->category != y->category)
 		return x->category < y->category ? -1 : 1;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static void order_villages(struct gw_form *f)
+static int cmp_place(const struct gw_form_row *x, const struct gw_form_row *y, bool village)
 {
+	int c = strcmp(x->township, y->township);
+
+	if (c || !village)
+		return c;
+	return strcmp(x->village, y->village);
+}
+
+static int cmp_by_township(const void *a, const void *b)
+{
+	const struct gw_form_row *const *x = a, *const *y = b;
+	int c = cmp_place(*x, *y, false);
+
+	return c ? c : (*x)->seq < (*y)->seq ? -1 : (*x)->seq > (*y)->seq;
+}
+
+static int cmp_by_village(const void *a, const void *b)
+{
+	const struct gw_form_row *const *x = a, *const *y = b;
+	int c = cmp_place(*x, *y, true);
+
+	return c ? c : (*x)->seq < (*y)->seq ? -1 : (*x)->seq > (*y)->seq;
+}
+
+/* Sets rank (village: vrank) of every row to the seq of the first row of its place. */
+static void rank_places(struct gw_form_row **by, size_t n, bool village)
+{
+	qsort(by, n, sizeof(*by), village ? cmp_by_village : cmp_by_township);
+	for (size_t i = 0, first = 0; i < n; i++) {
+		if (i && cmp_place(by[i - 1], by[i], village))
+			first = i;
+		if (village)
+			by[i]->vrank = by[first]->seq;
+		else
+			by[i]->rank = by[first]->seq;
+	}
+}
+
+static int order_rows(struct gw_form *f)
+{
+	struct gw_form_row **by = malloc((f->nrows ? f->nrows : 1) * sizeof(*by));
+
+	if (!by)
+		return -ENOMEM;
 	for (size_t i = 0; i < f->nrows; i++) {
 		f->rows[i].seq = i;
-		f->rows[i].rank = i;
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(f->rows[j].township, f->rows[i].township) == 0) {
-				f->rows[i].rank = f->rows[j].rank;
-				break;
-			}
-		}
+		f->rows[i].vrank = 0;
+		by[i] = &f->rows[i];
 	}
+	rank_places(by, f->nrows, false);
+	if (f->level == GW_LEVEL_HOUSEHOLD)
+		rank_places(by, f->nrows, true);
+	free(by);
 	if (f->nrows)
-		qsort(f->rows, f->nrows, sizeof(*f->rows), cmp_village);
+		qsort(f->rows, f->nrows, sizeof(*f->rows), cmp_rows);
+	return 0;
 }
 
 /* Household and higher levels: a row per household, village (and category) or township. */
@@ -227,9 +273,7 @@ static int build_grouped(struct gw_form *f, const struct gw_records *r,
 		row_add(f, &f->rows[hrow[p->household]], r->households[p->household].category, &s);
 	}
 	free(hrow);
-	if (f->level == GW_LEVEL_VILLAGE)
-		order_villages(f);
-	return 0;
+	return f->level == GW_LEVEL_TOWNSHIP ? 0 : order_rows(f);
 }
 
 /* Plot level: a row per plot, in the plots' order, carrying its household's counts. */

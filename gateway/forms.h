@@ -43,14 +43,15 @@ struct gw_form_row {
 	int category;                         /* enum gw_category; -1 at township level (both) */
 	struct gw_form_sums cat[GW_NCATEGORIES];
 	struct gw_form_sums all; /* cat[0] + cat[1] */
-	size_t seq, rank;        /* ordering (internal) */
+	size_t seq, rank, vrank; /* ordering (internal) */
 };
 
 struct gw_form {
 	enum gw_form_level level;
 	int category; /* -1: both; else only households of this category were counted */
 	/* in the order their first household appears in the records; village rows grouped by
-	 * township, then category (poverty_alleviated first), then that order */
+	 * township, then category (poverty_alleviated first); household rows by township and
+	 * village, then category */
 	struct gw_form_row *rows;
 	size_t nrows;
 	struct gw_form_row total; /* every row added up (township "" ) */

@@ -29,6 +29,8 @@ static const char style[] =
         "section.plot h2 { margin: 0 0 3pt 0; }\n"
         "table.kv td { border: none; padding: 0 4pt 0 0; } table.kv { width: auto; }\n"
         "svg.chart { width: 100%%; max-width: 170mm; height: auto; display: block; }\n"
+        "p.sign { margin-top: 14pt; break-inside: avoid; } p.sign span { display: inline-block; "
+        "width: 40mm; border-bottom: 0.5pt solid #000; margin-right: 8mm; }\n"
         ".pass { color: #2e8b57; } .fail { color: #c0392b; } .other { color: #a07000; }\n"
         "</style>\n";
 
@@ -215,6 +217,11 @@ int gw_report_html(FILE *out, const struct gw_form *f, const struct gw_report_me
 		fputs("<h2>合计 total</h2>\n", out);
 	}
 	tables(out, f, m, f->level == GW_LEVEL_PLOT ? f->nrows : 0);
+	if (f->level == GW_LEVEL_HOUSEHOLD || f->level == GW_LEVEL_VILLAGE)
+		fputs("<p class=\"sign\">村级负责人签字：<span></span> "
+		      "村监委会主任签字：<span></span> "
+		      "乡（镇）农业发展服务中心负责人签字：<span></span></p>\n",
+		      out);
 	fputs("</body></html>\n", out);
 	return ferror(out) ? -EIO : 0;
 }

@@ -203,6 +203,24 @@ static void test_forms_village_rows_per_category_ok(void **state)
 	gw_form_free(f);
 }
 
+static void test_forms_household_rows_by_village_then_category_ok(void **state)
+{
+	/* records order H4 (T2), H3 (T1 V2), H2 (T1 V1 general), H5 (T2), H1 (T1 V1 pa) */
+	struct gw_household hh[5] = {households[3], households[2], households[1], households[4],
+	                             households[0]};
+	struct gw_records r = {.households = hh, .nhouseholds = 5};
+	struct gw_form_opts o = {.level = GW_LEVEL_HOUSEHOLD, .category = -1, .rates = &rates};
+	static const char *const want[] = {"H4", "H5", "H3", "H1", "H2"};
+	struct gw_form *f = NULL;
+
+	(void)state;
+	assert_int_equal(gw_form_build(&r, NULL, 0, &o, &f), 0);
+	assert_int_equal(f->nrows, 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_string_equal(f->rows[i].household->id, want[i]);
+	gw_form_free(f);
+}
+
 static void test_forms_category_filter_and_empty_ok(void **state)
 {
 	struct gw_records none = {0};
@@ -313,6 +331,7 @@ int main(void)
 	        cmocka_unit_test(test_forms_round_half_away_ok),
 	        cmocka_unit_test(test_forms_township_categories_apart_ok),
 	        cmocka_unit_test(test_forms_village_rows_per_category_ok),
+	        cmocka_unit_test(test_forms_household_rows_by_village_then_category_ok),
 	        cmocka_unit_test(test_forms_category_filter_and_empty_ok),
 	        cmocka_unit_test(test_forms_verified_area_pass_only_ok),
 	        cmocka_unit_test(test_report_cells_masked_ok),
