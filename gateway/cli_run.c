@@ -103,7 +103,7 @@ static int serve(const struct gw_config *cfg, const struct gw_records *recs, con
 		gw_log(GW_ERR, "run", "cannot set up the poller");
 		return 1;
 	}
-	rc = gw_sinks_start(&sinks, cfg, p, o->once ? ONCE_DRAIN_MS : STOP_DRAIN_MS);
+	rc = gw_sinks_start(&sinks, cfg, p, recs, hh_key, o->once ? ONCE_DRAIN_MS : STOP_DRAIN_MS);
 	if (rc) {
 		gw_poller_free(p);
 		return 1;

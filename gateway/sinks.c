@@ -1,8 +1,10 @@
 /* Starting and stopping the sink threads; see sinks.h. */
 #include "sinks.h"
 
+#include <errno.h>
 #include <string.h>
 
+#include "film_days.h"
 #include "influx_out.h"
 #include "log.h"
 #include "metrics_http.h"
@@ -27,7 +29,7 @@ static struct gw_sink_env *add_env(struct gw_sinks *s, const struct gw_config *c
 }
 
 int gw_sinks_start(struct gw_sinks *s, const struct gw_config *cfg, struct gw_poller *p,
-                   int drain_ms)
+                   const struct gw_records *recs, const uint8_t *hh_key, int drain_ms)
 {
 	int rc = 0;
 
@@ -41,6 +43,13 @@ int gw_sinks_start(struct gw_sinks *s, const struct gw_config *cfg, struct gw_po
 		rc = gw_mqtt_out_start(add_env(s, cfg, "mqtt", drain_ms), &s->mqtt);
 	if (rc == 0 && cfg->influx.enabled)
 		rc = gw_influx_out_start(add_env(s, cfg, "influxdb", drain_ms), &s->influx);
+	if (rc == 0 && cfg->influx.enabled) {
+		struct gw_film_days_env fe = {
+		        .cfg = cfg, .recs = recs, .hh_key = hh_key, .bell = &s->bell};
+
+		s->film_days = gw_film_days_start(&fe);
+		rc = s->film_days ? 0 : -errno;
+	}
 	if (rc == 0 && cfg->metrics_http.enabled) /* secondary: polling goes on without it */
 		s->http = gw_metrics_http_start(cfg, &s->metrics);
 	if (rc)
@@ -55,6 +64,8 @@ void gw_sinks_stop(struct gw_sinks *s)
 	gw_bell_close(&s->bell);
 	gw_mqtt_out_join(s->mqtt);
 	gw_influx_out_join(s->influx);
+	gw_film_days_join(s->film_days);
+	s->film_days = NULL;
 	s->mqtt = NULL;
 	s->influx = NULL;
 	gw_budget_destroy(&s->budget);

@@ -10,6 +10,7 @@
 #include "feed.h"
 #include "metrics.h"
 #include "poller.h"
+#include "records.h"
 #include "sink.h"
 
 struct gw_sinks {
@@ -20,14 +21,16 @@ struct gw_sinks {
 	struct gw_sink_env env[GW_METRICS_SINKS];
 	struct gw_mqtt_out *mqtt;
 	struct gw_influx_out *influx;
-	struct gw_metrics_http *http; /* the Prometheus endpoint, when configured */
+	struct gw_metrics_http *http;   /* the Prometheus endpoint, when configured */
+	struct gw_film_days *film_days; /* daily film states to InfluxDB, with the InfluxDB sink */
 };
 
-/* Starts the sinks cfg enables (none: only the bell and metrics are set up). drain_ms:
- * how long the sinks keep sending after gw_sinks_stop. Borrows cfg and p. Returns 0 or
- * -errno (nothing left running). */
+/* Starts the sinks cfg enables (none: only the bell and metrics are set up). recs (may be
+ * NULL) and hh_key (GW_HHREF_KEY_LEN bytes) tag the daily film states. drain_ms: how long
+ * the sinks keep sending after gw_sinks_stop. Borrows all. Returns 0 or -errno (nothing
+ * left running). */
 int gw_sinks_start(struct gw_sinks *s, const struct gw_config *cfg, struct gw_poller *p,
-                   int drain_ms);
+                   const struct gw_records *recs, const uint8_t *hh_key, int drain_ms);
 /* Closes the bell and waits for the sinks to finish (at most about drain_ms). */
 void gw_sinks_stop(struct gw_sinks *s);
 
