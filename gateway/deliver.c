@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "clock.h"
 #include "jcodec.h"
 #include "log.h"
@@ -22,6 +23,7 @@ struct batch {
 	int64_t *src;              /* journal source id of each configured sensor */
 	struct gw_source *sources; /* and its source: the tags printed */
 	int64_t first_ms;          /* when the batch's first reading came */
+	struct gw_chain_sealer seal;
 };
 
 static void print_text(const struct gw_reading *r, const struct gw_reading_tags *tags)
@@ -62,14 +64,18 @@ static int commit(struct gw_journal *j, struct batch *b, enum gw_output out, str
                   uint64_t *count)
 {
 	uint8_t data[GW_JDATA_MAX];
-	int64_t last = 0;
+	int64_t last = 0, newest = INT64_MIN;
 	int rc = 0;
 
 	for (size_t i = 0; i < b->n && !rc; i++) {
+		if (b->r[i].ts_ms > newest)
+			newest = b->r[i].ts_ms;
 		rc = gw_jdata_pack(&b->r[i], data, sizeof(data));
 		if (rc > 0)
 			rc = gw_journal_append(j, b->r[i].ts_ms, b->src[b->r[i].index], data,
 			                       (size_t)rc);
+		if (!rc)
+			rc = gw_chain_note_row(&b->seal, j, b->r[i].ts_ms);
 	}
 	if (!rc)
 		rc = gw_journal_commit(j);
@@ -84,6 +90,8 @@ static int commit(struct gw_journal *j, struct batch *b, enum gw_output out, str
 	}
 	if (gw_limiter_ok(&b->lim))
 		gw_log(GW_NOTICE, "journal", "commits work again");
+	/* A reading of a later day seals the days before it (the evidence chain). */
+	gw_chain_committed(&b->seal, j, newest);
 	hand_on(b, out);
 	*count += b->n;
 	b->n = 0;
@@ -172,6 +180,7 @@ int gw_deliver_run(const struct gw_config *cfg, struct gw_poller *p, struct gw_j
 
 	if (!b)
 		return -ENOMEM;
+	gw_chain_sealer_init(&b->seal);
 	rc = register_sources(cfg, o, j, b);
 	if (rc) {
 		free(b->sources);
@@ -200,6 +209,8 @@ int gw_deliver_run(const struct gw_config *cfg, struct gw_poller *p, struct gw_j
 		rc = b->n ? commit(j, b, o->out, o->bell, count) : 0;
 		if (rc == 0 && !b->n)
 			prune(cfg, j, o->metrics, &next_prune);
+		if (rc == 0 && !b->n)
+			gw_chain_tick(&b->seal, j);
 		if (rc == 0)
 			continue;
 		/* Once the poller has ended nothing waits behind us: report and give up. */

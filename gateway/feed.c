@@ -222,6 +222,11 @@ int gw_feed_last_seq(struct gw_feed *f, int64_t *seq)
 	return gw_journal_last_seq(f->j, seq);
 }
 
+struct gw_journal *gw_feed_journal(struct gw_feed *f)
+{
+	return f->j;
+}
+
 uint64_t gw_feed_bad(const struct gw_feed *f)
 {
 	return f->bad;

@@ -65,6 +65,9 @@ int gw_feed_ack(struct gw_feed *f, int64_t seq);
 int gw_feed_depth(struct gw_feed *f, int64_t *n);
 /* The highest seq in the journal. Returns 0 or -errno. */
 int gw_feed_last_seq(struct gw_feed *f, int64_t *seq);
+/* The feed's journal handle (borrowed; used by the feed's thread only), e.g. for the
+ * evidence chain's head. */
+struct gw_journal *gw_feed_journal(struct gw_feed *f);
 /* Rows skipped as undecodable so far. */
 uint64_t gw_feed_bad(const struct gw_feed *f);
 

@@ -23,6 +23,10 @@ static const char *const migrations[GW_JOURNAL_SCHEMA_VERSION] = {
         " day INTEGER NOT NULL, src INTEGER NOT NULL, data BLOB NOT NULL);"
         "CREATE TABLE cursors(sink TEXT PRIMARY KEY, seq INTEGER NOT NULL);"
         "CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+        /* 2: the evidence chain, one row per sealed day (journal_chain.c) */
+        "CREATE TABLE chain(day INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL,"
+        " last_seq INTEGER NOT NULL, readings INTEGER NOT NULL, digest BLOB NOT NULL,"
+        " prev BLOB NOT NULL, sealed_ms INTEGER NOT NULL, late INTEGER NOT NULL);",
 };
 
 int gw_journal_errno(int rc)
@@ -73,6 +77,56 @@ int gw_journal_query(struct gw_journal *j, const char *sql, const char *s, int64
 		return -ENOENT;
 	}
 	return gw_journal_errno(rc);
+}
+
+/* A result column as a gw_journal_val: NULL as {0, NULL}, bytes with p never NULL. */
+static void gw_journal_col(sqlite3_stmt *st, int c, struct gw_journal_val *v)
+{
+	int t = sqlite3_column_type(st, c);
+
+	v->i = 0;
+	v->p = NULL;
+	v->len = 0;
+	if (t == SQLITE_INTEGER || t == SQLITE_FLOAT) {
+		v->i = sqlite3_column_int64(st, c);
+	} else if (t == SQLITE_BLOB || t == SQLITE_TEXT) {
+		v->p = t == SQLITE_BLOB ? sqlite3_column_blob(st, c)
+		                        : (const void *)sqlite3_column_text(st, c);
+		v->len = (size_t)sqlite3_column_bytes(st, c);
+		if (!v->p)
+			v->p = ""; /* an empty blob */
+	}
+}
+
+int gw_journal_stmt(struct gw_journal *j, const char *sql, const struct gw_journal_val *binds,
+                    int nb, gw_journal_cols_fn fn, void *user)
+{
+	struct gw_journal_val cols[GW_JOURNAL_MAX_COLS];
+	sqlite3_stmt *st;
+	int n = 0, cb = 0, nc;
+	int rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return gw_journal_errno(rc);
+	for (int i = 0; i < nb; i++)
+		if (binds[i].p)
+			sqlite3_bind_blob(st, i + 1, binds[i].p, (int)binds[i].len, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(st, i + 1, binds[i].i);
+	nc = sqlite3_column_count(st);
+	nc = nc > GW_JOURNAL_MAX_COLS ? GW_JOURNAL_MAX_COLS : nc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int c = 0; c < nc; c++)
+			gw_journal_col(st, c, &cols[c]);
+		cb = fn ? fn(user, cols, nc) : 0;
+		if (cb)
+			break;
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (cb)
+		return cb;
+	return rc == SQLITE_DONE ? n : gw_journal_errno(rc);
 }
 
 int gw_journal_tx_begin(struct gw_journal *j, bool *own)
@@ -331,39 +385,7 @@ bool gw_journal_recovered(const struct gw_journal *j)
 	return j->recovered;
 }
 
-int gw_journal_meta_get(struct gw_journal *j, const char *key, int64_t *value)
-{
-	return gw_journal_query(j, "SELECT value FROM meta WHERE key=?", key, 0, value);
-}
-
-int gw_journal_meta_set(struct gw_journal *j, const char *key, int64_t value)
-{
-	return gw_journal_query(j,
-	                        "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key)"
-	                        " DO UPDATE SET value=excluded.value",
-	                        key, value, NULL);
-}
-
-int gw_journal_counter_get(struct gw_journal *j, const char *name, int64_t *value)
-{
-	int rc = gw_journal_query(j, "SELECT value FROM counters WHERE name=?", name, 0, value);
-
-	return rc == -ENOENT ? 0 : rc;
-}
-
-int gw_journal_counter_add(struct gw_journal *j, const char *name, int64_t n)
-{
-	int rc = gw_journal_query(
-	        j,
-	        "INSERT INTO counters(name, value) VALUES(?1, ?2) ON CONFLICT(name)"
-	        " DO UPDATE SET value=value+excluded.value",
-	        name, n, NULL);
-
-	return rc == -ENOENT ? 0 : rc;
-}
-
-/* The local calendar day of ts_ms as YYYYMMDD (the evidence chain groups rows by it). */
-static int gw_journal_day(int64_t ts_ms, int64_t *day)
+int gw_journal_day_of(int64_t ts_ms, int64_t *day)
 {
 	time_t t = (time_t)(ts_ms / 1000 - (ts_ms % 1000 < 0));
 	struct tm tm;
@@ -417,7 +439,7 @@ int gw_journal_append(struct gw_journal *j, int64_t ts_ms, int64_t src, const vo
 	int64_t day;
 	int rc;
 
-	if (!data || len == 0 || len > INT32_MAX || gw_journal_day(ts_ms, &day))
+	if (!data || len == 0 || len > INT32_MAX || gw_journal_day_of(ts_ms, &day))
 		return -EINVAL;
 	rc = gw_journal_begin(j);
 	if (rc)
@@ -471,46 +493,6 @@ int gw_journal_rollback(struct gw_journal *j)
 	return rc;
 }
 
-int gw_journal_cursor_get(struct gw_journal *j, const char *sink, int64_t *seq)
-{
-	int rc = gw_journal_query(j, "SELECT seq FROM cursors WHERE sink=?", sink, 0, seq);
-
-	return rc == -ENOENT ? 0 : rc;
-}
-
-int gw_journal_last_seq(struct gw_journal *j, int64_t *seq)
-{
-	int rc = gw_journal_query(j, "SELECT seq FROM sqlite_sequence WHERE name='readings'", NULL,
-	                          0, seq);
-
-	return rc == -ENOENT ? 0 : rc;
-}
-
-int gw_journal_cursor_set(struct gw_journal *j, const char *sink, int64_t seq)
-{
-	int64_t cur, last = 0;
-	bool own;
-	int rc = gw_journal_cursor_get(j, sink, &cur);
-
-	if (rc)
-		return rc;
-	rc = gw_journal_last_seq(j, &last);
-	if (rc)
-		return rc;
-	if (seq < cur || seq > last)
-		return -EINVAL;
-	if (seq == cur)
-		return 0;
-	rc = gw_journal_tx_begin(j, &own);
-	if (rc)
-		return rc;
-	rc = gw_journal_query(j,
-	                      "INSERT INTO cursors(sink, seq) VALUES(?1, ?2) ON CONFLICT(sink)"
-	                      " DO UPDATE SET seq=excluded.seq",
-	                      sink, seq, NULL);
-	return gw_journal_tx_end(j, own, rc);
-}
-
 int gw_journal_fetch(struct gw_journal *j, int64_t after_seq, size_t max, gw_journal_row_fn fn,
                      void *user)
 {
@@ -537,16 +519,6 @@ int gw_journal_fetch(struct gw_journal *j, int64_t after_seq, size_t max, gw_jou
 	if (cb)
 		return cb;
 	return rc == SQLITE_DONE ? n : gw_journal_errno(rc);
-}
-
-int gw_journal_depth(struct gw_journal *j, const char *sink, int64_t *n)
-{
-	int64_t cur;
-	int rc = gw_journal_cursor_get(j, sink, &cur);
-
-	if (rc)
-		return rc;
-	return gw_journal_query(j, "SELECT count(*) FROM readings WHERE seq > ?", NULL, cur, n);
 }
 
 int gw_journal_run2(struct gw_journal *j, const char *sql, int64_t a, int64_t b, int64_t *changes)

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 /* The newest schema this build knows; a journal with a higher version is refused. */
-#define GW_JOURNAL_SCHEMA_VERSION 1
+#define GW_JOURNAL_SCHEMA_VERSION 2
 
 struct gw_journal;
 
@@ -91,7 +91,9 @@ struct gw_journal_prune_result {
  * now_ms - max_age_ms (max_age_ms <= 0: no age limit). Then, while the pages in use exceed
  * max_bytes (<= 0: no size limit), deletes the oldest delivered rows and, only if still over,
  * the oldest undelivered ones: those are added to the "dropped_undelivered" counter and
- * logged. Borrows sinks. res may be NULL. Returns 0 or -errno. */
+ * logged. The highest seq it ever deleted is kept as meta pruned_seq (the evidence chain
+ * tells pruned days from deleted ones by it). Borrows sinks. res may be NULL. Returns 0 or
+ * -errno. */
 int gw_journal_prune(struct gw_journal *j, const char *const *sinks, size_t nsinks,
                      int64_t max_age_ms, int64_t max_bytes, int64_t now_ms,
                      struct gw_journal_prune_result *res);
@@ -103,5 +105,56 @@ int gw_journal_meta_get(struct gw_journal *j, const char *key, int64_t *value);
 /* Sets integer metadata. schema_version is managed by open; setting it is for tests and
  * tooling only. Returns 0 or -errno. */
 int gw_journal_meta_set(struct gw_journal *j, const char *key, int64_t value);
+
+/* The local calendar day (TZ) of ts_ms as YYYYMMDD, as stored in each row's day. Returns 0
+ * or -EINVAL. */
+int gw_journal_day_of(int64_t ts_ms, int64_t *day);
+
+/* One row with its source's text, for the evidence chain; pointers are borrowed for the
+ * call. desc is NULL when the row's source is missing, data NULL when its data is. */
+struct gw_journal_row {
+	int64_t seq, ts_ms, day, src;
+	const char *desc;
+	size_t desc_len;
+	const void *data;
+	size_t len;
+};
+
+typedef int (*gw_journal_scan_fn)(void *user, const struct gw_journal_row *row);
+/* Calls fn for every row with from_seq <= seq <= to_seq, in seq order. Returns the number of
+ * rows, fn's non-zero return, or -errno. */
+int gw_journal_scan(struct gw_journal *j, int64_t from_seq, int64_t to_seq, gw_journal_scan_fn fn,
+                    void *user);
+/* The lowest day above after_day and below before_day among rows with seq > after_seq.
+ * Returns 0, -ENOENT (none) or -errno. */
+int gw_journal_next_day(struct gw_journal *j, int64_t after_seq, int64_t after_day,
+                        int64_t before_day, int64_t *day);
+/* The highest seq among rows with seq > after_seq dated day or earlier. Returns 0, -ENOENT
+ * or -errno. */
+int gw_journal_day_end(struct gw_journal *j, int64_t after_seq, int64_t day, int64_t *seq);
+/* Rows with seq > after_seq. Returns 0 or -errno. */
+int gw_journal_count_after(struct gw_journal *j, int64_t after_seq, int64_t *n);
+
+/* One sealed day of the evidence chain (chain.h says what the digest covers). */
+struct gw_journal_link {
+	int64_t day;       /* YYYYMMDD */
+	int64_t first_seq; /* the first and last row hashed */
+	int64_t last_seq;
+	int64_t readings; /* rows hashed */
+	int64_t late;     /* of them, rows the gateway committed after their day was sealed */
+	int64_t sealed_ms;
+	uint8_t digest[32];
+	uint8_t prev[32]; /* the previous day's digest, zeros for the first */
+};
+
+/* Adds a sealed day (days only grow). Returns 0, -EEXIST or -errno. */
+int gw_journal_link_add(struct gw_journal *j, const struct gw_journal_link *l);
+/* The last sealed day. Returns 0, -ENOENT (none sealed) or -errno. */
+int gw_journal_link_last(struct gw_journal *j, struct gw_journal_link *l);
+typedef int (*gw_journal_link_fn)(void *user, const struct gw_journal_link *l);
+/* Calls fn for every sealed day in day order (a digest or prev that is not 32 bytes long is
+ * passed as zeros, which no recomputation matches). Returns the number of days, fn's non-zero
+ * return, or -errno. */
+int gw_journal_links(struct gw_journal *j, gw_journal_link_fn fn, void *user);
 
 #endif

@@ -24,6 +24,29 @@ static int gw_journal_delivered(struct gw_journal *j, const char *const *sinks, 
 	return 0;
 }
 
+static int keep_first(void *user, const struct gw_journal_val *c, int nc)
+{
+	(void)nc;
+	*(int64_t *)user = c[0].i;
+	return 0;
+}
+
+/* Raises meta pruned_seq to the highest seq sql (two binds) selects, before those rows are
+ * deleted: the evidence chain calls a day with rows up to it pruned, not deleted. */
+static int note_pruned(struct gw_journal *j, const char *sql, int64_t a, int64_t b)
+{
+	struct gw_journal_val bind[] = {{.i = a}, {.i = b}};
+	int64_t max = 0, cur = 0;
+	int rc = gw_journal_stmt(j, sql, bind, 2, keep_first, &max);
+
+	if (rc < 0 || max == 0)
+		return rc < 0 ? rc : 0;
+	rc = gw_journal_meta_get(j, "pruned_seq", &cur);
+	if (rc && rc != -ENOENT)
+		return rc;
+	return max > cur ? gw_journal_meta_set(j, "pruned_seq", max) : 0;
+}
+
 /* Deletes the oldest rows with seq <= upto until at most max_bytes are in use, in chunks
  * sized from the average row; adds the count to *deleted. */
 static int gw_journal_trim(struct gw_journal *j, int64_t upto, int64_t max_bytes, int64_t *deleted,
@@ -40,6 +63,12 @@ static int gw_journal_trim(struct gw_journal *j, int64_t upto, int64_t max_bytes
 		if (rc || rows == 0)
 			break;
 		n = (*used - max_bytes) * total / *used + 1;
+		rc = note_pruned(j,
+		                 "SELECT max(seq) FROM (SELECT seq FROM readings WHERE seq <= ?1"
+		                 " ORDER BY seq LIMIT ?2)",
+		                 upto, n < rows ? n : rows);
+		if (rc)
+			break;
 		rc = gw_journal_run2(j,
 		                     "DELETE FROM readings WHERE seq IN (SELECT seq FROM readings"
 		                     " WHERE seq <= ?1 ORDER BY seq LIMIT ?2)",
@@ -65,6 +94,9 @@ int gw_journal_prune(struct gw_journal *j, const char *const *sinks, size_t nsin
 	if (rc)
 		return rc;
 	if (max_age_ms > 0)
+		rc = note_pruned(j, "SELECT max(seq) FROM readings WHERE seq <= ?1 AND ts_ms < ?2",
+		                 upto, now_ms - max_age_ms);
+	if (rc == 0 && max_age_ms > 0)
 		rc = gw_journal_run2(j, "DELETE FROM readings WHERE seq <= ?1 AND ts_ms < ?2", upto,
 		                     now_ms - max_age_ms, &r.deleted_age);
 	if (rc == 0 && max_bytes > 0)

@@ -19,6 +19,7 @@ static const struct command commands[] = {
         {"read", gw_cli_read, "read one sensor once and print its decoded values"},
         {"set-address", gw_cli_set_address, "change a sensor's unit id through its profile"},
         {"report", gw_cli_report, "acceptance verdicts and the county's forms (csv, json, html)"},
+        {"verify", gw_cli_verify, "recompute the evidence chain; name the first day changed"},
 };
 
 static void usage(FILE *out)

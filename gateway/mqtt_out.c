@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "budget.h"
+#include "chain.h"
 #include "clock.h"
 #include "deadband.h"
 #include "log.h"
@@ -23,6 +24,7 @@
 #define READ_MAX 256  /* rows read from the journal at once */
 #define WAIT_MS  50   /* longest wait for broker events while messages are out */
 #define IDLE_MS  200  /* longest wait for new rows when everything is acknowledged */
+#define CHAIN_MS 1000 /* how often the evidence chain's head is looked at */
 #define MOD      "mqtt"
 
 enum ent_state { E_PENDING, E_SENT, E_DONE };
@@ -52,8 +54,9 @@ struct gw_mqtt_out {
 	int64_t read_pos, avail, cursor, saved;
 	int64_t backlog_end; /* the last seq in the journal when the sink started */
 	int64_t next_save_ms, next_metrics_ms, down_since_ms;
-	bool up;
-	char status_topic[256], metrics_topic[256], topic[512], json[4096];
+	int64_t next_chain_ms, chain_day; /* the head published on this connection */
+	bool up, chain_sent;
+	char status_topic[256], metrics_topic[256], chain_topic[256], topic[512], json[4096];
 	uint64_t tags[64];
 };
 
@@ -227,6 +230,33 @@ static void send_metrics(struct gw_mqtt_out *o)
 		gw_mqtt_publish(o->cli, o->metrics_topic, o->json, (size_t)len, 0, false, 0);
 }
 
+/* Publishes the evidence chain's head, retained, when a later day is sealed and again on
+ * every (re)connect, so an outage at midnight only delays it. */
+static void send_chain(struct gw_mqtt_out *o, bool connected)
+{
+	const struct gw_config *cfg = o->env->cfg;
+	struct gw_journal_link head;
+	int64_t now = gw_clock_mono_ms();
+	int len, rc;
+
+	if (connected)
+		o->chain_sent = false;
+	if (!o->up || (now < o->next_chain_ms && !connected))
+		return;
+	o->next_chain_ms = now + CHAIN_MS;
+	rc = gw_chain_head(gw_feed_journal(o->feed), &head);
+	if (rc && rc != -ENOENT)
+		gw_log(GW_ERR, MOD, "chain head read failed: %s", strerror(-rc));
+	if (rc || (o->chain_sent && head.day == o->chain_day))
+		return;
+	len = gw_chain_head_json(&head, cfg->gateway_id, o->json, sizeof(o->json));
+	if (len > 0 && gw_mqtt_publish(o->cli, o->chain_topic, o->json, (size_t)len, cfg->mqtt.qos,
+	                               true, 0) == 0) {
+		o->chain_sent = true;
+		o->chain_day = head.day;
+	}
+}
+
 /* Marks acknowledged rows done; they usually come in order, at the front. */
 static void take_acks(struct gw_mqtt_out *o, int n)
 {
@@ -343,6 +373,7 @@ static void *run(void *arg)
 		if (n > 0)
 			take_acks(o, n);
 		on_events(o, &ev);
+		send_chain(o, ev.connected);
 		advance(o, false);
 	}
 	advance(o, true);
@@ -373,6 +404,8 @@ static int out_init(struct gw_mqtt_out *o)
 	         cfg->gateway_id);
 	snprintf(o->metrics_topic, sizeof(o->metrics_topic), "%s/%s/metrics",
 	         cfg->mqtt.topic_prefix, cfg->gateway_id);
+	snprintf(o->chain_topic, sizeof(o->chain_topic), "%s/%s/chain", cfg->mqtt.topic_prefix,
+	         cfg->gateway_id);
 	o->ring = calloc(RING, sizeof(*o->ring));
 	o->tmp = calloc(READ_MAX, sizeof(*o->tmp));
 	if (!o->ring || !o->tmp)

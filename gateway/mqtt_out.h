@@ -4,7 +4,9 @@
  * after an outage carry "historical": true. A sensor's deadband holds back readings whose
  * values moved less than it (the journal and InfluxDB keep every one), with a heartbeat of
  * at least one message every mqtt.heartbeat_min. Self-metrics go to {prefix}/{gateway}/
- * metrics (QoS 0); the retained {prefix}/{gateway}/status is online/offline. */
+ * metrics (QoS 0); the retained {prefix}/{gateway}/status is online/offline; the retained
+ * {prefix}/{gateway}/chain is the evidence chain's head (chain.h), sent when a day is sealed
+ * and on every connect. */
 #ifndef GW_MQTT_OUT_H
 #define GW_MQTT_OUT_H
 

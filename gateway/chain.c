@@ -1,0 +1,236 @@
+/* The evidence chain's hashing and sealing (see chain.h), and when delivery seals. The rows
+ * and the chain table are the journal's (journal_chain.c); verification is chain_verify.c. */
+#include "chain.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "strbuf.h"
+
+#define MOD           "chain"
+#define CHECK_MS      60000
+#define SEAL_MAX_DAYS 10000 /* a bound on one call; more days wait for the next */
+
+static void put_be(struct gw_sha256 *c, uint64_t v, int bytes)
+{
+	uint8_t b[8];
+
+	for (int i = 0; i < bytes; i++)
+		b[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+	gw_sha256_update(c, b, (size_t)bytes);
+}
+
+void gw_chain_hash_begin(struct gw_chain_hash *h, const uint8_t prev[GW_SHA256_LEN], int64_t day)
+{
+	memset(h, 0, sizeof(*h));
+	h->day = day;
+	gw_sha256_init(&h->c);
+	gw_sha256_update(&h->c, prev, GW_SHA256_LEN);
+	put_be(&h->c, (uint64_t)day, 8);
+}
+
+void gw_chain_hash_row(struct gw_chain_hash *h, const struct gw_journal_row *r)
+{
+	size_t dl = r->desc ? r->desc_len : 0, len = r->data ? r->len : 0;
+
+	put_be(&h->c, (uint64_t)r->seq, 8);
+	put_be(&h->c, (uint64_t)r->ts_ms, 8);
+	put_be(&h->c, (uint64_t)r->day, 8);
+	put_be(&h->c, (uint64_t)dl, 4);
+	if (dl)
+		gw_sha256_update(&h->c, r->desc, dl);
+	put_be(&h->c, (uint64_t)len, 4);
+	if (len)
+		gw_sha256_update(&h->c, r->data, len);
+	if (r->day < h->day && (h->early++ == 0 || r->day < h->early_day))
+		h->early_day = r->day;
+	if (h->n++ == 0)
+		h->first_seq = r->seq;
+	h->last_seq = r->seq;
+}
+
+void gw_chain_hash_end(struct gw_chain_hash *h, uint8_t out[GW_SHA256_LEN])
+{
+	gw_sha256_final(&h->c, out);
+}
+
+static int hash_row(void *user, const struct gw_journal_row *r)
+{
+	gw_chain_hash_row(user, r);
+	return 0;
+}
+
+/* Seals day: the rows after prev's last up to the last one dated day, with the late rows
+ * counted since the previous seal (all of them are in this range). */
+static int seal_day(struct gw_journal *j, const struct gw_journal_link *prev, int64_t day,
+                    int64_t now_ms, struct gw_journal_link *out)
+{
+	struct gw_chain_hash h;
+	int rc = gw_journal_day_end(j, prev->last_seq, day, &out->last_seq);
+
+	if (rc == 0)
+		rc = gw_journal_meta_get(j, "chain_late", &out->late);
+	if (rc == -ENOENT) {
+		out->late = 0;
+		rc = 0;
+	}
+	if (rc == 0 && out->late)
+		rc = gw_journal_meta_set(j, "chain_late", 0);
+	if (rc)
+		return rc;
+	gw_chain_hash_begin(&h, prev->digest, day);
+	rc = gw_journal_scan(j, prev->last_seq + 1, out->last_seq, hash_row, &h);
+	if (rc < 0)
+		return rc;
+	gw_chain_hash_end(&h, out->digest);
+	out->day = day;
+	out->first_seq = h.first_seq;
+	out->readings = h.n;
+	out->sealed_ms = now_ms;
+	memcpy(out->prev, prev->digest, GW_SHA256_LEN);
+	return gw_journal_link_add(j, out);
+}
+
+int gw_chain_seal(struct gw_journal *j, int64_t before_day, int64_t now_ms, int *nsealed)
+{
+	struct gw_journal_link prev = {0}, next;
+	int64_t day;
+	int n = 0, rc = gw_journal_link_last(j, &prev);
+
+	if (rc == -ENOENT)
+		rc = 0;
+	for (int k = 0; rc == 0 && k < SEAL_MAX_DAYS; k++) {
+		rc = gw_journal_begin(j);
+		if (rc)
+			break;
+		rc = gw_journal_next_day(j, prev.last_seq, prev.day, before_day, &day);
+		if (rc == 0)
+			rc = seal_day(j, &prev, day, now_ms, &next);
+		rc = rc ? rc : gw_journal_commit(j);
+		if (rc) {
+			gw_journal_rollback(j);
+			break;
+		}
+		prev = next;
+		n++;
+	}
+	if (nsealed)
+		*nsealed = n;
+	return rc == -ENOENT ? 0 : rc;
+}
+
+int gw_chain_head(struct gw_journal *j, struct gw_journal_link *head)
+{
+	return gw_journal_link_last(j, head);
+}
+
+const char *gw_chain_day_text(int64_t day, char *buf, size_t len)
+{
+	snprintf(buf, len, "%04d-%02d-%02d", (int)(day / 10000 % 10000), (int)(day / 100 % 100),
+	         (int)(day % 100));
+	return buf;
+}
+
+int gw_chain_head_json(const struct gw_journal_link *head, const char *gateway, char *buf,
+                       size_t len)
+{
+	struct gw_strbuf o = {buf, len, 0, false};
+	char digest[2 * GW_SHA256_LEN + 1], prev[2 * GW_SHA256_LEN + 1], day[16];
+
+	gw_hex(head->digest, GW_SHA256_LEN, digest);
+	gw_hex(head->prev, GW_SHA256_LEN, prev);
+	gw_sb_printf(&o, "{\"gateway\":\"");
+	for (const char *c = gateway; *c; c++)
+		gw_sb_printf(&o, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+	gw_sb_printf(&o,
+	             "\",\"day\":\"%s\",\"digest\":\"%s\",\"readings\":%lld,\"prev\":\"%s\","
+	             "\"first_seq\":%lld,\"last_seq\":%lld}",
+	             gw_chain_day_text(head->day, day, sizeof(day)), digest,
+	             (long long)head->readings, prev, (long long)head->first_seq,
+	             (long long)head->last_seq);
+	return o.full ? -ENOSPC : (int)o.pos;
+}
+
+void gw_chain_sealer_init(struct gw_chain_sealer *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->last_commit = gw_clock_mono_ms();
+	s->next_check = s->last_commit + CHECK_MS;
+}
+
+static void seal_logged(struct gw_chain_sealer *s, struct gw_journal *j, int64_t before_day)
+{
+	struct gw_journal_link head;
+	char day[16], hex[2 * GW_SHA256_LEN + 1];
+	int n = 0, rc = gw_chain_seal(j, before_day, gw_clock_wall_ms(), &n);
+
+	if (rc) {
+		if (gw_limiter_fail(&s->lim))
+			gw_log(GW_ERR, MOD, "sealing the days before %lld failed: %s (retrying)",
+			       (long long)before_day, strerror(-rc));
+		return;
+	}
+	if (gw_limiter_ok(&s->lim))
+		gw_log(GW_NOTICE, MOD, "sealing works again");
+	if (n > 0 && gw_chain_head(j, &head) == 0) {
+		s->head_day = head.day;
+		gw_hex(head.digest, GW_SHA256_LEN, hex);
+		gw_log(GW_INFO, MOD, "sealed days=%d head=%s readings=%lld digest=%s", n,
+		       gw_chain_day_text(head.day, day, sizeof(day)), (long long)head.readings,
+		       hex);
+	}
+	if (s->open_day < before_day)
+		s->open_day = before_day;
+}
+
+static int load_head(struct gw_chain_sealer *s, struct gw_journal *j)
+{
+	struct gw_journal_link head;
+	int rc;
+
+	if (s->loaded)
+		return 0;
+	rc = gw_chain_head(j, &head);
+	if (rc && rc != -ENOENT)
+		return rc;
+	s->head_day = rc ? 0 : head.day;
+	s->loaded = true;
+	return 0;
+}
+
+int gw_chain_note_row(struct gw_chain_sealer *s, struct gw_journal *j, int64_t ts_ms)
+{
+	int64_t day, pending = 0;
+	int rc = load_head(s, j);
+
+	if (rc || !s->head_day || gw_journal_day_of(ts_ms, &day) || day > s->head_day)
+		return rc;
+	rc = gw_journal_meta_get(j, "chain_late", &pending);
+	if (rc && rc != -ENOENT)
+		return rc;
+	return gw_journal_meta_set(j, "chain_late", (rc ? 0 : pending) + 1);
+}
+
+void gw_chain_committed(struct gw_chain_sealer *s, struct gw_journal *j, int64_t newest_ts_ms)
+{
+	int64_t day;
+
+	s->last_commit = gw_clock_mono_ms();
+	if (gw_journal_day_of(newest_ts_ms, &day) == 0 && day > s->open_day)
+		seal_logged(s, j, day);
+}
+
+void gw_chain_tick(struct gw_chain_sealer *s, struct gw_journal *j)
+{
+	int64_t now = gw_clock_mono_ms(), today;
+
+	if (now < s->next_check)
+		return;
+	s->next_check = now + CHECK_MS;
+	if (now - s->last_commit < GW_CHAIN_IDLE_MS ||
+	    gw_journal_day_of(gw_clock_wall_ms(), &today) || today <= s->open_day)
+		return;
+	seal_logged(s, j, today);
+}

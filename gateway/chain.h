@@ -1,0 +1,118 @@
+/* The evidence chain: each day's journal rows hashed (SHA-256) into a chain, day N's digest
+ * covering day N-1's digest and its rows in seq order:
+ *   digest = SHA-256(prev[32] || be64(day) || row...)      prev: zeros for the first day
+ *   row    = be64(seq) || be64(ts_ms) || be64(row's day) || be32(n) || source text (n bytes)
+ *            || be32(m) || data (m bytes)
+ * (day as the integer YYYYMMDD, big-endian two's complement; the source text of the row's
+ * source id, 0 bytes when missing). A day is sealed once it is over: the rows after the
+ * previous sealed day up to the last row dated that day. A row the gateway commits after its
+ * day was sealed (it came late) is counted as late (journal meta chain_late) and covered by
+ * the next day sealed, which records how many late rows it holds: an older-dated row beyond
+ * that count was not committed by the gateway. Sealed days are kept in the journal's chain
+ * table, and survive retention as digests. */
+#ifndef GW_CHAIN_H
+#define GW_CHAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "journal.h"
+#include "log.h"
+#include "sha256.h"
+
+/* A day that got no reading after local midnight is sealed by the periodic check only once
+ * nothing has been committed for this long (readings still arriving seal it themselves). */
+#define GW_CHAIN_IDLE_MS (5 * 60 * 1000)
+
+/* A day's digest being computed (see above). */
+struct gw_chain_hash {
+	struct gw_sha256 c;
+	int64_t day, n, first_seq, last_seq;
+	int64_t early, early_day; /* rows dated before day, and the earliest such date */
+};
+
+void gw_chain_hash_begin(struct gw_chain_hash *h, const uint8_t prev[GW_SHA256_LEN], int64_t day);
+void gw_chain_hash_row(struct gw_chain_hash *h, const struct gw_journal_row *r);
+void gw_chain_hash_end(struct gw_chain_hash *h, uint8_t out[GW_SHA256_LEN]);
+
+/* Seals, in order, every day before before_day (YYYYMMDD) that has rows after the last sealed
+ * one; each day in its own transaction (call it outside a batch). *nsealed (may be NULL):
+ * days sealed. Returns 0 or -errno (the days sealed before stay sealed). */
+int gw_chain_seal(struct gw_journal *j, int64_t before_day, int64_t now_ms, int *nsealed);
+/* The last sealed day (the chain's head). Returns 0, -ENOENT (nothing sealed) or -errno. */
+int gw_chain_head(struct gw_journal *j, struct gw_journal_link *head);
+/* The head as JSON: {"gateway","day":"YYYY-MM-DD","digest","readings","prev","first_seq",
+ * "last_seq"}. Returns the length or -ENOSPC. */
+int gw_chain_head_json(const struct gw_journal_link *head, const char *gateway, char *buf,
+                       size_t len);
+/* "2023-06-21" for 20230621 into buf (11 bytes). Returns buf. */
+const char *gw_chain_day_text(int64_t day, char *buf, size_t len);
+
+enum gw_chain_status {
+	GW_CHAIN_OK,
+	GW_CHAIN_PRUNED,        /* retention deleted its rows: the digest stands in for them */
+	GW_CHAIN_PARTLY_PRUNED, /* retention deleted some of its rows: not recomputable */
+	GW_CHAIN_EDITED,        /* same number of rows, other digest: edited or reordered */
+	GW_CHAIN_DELETED,       /* fewer rows than sealed */
+	GW_CHAIN_INSERTED,      /* more rows than sealed, or older-dated rows beyond its late */
+	GW_CHAIN_RELINKED,      /* its prev is not the previous day's digest: chain edited */
+};
+
+/* "ok", "pruned", "partly-pruned", "edited", "deleted", "inserted", "relinked". */
+const char *gw_chain_status_name(enum gw_chain_status st);
+static inline bool gw_chain_status_bad(enum gw_chain_status st)
+{
+	return st >= GW_CHAIN_EDITED;
+}
+
+/* One sealed day as verify found it. */
+struct gw_chain_day {
+	const struct gw_journal_link *link; /* as sealed (borrowed for the call) */
+	enum gw_chain_status status;
+	int64_t found;                   /* rows in its range now */
+	int64_t early, early_day;        /* of them dated before it, the earliest date */
+	uint8_t computed[GW_SHA256_LEN]; /* the digest of those rows (zeros when pruned) */
+};
+
+typedef void (*gw_chain_day_fn)(void *user, const struct gw_chain_day *d);
+
+struct gw_chain_result {
+	int64_t days, ok, pruned, bad;
+	int64_t first_bad_day; /* 0 when intact (for inserted rows: the date they carry) */
+	enum gw_chain_status first_bad;
+	int64_t open_readings; /* rows after the head, not sealed yet */
+	int64_t open_inserted; /* of them, dated a sealed day beyond the gateway's late count */
+	bool has_head;
+	struct gw_journal_link head;
+};
+
+/* Recomputes every sealed day from the rows and compares it with what was sealed, calling
+ * fn (may be NULL) per day in day order. Read-only. Returns 0 (see res->bad) or -errno. */
+int gw_chain_verify(struct gw_journal *j, gw_chain_day_fn fn, void *user,
+                    struct gw_chain_result *res);
+
+/* When delivery seals: after a commit whose newest reading is of a later day than any
+ * committed before, and at a periodic check once local midnight has passed with nothing
+ * committed for GW_CHAIN_IDLE_MS. Used by the delivery thread only. */
+struct gw_chain_sealer {
+	bool loaded;         /* head_day read from the journal */
+	int64_t head_day;    /* the last sealed day (0: none) */
+	int64_t open_day;    /* the newest day committed (0: none yet) */
+	int64_t last_commit; /* monotonic ms */
+	int64_t next_check;  /* monotonic ms */
+	struct gw_limiter lim;
+};
+
+void gw_chain_sealer_init(struct gw_chain_sealer *s);
+/* For each row appended to the batch (ts_ms: its poll time): a row dated a day already
+ * sealed (a late row) is counted into journal meta chain_late, committed with the batch.
+ * Returns 0 or -errno (the batch should then not be committed). */
+int gw_chain_note_row(struct gw_chain_sealer *s, struct gw_journal *j, int64_t ts_ms);
+/* After a commit; newest_ts_ms: the latest poll time in it. Failures are logged (once per
+ * run) and retried at the next commit. */
+void gw_chain_committed(struct gw_chain_sealer *s, struct gw_journal *j, int64_t newest_ts_ms);
+/* The periodic check; call it often (it acts once a minute). */
+void gw_chain_tick(struct gw_chain_sealer *s, struct gw_journal *j);
+
+#endif

@@ -1,0 +1,136 @@
+/* Verifying the evidence chain: every sealed day is recomputed from the rows in its range
+ * and compared with what was sealed; retention's pruned_seq tells pruned days from days
+ * whose rows were deleted. Read-only. */
+#include <errno.h>
+#include <string.h>
+
+#include "chain.h"
+
+struct verify {
+	struct gw_journal *j;
+	gw_chain_day_fn fn;
+	void *user;
+	int64_t pruned_seq;
+	int64_t prev_last;
+	uint8_t prev_digest[GW_SHA256_LEN];
+	struct gw_chain_result *res;
+};
+
+static int hash_row(void *user, const struct gw_journal_row *r)
+{
+	gw_chain_hash_row(user, r);
+	return 0;
+}
+
+static enum gw_chain_status judge(const struct verify *v, const struct gw_journal_link *l,
+                                  const struct gw_chain_day *d)
+{
+	if (memcmp(l->prev, v->prev_digest, GW_SHA256_LEN) != 0)
+		return GW_CHAIN_RELINKED;
+	if (l->first_seq <= v->pruned_seq && d->found < l->readings)
+		return d->found == 0 ? GW_CHAIN_PRUNED : GW_CHAIN_PARTLY_PRUNED;
+	if (d->found < l->readings)
+		return GW_CHAIN_DELETED;
+	if (d->found > l->readings || d->early > l->late)
+		return GW_CHAIN_INSERTED;
+	if (memcmp(d->computed, l->digest, GW_SHA256_LEN) != 0)
+		return GW_CHAIN_EDITED;
+	return GW_CHAIN_OK;
+}
+
+static void count(struct gw_chain_result *r, const struct gw_chain_day *d)
+{
+	r->days++;
+	if (d->status == GW_CHAIN_OK)
+		r->ok++;
+	else if (!gw_chain_status_bad(d->status))
+		r->pruned++;
+	else if (r->bad++ == 0) {
+		r->first_bad_day = d->link->day;
+		r->first_bad = d->status;
+		/* rows dated an earlier day than the one sealed: name the day they claim */
+		if (d->status == GW_CHAIN_INSERTED && d->early > d->link->late)
+			r->first_bad_day = d->early_day;
+	}
+	r->head = *d->link;
+	r->has_head = true;
+}
+
+/* One sealed day: its rows are those after the previous day's last up to its own last. */
+static int verify_day(void *user, const struct gw_journal_link *l)
+{
+	struct verify *v = user;
+	struct gw_chain_day d = {.link = l};
+	struct gw_chain_hash h;
+	int rc;
+
+	gw_chain_hash_begin(&h, l->prev, l->day);
+	rc = gw_journal_scan(v->j, v->prev_last + 1, l->last_seq, hash_row, &h);
+	if (rc < 0)
+		return rc;
+	gw_chain_hash_end(&h, d.computed);
+	d.found = h.n;
+	d.early = h.early;
+	d.early_day = h.early_day;
+	d.status = judge(v, l, &d);
+	if (d.status == GW_CHAIN_PRUNED)
+		memset(d.computed, 0, sizeof(d.computed));
+	count(v->res, &d);
+	if (v->fn)
+		v->fn(v->user, &d);
+	memcpy(v->prev_digest, l->digest, GW_SHA256_LEN);
+	if (l->last_seq > v->prev_last)
+		v->prev_last = l->last_seq;
+	return 0;
+}
+
+/* The rows after the head: those dated the head's day or before beyond the late rows the
+ * gateway counted were not committed by it. */
+static int verify_open(struct verify *v)
+{
+	struct gw_chain_result *r = v->res;
+	struct gw_chain_hash h;
+	int64_t late = 0;
+	int rc = gw_journal_meta_get(v->j, "chain_late", &late);
+
+	if (rc && rc != -ENOENT)
+		return rc;
+	gw_chain_hash_begin(&h, v->prev_digest, r->has_head ? r->head.day + 1 : 0);
+	rc = gw_journal_scan(v->j, v->prev_last + 1, INT64_MAX, hash_row, &h);
+	if (rc < 0)
+		return rc;
+	r->open_readings = h.n;
+	if (h.early <= late)
+		return 0;
+	r->open_inserted = h.early - late;
+	if (r->bad++ == 0) {
+		r->first_bad_day = h.early_day;
+		r->first_bad = GW_CHAIN_INSERTED;
+	}
+	return 0;
+}
+
+int gw_chain_verify(struct gw_journal *j, gw_chain_day_fn fn, void *user,
+                    struct gw_chain_result *res)
+{
+	/* the first day's range starts below any seq, so rows put before seq 1 count in it */
+	struct verify v = {.j = j, .fn = fn, .user = user, .res = res, .prev_last = INT64_MIN + 1};
+	int rc = gw_journal_meta_get(j, "pruned_seq", &v.pruned_seq);
+
+	memset(res, 0, sizeof(*res));
+	if (rc == -ENOENT)
+		rc = 0;
+	if (rc == 0)
+		rc = gw_journal_links(j, verify_day, &v);
+	if (rc >= 0)
+		rc = verify_open(&v);
+	return rc < 0 ? rc : 0;
+}
+
+const char *gw_chain_status_name(enum gw_chain_status st)
+{
+	static const char *const names[] = {"ok",      "pruned",   "partly-pruned", "edited",
+	                                    "deleted", "inserted", "relinked"};
+
+	return (size_t)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
+}

@@ -1,0 +1,179 @@
+/* `fieldgate verify`: recomputes the evidence chain from the journal's rows and names the
+ * first sealed day whose readings were edited, deleted, reordered or inserted. Prints each
+ * day's digest and the head; changes nothing in the readings or the chain. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chain.h"
+#include "cli.h"
+#include "config.h"
+#include "diag.h"
+#include "journal.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: fieldgate verify -c gateway.yaml [-q]\n"
+	        "       fieldgate verify --data-dir DIR [-q]   (a copy of a gateway's data_dir)\n\n"
+	        "Recomputes the evidence chain of data_dir/journal.db: every sealed day's SHA-256\n"
+	        "over its readings and the previous day's digest. Prints each day (digest, "
+	        "status)\n"
+	        "and the head, to compare with the head the gateway published over MQTT.\n"
+	        "Status: ok, pruned (retention removed its readings; the digest stands),\n"
+	        "partly-pruned, edited (a reading changed or the order did), deleted, inserted,\n"
+	        "relinked (the chain table itself was changed).\n\n"
+	        "  -c, --config FILE   gateway.yaml (its gateway.data_dir holds the journal)\n"
+	        "  -d, --data-dir DIR  the directory holding journal.db, instead of -c\n"
+	        "  -q, --quiet         print only the verdict and the head\n"
+	        "exit: 0 intact, 1 not intact (or the journal cannot be read), 2 bad usage or "
+	        "config\n");
+}
+
+static void print_day(void *user, const struct gw_chain_day *d)
+{
+	const bool *quiet = user;
+	char day[16], hex[2 * GW_SHA256_LEN + 1], seqs[48];
+
+	if (*quiet && !gw_chain_status_bad(d->status))
+		return;
+	gw_hex(d->link->digest, GW_SHA256_LEN, hex);
+	snprintf(seqs, sizeof(seqs), "%lld..%lld", (long long)d->link->first_seq,
+	         (long long)d->link->last_seq);
+	printf("%-10s  %8lld  %-21s  %s  %s", gw_chain_day_text(d->link->day, day, sizeof(day)),
+	       (long long)d->link->readings, seqs, hex, gw_chain_status_name(d->status));
+	if (d->status == GW_CHAIN_DELETED || d->status == GW_CHAIN_INSERTED ||
+	    d->status == GW_CHAIN_PARTLY_PRUNED)
+		printf(" (%lld readings now, %lld dated earlier, %lld late when sealed)",
+		       (long long)d->found, (long long)d->early, (long long)d->link->late);
+	printf("\n");
+}
+
+static const char *why(enum gw_chain_status st)
+{
+	switch (st) {
+	case GW_CHAIN_EDITED:
+		return "a reading was changed or readings were reordered";
+	case GW_CHAIN_DELETED:
+		return "readings were deleted";
+	case GW_CHAIN_INSERTED:
+		return "readings were inserted";
+	case GW_CHAIN_RELINKED:
+		return "the chain itself was changed (its previous digest does not match)";
+	default:
+		return "?";
+	}
+}
+
+static void print_summary(const struct gw_chain_result *r)
+{
+	char day[16], hex[2 * GW_SHA256_LEN + 1];
+
+	if (r->has_head) {
+		gw_hex(r->head.digest, GW_SHA256_LEN, hex);
+		printf("head %s %s (%lld readings)\n",
+		       gw_chain_day_text(r->head.day, day, sizeof(day)), hex,
+		       (long long)r->head.readings);
+	} else {
+		printf("head none (no day sealed yet)\n");
+	}
+	printf("open: %lld readings after the head, not sealed yet\n", (long long)r->open_readings);
+	if (r->open_inserted)
+		printf("open: %lld of them dated a sealed day were not committed by the gateway\n",
+		       (long long)r->open_inserted);
+	if (r->bad == 0) {
+		printf("intact: %lld days (%lld ok, %lld pruned)\n", (long long)r->days,
+		       (long long)r->ok, (long long)r->pruned);
+		return;
+	}
+	printf("NOT intact: %lld of %lld days fail; first: %s %s: %s\n", (long long)r->bad,
+	       (long long)r->days, gw_chain_day_text(r->first_bad_day, day, sizeof(day)),
+	       gw_chain_status_name(r->first_bad), why(r->first_bad));
+}
+
+struct verify_opts {
+	const char *path;     /* gateway.yaml */
+	const char *data_dir; /* or the journal's directory */
+	bool quiet;
+};
+
+static int parse_args(int argc, char **argv, struct verify_opts *o)
+{
+	static const struct option opts[] = {
+	        {"config", required_argument, NULL, 'c'},
+	        {"data-dir", required_argument, NULL, 'd'},
+	        {"quiet", no_argument, NULL, 'q'},
+	        {"help", no_argument, NULL, 'h'},
+	        {0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:d:qh", opts, NULL)) != -1) {
+		if (c == 'c')
+			o->path = optarg;
+		else if (c == 'd')
+			o->data_dir = optarg;
+		else if (c == 'q')
+			o->quiet = true;
+		else if (c == 'h')
+			return 1;
+		else
+			return -EINVAL;
+	}
+	return !o->path != !o->data_dir && optind == argc ? 0 : -EINVAL;
+}
+
+/* Opens the existing journal in dir without the start-up integrity check (a running daemon
+ * owns that); never creates one. */
+static struct gw_journal *open_journal(const char *dir)
+{
+	struct gw_journal_opts jo = {.no_check = true};
+	struct gw_journal *j;
+	char path[4096];
+	int n = snprintf(path, sizeof(path), "%s/journal.db", dir);
+	int err;
+
+	if (n < 0 || (size_t)n >= sizeof(path) || access(path, R_OK) != 0) {
+		fprintf(stderr, "verify: no journal at %s/journal.db: %s\n", dir,
+		        strerror(n < 0 || (size_t)n >= sizeof(path) ? ENAMETOOLONG : errno));
+		return NULL;
+	}
+	j = gw_journal_open(dir, &jo, &err);
+	if (!j)
+		fprintf(stderr, "verify: cannot open %s: %s\n", path, strerror(-err));
+	return j;
+}
+
+int gw_cli_verify(int argc, char **argv)
+{
+	struct gw_chain_result res;
+	struct verify_opts o = {0};
+	struct gw_config *cfg = NULL;
+	struct gw_journal *j;
+	struct gw_diag d;
+	int rc = parse_args(argc, argv, &o);
+
+	if (rc) {
+		usage(rc > 0 ? stdout : stderr);
+		return rc > 0 ? 0 : 2;
+	}
+	gw_diag_init(&d, stderr);
+	if (o.path && gw_config_load(o.path, &d, &cfg)) {
+		fprintf(stderr, "%s: %d error(s)\n", o.path, d.nerrors);
+		return 2;
+	}
+	j = open_journal(cfg ? cfg->data_dir : o.data_dir);
+	if (j && !o.quiet)
+		printf("%-10s  %8s  %-21s  %-64s  %s\n", "day", "readings", "seqs", "digest",
+		       "status");
+	rc = j ? gw_chain_verify(j, print_day, &o.quiet, &res) : -EIO;
+	if (j && rc)
+		fprintf(stderr, "verify: reading the journal failed: %s\n", strerror(-rc));
+	if (rc == 0)
+		print_summary(&res);
+	gw_journal_close(j);
+	gw_config_free(cfg);
+	return rc ? 1 : res.bad ? 1 : 0;
+}
