@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "strbuf.h"
@@ -124,6 +125,31 @@ int gw_chain_seal(struct gw_journal *j, int64_t before_day, int64_t now_ms, int 
 int gw_chain_head(struct gw_journal *j, struct gw_journal_link *head)
 {
 	return gw_journal_link_last(j, head);
+}
+
+int gw_chain_head_text(const char *data_dir, char *buf, size_t len)
+{
+	struct gw_journal_opts jo = {.no_check = true};
+	struct gw_journal_link head;
+	struct gw_journal *j;
+	char path[4096], day[16], hex[2 * GW_SHA256_LEN + 1];
+	int n = snprintf(path, sizeof(path), "%s/journal.db", data_dir), rc;
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	if (access(path, F_OK) != 0)
+		return -ENOENT;
+	j = gw_journal_open(data_dir, &jo, &rc);
+	if (!j)
+		return rc;
+	rc = gw_chain_head(j, &head);
+	gw_journal_close(j);
+	if (rc)
+		return rc;
+	gw_hex(head.digest, GW_SHA256_LEN, hex);
+	n = snprintf(buf, len, "%s %s (%lld readings)",
+	             gw_chain_day_text(head.day, day, sizeof(day)), hex, (long long)head.readings);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
 
 const char *gw_chain_day_text(int64_t day, char *buf, size_t len)

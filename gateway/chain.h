@@ -46,6 +46,10 @@ int gw_chain_head(struct gw_journal *j, struct gw_journal_link *head);
  * "last_seq"}. Returns the length or -ENOSPC. */
 int gw_chain_head_json(const struct gw_journal_link *head, const char *gateway, char *buf,
                        size_t len);
+/* For reports: opens data_dir's journal (no integrity check; never creates one), and writes
+ * the head as "2023-06-21 <digest hex> (N readings)" into buf (120 bytes are enough).
+ * Returns 0, -ENOENT (no journal, or nothing sealed yet), -ENOSPC or -errno. */
+int gw_chain_head_text(const char *data_dir, char *buf, size_t len);
 /* "2023-06-21" for 20230621 into buf (11 bytes). Returns buf. */
 const char *gw_chain_day_text(int64_t day, char *buf, size_t len);
 

@@ -356,6 +356,10 @@ static void test_chain_head_json_ok(void **state)
 	assert_non_null(strstr(buf, "\"readings\":5,"));
 	assert_non_null(strstr(buf, "\"first_seq\":11,\"last_seq\":15}"));
 	assert_int_equal(gw_chain_head_json(&head, "gw", buf, 40), -ENOSPC);
+	assert_int_equal(gw_chain_head_text(t->dir, buf, sizeof(buf)), 0);
+	snprintf(want, sizeof(want), "2023-06-22 %s (5 readings)", hex);
+	assert_string_equal(buf, want);
+	assert_int_equal(gw_chain_head_text(t->base, buf, sizeof(buf)), -ENOENT);
 }
 
 /* Delivery's policy: the first reading of a later day seals the days before it. */
