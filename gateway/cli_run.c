@@ -1,7 +1,8 @@
 /* `fieldgate run`: the daemon. Opens the journal, starts the sinks (MQTT, InfluxDB)
  * and the poller on the config, and hands the readings to delivery (journal first, then
  * --output printing and the sinks). Stops on SIGINT/SIGTERM after the readings already
- * taken are committed and the sinks had a few seconds to send them. */
+ * taken are committed and the sinks had a few seconds to send them; SIGHUP reloads
+ * (service.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -19,19 +20,12 @@
 #include "num.h"
 #include "poller.h"
 #include "records.h"
+#include "service.h"
 #include "sinks.h"
 
 /* How long the sinks keep sending what is committed once polling has ended. */
 #define ONCE_DRAIN_MS 15000
 #define STOP_DRAIN_MS 5000
-
-static volatile sig_atomic_t g_stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	g_stop = 1;
-}
 
 struct run_opts {
 	const char *path;
@@ -47,7 +41,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: fieldgate run -c gateway.yaml [--once] [--output stdout|text]\n\n"
-	        "Polls every configured sensor on its schedule until SIGINT or SIGTERM.\n\n"
+	        "Polls every configured sensor on its schedule until SIGINT or SIGTERM;\n"
+	        "SIGHUP reloads FILE (a bad one is logged and the running config stays).\n\n"
 	        "  -c, --config FILE     gateway.yaml\n"
 	        "      --once            poll every sensor once, deliver (sinks get up to 15 s), "
 	        "exit\n"
@@ -89,13 +84,13 @@ static void print_stats(uint64_t count)
 }
 
 static int serve(const struct gw_config *cfg, const struct gw_records *recs, const uint8_t *hh_key,
-                 struct gw_journal *j, const struct run_opts *o)
+                 struct gw_journal *j, const struct run_opts *o, struct gw_service *svc)
 {
 	struct gw_poll_opts po = {.once = o->once, .flat_out = o->flat_out};
-	struct gw_deliver_opts dopts = {.out = o->out, .stop = &g_stop};
+	struct gw_deliver_opts dopts = {.out = o->out, .stop = gw_service_stop_flag()};
 	struct gw_poller *p = gw_poller_new(cfg, &po);
-	struct sigaction sa = {.sa_handler = on_signal};
 	struct gw_sinks sinks;
+	char status[128];
 	uint64_t count = 0;
 	int rc;
 
@@ -114,14 +109,18 @@ static int serve(const struct gw_config *cfg, const struct gw_records *recs, con
 	dopts.hh_key = hh_key;
 	if (o->duration_s)
 		dopts.end_mono_ms = gw_clock_mono_ms() + o->duration_s * 1000;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	dopts.tick = gw_service_tick;
+	dopts.tick_arg = svc;
 	gw_log(GW_NOTICE, "run", "gateway=%s buses=%zu sensors=%zu journal=%s/journal.db%s",
 	       cfg->gateway_id, cfg->nbuses, cfg->nsensors, cfg->data_dir, o->once ? " once" : "");
 	rc = gw_poller_start(p);
+	snprintf(status, sizeof(status), "polling %zu sensors on %zu buses", cfg->nsensors,
+	         cfg->nbuses);
+	if (rc == 0)
+		gw_service_ready(svc, status);
 	if (rc == 0)
 		rc = gw_deliver_run(cfg, p, j, &dopts, &count);
+	gw_service_stopping(svc);
 	gw_poller_stop(p);
 	gw_sinks_stop(&sinks);
 	gw_poller_free(p);
@@ -190,6 +189,7 @@ int gw_cli_run(int argc, char **argv)
 	struct gw_records *recs = NULL;
 	uint8_t hh_key[GW_HHREF_KEY_LEN];
 	struct gw_journal *j;
+	struct gw_service svc;
 	struct gw_diag d;
 	enum gw_level lv;
 	int rc;
@@ -199,6 +199,7 @@ int gw_cli_run(int argc, char **argv)
 		usage(rc > 0 ? stdout : stderr);
 		return rc > 0 ? 0 : 2;
 	}
+	gw_service_init(&svc, o.path, o.once);
 	gw_diag_init(&d, stderr);
 	if (gw_config_load(o.path, &d, &cfg)) {
 		fprintf(stderr, "%s: %d error(s); nothing started\n", o.path, d.nerrors);
@@ -218,10 +219,12 @@ int gw_cli_run(int argc, char **argv)
 	if (j && rc)
 		gw_log(GW_ERR, "run", "cannot read or make %s/household.key: %s", cfg->data_dir,
 		       strerror(-rc));
-	rc = rc ? 1 : serve(cfg, recs, hh_key, j, &o);
+	rc = rc ? 1 : serve(cfg, recs, hh_key, j, &o, &svc);
 	explicit_bzero(hh_key, sizeof(hh_key));
 	gw_journal_close(j);
 	gw_records_free(recs);
 	gw_config_free(cfg);
+	if (svc.reexec)
+		rc = gw_service_reexec(&svc, argc, argv) ? 1 : rc;
 	return rc;
 }

@@ -189,6 +189,8 @@ int gw_deliver_run(const struct gw_config *cfg, struct gw_poller *p, struct gw_j
 		return rc;
 	}
 	while (!ended || b->n) {
+		if (o->tick)
+			o->tick(o->tick_arg);
 		if (!stopping && should_stop(o)) {
 			gw_log(GW_NOTICE, "run", "stopping: committing the readings already taken");
 			gw_poller_stop(p);

@@ -28,6 +28,8 @@ struct gw_deliver_opts {
 	struct gw_metrics *metrics;        /* counts what retention drops; may be NULL */
 	const struct gw_records *records;  /* tags readings with plot owners; may be NULL */
 	const uint8_t *hh_key;             /* the household key (hhref.h); may be NULL */
+	void (*tick)(void *arg);           /* called each pass: per reading, >= every 100 ms idle */
+	void *tick_arg;                    /* may be NULL */
 };
 
 /* Runs until the poller has ended (after a stop request or --once) and every

@@ -1,4 +1,5 @@
-/* Logging to stderr with a level prefix the systemd journal understands.
+/* Logging to stderr: "level: module: message", and when stderr is the systemd journal
+ * ($JOURNAL_STREAM names it) with the "<N>" prefix that gives journald the priority.
  * Must not allocate: called from the poll loop. */
 #include "log.h"
 
@@ -6,10 +7,14 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static enum gw_level g_level = GW_INFO;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static bool g_journal;
 
 static const char *const level_names[] = {
         [GW_ERR] = "err",   [GW_WARN] = "warn",   [GW_NOTICE] = "notice",
@@ -32,6 +37,32 @@ int gw_log_parse_level(const char *s, enum gw_level *out)
 	return -EINVAL;
 }
 
+/* $JOURNAL_STREAM is "DEVICE:INODE" of the stream systemd connected; it is inherited, so
+ * it counts only while stderr is still that stream (not redirected by a child's caller). */
+static void detect_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char *end;
+
+	if (!env || !*env)
+		return;
+	dev = strtoull(env, &end, 10);
+	if (*end != ':' || end == env)
+		return;
+	ino = strtoull(end + 1, &end, 10);
+	if (*end || fstat(2, &st))
+		return;
+	g_journal = (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+bool gw_log_to_journal(void)
+{
+	pthread_once(&g_once, detect_journal);
+	return g_journal;
+}
+
 bool gw_log_enabled(enum gw_level level)
 {
 	return level <= g_level;
@@ -45,7 +76,11 @@ void gw_log(enum gw_level level, const char *module, const char *fmt, ...)
 
 	if (!gw_log_enabled(level))
 		return;
-	n = snprintf(line, sizeof(line), "<%d>%s: %s: ", (int)level, level_names[level], module);
+	if (gw_log_to_journal())
+		n = snprintf(line, sizeof(line), "<%d>%s: %s: ", (int)level, level_names[level],
+		             module);
+	else
+		n = snprintf(line, sizeof(line), "%s: %s: ", level_names[level], module);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
 	va_start(ap, fmt);

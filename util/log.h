@@ -12,6 +12,8 @@ void gw_log_set_level(enum gw_level level);
 /* Parses "err|warn|notice|info|debug"; returns 0 or -EINVAL. */
 int gw_log_parse_level(const char *s, enum gw_level *out);
 bool gw_log_enabled(enum gw_level level);
+/* True when stderr is the systemd journal's stream (lines then start with "<N>"). */
+bool gw_log_to_journal(void);
 
 void gw_log(enum gw_level level, const char *module, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));

@@ -1,0 +1,186 @@
+"""`fieldgate run` as a systemd service, without systemd: the notification protocol on a
+test NOTIFY_SOCKET (READY=1 once polling, WATCHDOG=1 at half the WATCHDOG_USEC interval,
+RELOADING=1, STOPPING=1, all from the daemon's own PID); SIGHUP with a bad config (every
+error logged, the old sensors keep being polled) and with a good one (re-executed in place:
+same PID, the new sensor list polled); SIGTERM exits 0 within seconds with every printed
+reading in the journal; the "<N>" priority prefix only when stderr is the journal stream."""
+import array
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import gwjournal
+from gwtest import FIELDGATE, Proc, check, free_port, main, readings, start_sim, tmpdir, wait_for
+
+WATCHDOG_US = 1_000_000
+
+
+class Notifications:
+    """The service manager's side: a datagram socket collecting (time, pid, message)."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        self.sock.settimeout(0.2)
+        self.msgs = []
+        self.lock = threading.Lock()
+        self.done = False
+        self.t = threading.Thread(target=self._read, daemon=True)
+        self.t.start()
+
+    def _read(self):
+        creds_len = socket.CMSG_SPACE(3 * 4)
+        while not self.done:
+            try:
+                data, anc, _, _ = self.sock.recvmsg(4096, creds_len)
+            except socket.timeout:
+                continue
+            pid = None
+            for level, kind, payload in anc:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                    pid = array.array("i", payload[:12])[0]
+            with self.lock:
+                self.msgs.append((time.monotonic(), pid, data.decode()))
+
+    def snapshot(self):
+        with self.lock:
+            return list(self.msgs)
+
+    def wait(self, key, after=0.0, timeout=15):
+        def found():
+            return [m for m in self.snapshot() if m[0] >= after and key in m[2].split("\n")]
+        wait_for(lambda: found(), timeout, f"{key} notified")
+        return found()[0]
+
+    def close(self):
+        self.done = True
+        self.t.join(2)
+        self.sock.close()
+
+
+def write(path, text):
+    with open(path + ".new", "w") as f:
+        f.write(text)
+    os.replace(path + ".new", path)  # as an editor saving it: never half a file
+
+
+def config(d, port, sensors, extra=""):
+    lines = "\n".join(f"  - {{id: {s}, bus: tcp1, unit: {u}, profile: seeed-s-soil-mtec-02, "
+                      f"interval_s: 1}}" for s, u in sensors)
+    return (f"gateway: {{id: svc-gw, township: 新民乡, data_dir: {d}/data}}\n"
+            f"timeouts: {{response_ms: 300, retries: 0, backoff_max_s: 2}}\n"
+            f"buses:\n  - {{name: tcp1, type: tcp, host: 127.0.0.1, port: {port}}}\n"
+            f"sensors:\n{lines}\n{extra}")
+
+
+def sensors_since(daemon, t0):
+    return {r["sensor"] for t, r in readings(daemon) if t >= t0}
+
+
+def test():
+    d = tmpdir("fg-service-")
+    port = free_port()
+    allcfg = os.path.join(d, "sim.yaml")
+    write(allcfg, config(d, port, [("a", 1), ("b", 2), ("c", 3)]))
+    cfg = os.path.join(d, "gateway.yaml")
+    write(cfg, config(d, port, [("a", 1), ("b", 2)]))
+    sim = start_sim(allcfg, d, "--tcp", f"127.0.0.1:{port}")
+    note = Notifications(os.path.join(d, "notify"))
+    env = dict(os.environ, NOTIFY_SOCKET=os.path.join(d, "notify"), WATCHDOG_USEC=str(WATCHDOG_US))
+    env.pop("JOURNAL_STREAM", None)
+    daemon = None
+    try:
+        t_start = time.monotonic()
+        daemon = Proc([FIELDGATE, "run", "-c", cfg, "--output", "stdout"], os.path.join(d, "run.log"),
+                      env=env)
+        pid = daemon.p.pid
+
+        # READY=1 once the journal is open and the pollers run; from the daemon itself.
+        t_ready, sender, msg = note.wait("READY=1")
+        check(sender == pid, f"READY=1 from pid {sender}, not the daemon's {pid}")
+        check("STATUS=polling 2 sensors on 1 buses" in msg, f"status: {msg!r}")
+        print(f"READY=1 {t_ready - t_start:.2f}s after start")
+        daemon.wait_line('"sensor":"b"', 10)
+
+        # WATCHDOG=1 every half interval while the delivery loop runs.
+        time.sleep(3)
+        pings = [t for t, p, m in note.snapshot() if m == "WATCHDOG=1" and p == pid]
+        gaps = [b - a for a, b in zip(pings, pings[1:])]
+        check(len(pings) >= 5, f"only {len(pings)} WATCHDOG=1 in ~3 s")
+        check(max(gaps) < WATCHDOG_US / 1e6, f"a watchdog gap of {max(gaps):.2f}s")
+        print(f"WATCHDOG=1: {len(pings)} pings, gaps {min(gaps):.2f}..{max(gaps):.2f}s")
+
+        # A bad config: every error logged with its place, nothing restarts, a and b go on.
+        write(cfg, config(d, port, [("a", 1), ("c", 3)], "bogus: 1\n").replace(
+            "interval_s: 1}", "interval_s: 0}", 1))
+        t_bad = time.monotonic()
+        daemon.signal(signal.SIGHUP)
+        wait_for(lambda: "the running config stays" in daemon.log_text(), 10, "bad config refused")
+        log = daemon.log_text()
+        check(f"err: reload: {cfg}:6:" in log and "interval_s: out of range" in log,
+              f"the interval error not logged: {log}")
+        check(f"err: reload: {cfg}:8:1: error: " in log and "bogus" in log,
+              f"the unknown key not logged: {log}")
+        check("2 error(s); the running config stays" in log, f"error count: {log}")
+        time.sleep(2.5)
+        check(sensors_since(daemon, t_bad + 0.5) == {"a", "b"},
+              f"after a bad reload: {sensors_since(daemon, t_bad + 0.5)}")
+        check(not [m for t, p, m in note.snapshot() if t >= t_bad and "RELOADING=1" in m],
+              "RELOADING=1 for a bad config")
+        check(daemon.p.poll() is None, "the daemon exited on a bad config")
+
+        # A good config: RELOADING=1, the same PID re-executed, READY=1, then a and c.
+        write(cfg, config(d, port, [("a", 1), ("c", 3)]))
+        t_hup = time.monotonic()
+        daemon.signal(signal.SIGHUP)
+        t_rel, sender, _ = note.wait("RELOADING=1", t_hup)
+        check(sender == pid, f"RELOADING=1 from {sender}")
+        t_ready2, sender, msg = note.wait("READY=1", t_hup)
+        check(sender == pid and daemon.p.poll() is None, f"READY=1 from {sender}, not {pid}")
+        check("STATUS=polling 2 sensors" in msg, msg)
+        print(f"reload: RELOADING=1 -> READY=1 in {t_ready2 - t_rel:.2f}s")
+        time.sleep(3)
+        got = sensors_since(daemon, t_ready2 + 0.5)
+        check(got == {"a", "c"}, f"after the good reload the sensors are {got}, want a and c")
+
+        # SIGTERM: STOPPING=1, exit 0 within seconds, every printed reading journaled.
+        t_term = time.monotonic()
+        rc = daemon.stop(10)
+        took = time.monotonic() - t_term
+        note.wait("STOPPING=1", t_term, 2)
+        check(rc == 0, f"SIGTERM: exit {rc}")
+        check(took < 3, f"SIGTERM: exit took {took:.2f}s")
+        print(f"SIGTERM -> exit 0 in {took:.2f}s")
+        printed = len(readings(daemon))
+        rows = len(gwjournal.rows(os.path.join(d, "data", "journal.db")))
+        check(rows == printed, f"{printed} readings printed, {rows} in the journal")
+        log = daemon.log_text()
+        check("<" not in log.split("\n")[0][:3] and "notice: run: gateway=svc-gw" in log,
+              f"a priority prefix without the journal: {log[:200]}")
+
+        # The "<N>" prefix when stderr is the journal's stream ($JOURNAL_STREAM = its dev:ino).
+        errpath = os.path.join(d, "journal-stream.log")
+        with open(errpath, "wb") as err:
+            st = os.fstat(err.fileno())
+            env2 = dict(env, JOURNAL_STREAM=f"{st.st_dev}:{st.st_ino}")
+            del env2["NOTIFY_SOCKET"]
+            subprocess.run([FIELDGATE, "run", "-c", cfg, "--once"], env=env2, stderr=err,
+                           stdout=subprocess.DEVNULL, timeout=60, check=True)
+        with open(errpath) as f:
+            lines = [l for l in f.read().split("\n") if l]
+        check(lines and all(l[0] == "<" and l[2] == ">" for l in lines),
+              f"not every line has a priority prefix: {lines}")
+        check("<5>notice: run: gateway=svc-gw" in lines[0], lines[0])
+    finally:
+        if daemon:
+            daemon.stop()
+        sim.stop()
+        note.close()
+
+
+if __name__ == "__main__":
+    main(test)
