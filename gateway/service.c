@@ -168,6 +168,9 @@ int gw_service_reexec(struct gw_service *s, int argc, char **argv)
 	memcpy(args + 1, argv, (size_t)argc * sizeof(*args));
 	fflush(stdout);
 	fflush(stderr);
+	/* nothing but stdin, stdout and stderr goes to the new image, whoever opened it; a
+	 * kernel without close_range only risks a leaked descriptor */
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	execv("/proc/self/exe", args);
 	err = errno;
 	free(args);

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.request
 
 import gwjournal
 from gwtest import FIELDGATE, Proc, check, free_port, main, readings, start_sim, tmpdir, wait_for
@@ -68,13 +69,19 @@ def write(path, text):
     os.replace(path + ".new", path)  # as an editor saving it: never half a file
 
 
-def config(d, port, sensors, extra=""):
+def config(d, port, sensors, extra="", http_port=None):
     lines = "\n".join(f"  - {{id: {s}, bus: tcp1, unit: {u}, profile: seeed-s-soil-mtec-02, "
                       f"interval_s: 1}}" for s, u in sensors)
     return (f"gateway: {{id: svc-gw, township: 新民乡, data_dir: {d}/data}}\n"
             f"timeouts: {{response_ms: 300, retries: 0, backoff_max_s: 2}}\n"
             f"buses:\n  - {{name: tcp1, type: tcp, host: 127.0.0.1, port: {port}}}\n"
-            f"sensors:\n{lines}\n{extra}")
+            f"sensors:\n{lines}\n{extra}" +
+            (f"metrics_http: {{listen: 127.0.0.1, port: {http_port}}}\n" if http_port else ""))
+
+
+def scrape(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+        return r.read().decode()
 
 
 def sensors_since(daemon, t0):
@@ -86,8 +93,9 @@ def test():
     port = free_port()
     allcfg = os.path.join(d, "sim.yaml")
     write(allcfg, config(d, port, [("a", 1), ("b", 2), ("c", 3)]))
+    http_port = free_port()
     cfg = os.path.join(d, "gateway.yaml")
-    write(cfg, config(d, port, [("a", 1), ("b", 2)]))
+    write(cfg, config(d, port, [("a", 1), ("b", 2)], http_port=http_port))
     sim = start_sim(allcfg, d, "--tcp", f"127.0.0.1:{port}")
     note = Notifications(os.path.join(d, "notify"))
     env = dict(os.environ, NOTIFY_SOCKET=os.path.join(d, "notify"), WATCHDOG_USEC=str(WATCHDOG_US))
@@ -133,8 +141,10 @@ def test():
               "RELOADING=1 for a bad config")
         check(daemon.p.poll() is None, "the daemon exited on a bad config")
 
-        # A good config: RELOADING=1, the same PID re-executed, READY=1, then a and c.
-        write(cfg, config(d, port, [("a", 1), ("c", 3)]))
+        # A good config: RELOADING=1, the same PID re-executed, READY=1, then a and c; the
+        # metrics endpoint's port is free again for the new image.
+        check('sensor="b"' in scrape(http_port), "no metrics for b before the reload")
+        write(cfg, config(d, port, [("a", 1), ("c", 3)], http_port=http_port))
         t_hup = time.monotonic()
         daemon.signal(signal.SIGHUP)
         t_rel, sender, _ = note.wait("RELOADING=1", t_hup)
@@ -146,6 +156,9 @@ def test():
         time.sleep(3)
         got = sensors_since(daemon, t_ready2 + 0.5)
         check(got == {"a", "c"}, f"after the good reload the sensors are {got}, want a and c")
+        metrics = scrape(http_port)
+        check('sensor="c"' in metrics and 'sensor="b"' not in metrics,
+              f"metrics after the reload: {metrics[:300]}")
 
         # SIGTERM: STOPPING=1, exit 0 within seconds, every printed reading journaled.
         t_term = time.monotonic()
@@ -174,7 +187,7 @@ def test():
             lines = [l for l in f.read().split("\n") if l]
         check(lines and all(l[0] == "<" and l[2] == ">" for l in lines),
               f"not every line has a priority prefix: {lines}")
-        check("<5>notice: run: gateway=svc-gw" in lines[0], lines[0])
+        check(any(l.startswith("<5>notice: run: gateway=svc-gw") for l in lines), lines)
     finally:
         if daemon:
             daemon.stop()
