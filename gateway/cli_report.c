@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "acceptance.h"
+#include "chain.h"
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
@@ -252,6 +253,7 @@ static int season_year(const struct gw_config *cfg, const struct report_opts *o,
 
 struct meta_text {
 	char generated[40], window[40], deadline[16];
+	char chain[160];
 };
 
 static void fill_meta(const struct gw_config *cfg, const struct report_opts *o,
@@ -283,7 +285,9 @@ static void fill_meta(const struct gw_config *cfg, const struct report_opts *o,
 	m->not_covered_delta_c = acc.not_covered_delta_c;
 	m->category = o->category < 0 ? "all" : gw_category_name((enum gw_category)o->category);
 	m->source = "journal";
-	m->chain_head = NULL;
+	m->chain_head = gw_chain_head_text(cfg->data_dir, t->chain, sizeof(t->chain)) == 0
+	                        ? t->chain
+	                        : NULL;
 	m->unmasked = o->unmasked;
 	m->verdicts = verdicts;
 	m->rates = &cfg->rates;

@@ -5,7 +5,8 @@ written into that journal as hourly readings of the same sources: XM-0001 covere
 04-25 (pass, on time), XM-0002 never covered (fail), XM-0003 covered from 05-28 (pass,
 late), the other plots without sensors (no_sensor). Checks the plot, household and
 township reports' verdict columns and verified area, the days in json, and that the html
-report's per-plot charts are in the DOM headless Chromium builds and print on A4."""
+report's per-plot charts are in the DOM headless Chromium builds and print on A4; every
+report prints the evidence chain head `verify` computes (the season sealed by the daemon)."""
 import calendar
 import csv
 import datetime
@@ -43,6 +44,7 @@ def setup(d):
     with open(cfg, "w", encoding="utf-8") as f:
         f.write(f"""gateway: {{id: season, township: 新民乡, data_dir: {d}/data}}
 records: {{households: households.csv, plots: plots.csv}}
+journal: {{max_age_days: 3650}}   # keep the 2023 season (retention would prune it)
 buses:
   - {{name: t1, type: tcp, host: 127.0.0.1, port: {port}}}
 sensors:
@@ -92,7 +94,7 @@ def report(cfg, *args):
 
 
 def check_plots(cfg):
-    doc = json.loads(report(cfg, "--level", "plot", "--format", "json"))
+    doc = json.loads(report(cfg, "--level", "plot", "--format", "json", "--year", "2023"))
     check(doc["year"] == 2023 and doc["verdicts"] is True, f"json head: year {doc['year']}")
     got = {r["plot_id"]: r for r in doc["rows"]}
     want = {"XM-0001": ("pass", "2023-04-25", "on_time"), "XM-0002": ("fail", None, ""),
@@ -115,15 +117,15 @@ def check_plots(cfg):
 
 
 def check_forms(cfg, verified):
-    town = {r["township"]: r for r in csv.DictReader(io.StringIO(report(cfg, "--level", "township")))}
+    town = {r["township"]: r for r in csv.DictReader(io.StringIO(report(cfg, "--level", "township", "--year", "2023")))}
     check(float(town["新民乡"]["verified_area_mu"]) == verified and town["新民乡"]["plots_pass"] == "2"
           and town["新民乡"]["plots_fail"] == "1" and town["泾河源镇"]["plots_no_sensor"] == "2",
           f"township verdict columns: {town['新民乡']}")
     pa = {r["township"]: r for r in csv.DictReader(io.StringIO(
-        report(cfg, "--level", "township", "--category", "poverty_alleviated")))}
+        report(cfg, "--level", "township", "--category", "poverty_alleviated", "--year", "2023")))}
     check(float(pa["total"]["verified_area_mu"]) == verified, "XM-0001 and XM-0003 are poverty-alleviated")
     # a window without readings: nothing expected, no verdict but insufficient_data
-    doc = json.loads(report(cfg, "--format", "json", "--window", "08-01..08-31"))
+    doc = json.loads(report(cfg, "--format", "json", "--window", "08-01..08-31", "--year", "2023"))
     check({r["verdict"] for r in doc["rows"] if r["plot_id"] in LAID} == {"insufficient_data"},
           f"empty window: {[r['verdict'] for r in doc['rows']]}")
 
@@ -131,7 +133,7 @@ def check_forms(cfg, verified):
 def check_html(d, cfg):
     html = os.path.join(d, "plots.html")
     pdf = os.path.join(d, "plots.pdf")
-    report(cfg, "--level", "plot", "--format", "html", "--out", html)
+    report(cfg, "--level", "plot", "--format", "html", "--out", html, "--year", "2023")
     dom = chromium(d, "--dump-dom", "file://" + html)
     charts = re.findall(r"<svg class=\"chart\".*?</svg>", dom, re.S)
     check(len(charts) == 6, f"{len(charts)} charts in the DOM (want one per plot)")
@@ -145,16 +147,35 @@ def check_html(d, cfg):
     return pages
 
 
+def run_once(cfg):
+    p = subprocess.run([FIELDGATE, "run", "-c", cfg, "--once"], capture_output=True, timeout=60, env=ENV)
+    check(p.returncode == 0, f"run --once exit {p.returncode}: {p.stderr.decode()}")
+
+
+def check_chain_head(cfg):
+    """Every report prints the head verify computes (an inspector compares it with the one
+    published over MQTT)."""
+    p = subprocess.run([FIELDGATE, "verify", "-c", cfg], capture_output=True, timeout=60, env=ENV)
+    m = re.search(r"^head (\S+ [0-9a-f]{64} \(\d+ readings\))$", p.stdout.decode(), re.M)
+    check(p.returncode == 0 and m and m.group(1).startswith("2023-07-20 "),
+          f"verify exit {p.returncode}: {p.stdout.decode()[-500:]}")
+    head = m.group(1)
+    doc = json.loads(report(cfg, "--format", "json", "--year", "2023"))
+    check(doc["chain_head"] == head, f"json chain head {doc['chain_head']!r} != verify's {head!r}")
+    check(head in report(cfg, "--format", "html", "--level", "township"), "html lacks the chain head")
+
+
 def run():
     d = tmpdir("fg-season-")
     cfg = setup(d)
     sim = start_sim(cfg, d)
     try:
-        p = subprocess.run([FIELDGATE, "run", "-c", cfg, "--once"], capture_output=True, timeout=60, env=ENV)
-        check(p.returncode == 0, f"run --once exit {p.returncode}: {p.stderr.decode()}")
+        run_once(cfg)
+        n = write_season(d)
+        run_once(cfg)  # today's readings seal the season's days into the evidence chain
     finally:
         sim.stop()
-    n = write_season(d)
+    check_chain_head(cfg)
     verified = check_plots(cfg)
     check_forms(cfg, verified)
     pages = check_html(d, cfg)
