@@ -32,6 +32,8 @@ struct report_opts {
 	int year;                     /* 0: the engine's rule */
 	const char *out;
 	bool unmasked;
+	bool influx;                        /* --source influx: the fleet's readings */
+	const char *influx_url, *influx_db; /* NULL: the config's influxdb section */
 };
 
 static void usage(FILE *out)
@@ -40,7 +42,8 @@ static void usage(FILE *out)
 	        "usage: fieldgate report -c gateway.yaml [--level "
 	        "plot|household|village|township]\n"
 	        "         [--format csv|json|html] [--window MM-DD..MM-DD] [--year YYYY]\n"
-	        "         [--category poverty_alleviated|general] [--out FILE [--unmasked]]\n\n"
+	        "         [--category poverty_alleviated|general] [--out FILE [--unmasked]]\n"
+	        "         [--source journal|influx [--influx-url URL] [--influx-db NAME]]\n\n"
 	        "The season's acceptance verdicts (from this gateway's journal) and the county's\n"
 	        "forms: area handed out, film rolls and kg, seed, funds and the government /\n"
 	        "household split, verified area (area of plots that pass), kept apart by "
@@ -63,6 +66,11 @@ static void usage(FILE *out)
 	        "of\n"
 	        "                       the newest reading)\n"
 	        "      --category C     only households of category C\n"
+	        "      --source S       journal (default: this gateway's) or influx (every "
+	        "gateway\n"
+	        "                       that wrote to the InfluxDB 1.x below: the fleet)\n"
+	        "      --influx-url URL, --influx-db NAME  (default: the config's influxdb url\n"
+	        "                       and database; its username and password_file are used)\n"
 	        "  -o, --out FILE       write FILE (whole or not at all) instead of stdout\n"
 	        "      --unmasked       ID numbers and phones in clear; only with --out (the file\n"
 	        "                       is created mode 0600)\n"
@@ -162,6 +170,21 @@ static int take_opt(struct report_opts *o, int c, const char *arg)
 	case 'u':
 		o->unmasked = true;
 		return 0;
+	case 'S':
+		if (strcmp(arg, "journal") == 0 || strcmp(arg, "influx") == 0) {
+			o->influx = arg[0] == 'i';
+			return 0;
+		}
+		fprintf(stderr,
+		        "fieldgate report: --source: unknown \"%s\" (want journal or influx)\n",
+		        arg);
+		return -EINVAL;
+	case 'U':
+		o->influx_url = arg;
+		return 0;
+	case 'D':
+		o->influx_db = arg;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -178,6 +201,10 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	                                         {"category", required_argument, NULL, 'k'},
 	                                         {"out", required_argument, NULL, 'o'},
 	                                         {"unmasked", no_argument, NULL, 'u'},
+	                                         {"source", required_argument, NULL, 'S'},
+	                                         {"influx-url", required_argument, NULL, 'U'},
+	                                         {"influx-db", required_argument, NULL, 'D'},
+	                                         {"database", required_argument, NULL, 'D'},
 	                                         {"help", no_argument, NULL, 'h'},
 	                                         {NULL, 0, NULL, 0}};
 	int c;
@@ -211,6 +238,30 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	return 0;
 }
 
+/* Each plot's result from the InfluxDB the options or the config name (the fleet). */
+static int fleet_results(const struct gw_config *cfg, const struct gw_records *recs,
+                         const struct report_opts *o, const struct gw_accept_opts *ao,
+                         struct gw_plot_result **res, size_t *n)
+{
+	const char *url = o->influx_url ? o->influx_url : cfg->influx.url;
+	const char *db = o->influx_db ? o->influx_db : cfg->influx.database;
+	struct gw_fleet_src src;
+
+	memset(&src, 0, sizeof(src));
+	if (!url[0] || !db[0] || strlen(url) >= sizeof(src.url) ||
+	    strlen(db) >= sizeof(src.database)) {
+		fprintf(stderr, "fieldgate report: --source influx needs --influx-url and "
+		                "--influx-db (or an influxdb section with url and database)\n");
+		return -EINVAL;
+	}
+	snprintf(src.url, sizeof(src.url), "%s", url);
+	snprintf(src.database, sizeof(src.database), "%s", db);
+	snprintf(src.username, sizeof(src.username), "%s", cfg->influx.username);
+	snprintf(src.password_file, sizeof(src.password_file), "%s", cfg->influx.password_file);
+	fprintf(stderr, "report: reading the fleet's readings from %s ...\n", src.url);
+	return gw_acceptance_from_influx(cfg, recs, &src, ao, res, n);
+}
+
 /* Each plot's acceptance result over the season from the journal in data_dir. A gateway
  * without a journal yet (or a county office with only the records) gets no verdicts
  * (*res NULL) rather than a new empty journal. */
@@ -225,6 +276,8 @@ static int plot_results(const struct gw_config *cfg, const struct gw_records *re
 
 	*res = NULL;
 	*n = 0;
+	if (o->influx)
+		return fleet_results(cfg, recs, o, &ao, res, n);
 	if (len < 0 || (size_t)len >= sizeof(path))
 		return -ENAMETOOLONG;
 	if (stat(path, &st) != 0 && errno == ENOENT) {
@@ -284,10 +337,12 @@ static void fill_meta(const struct gw_config *cfg, const struct report_opts *o,
 	m->covered_delta_c = acc.covered_delta_c;
 	m->not_covered_delta_c = acc.not_covered_delta_c;
 	m->category = o->category < 0 ? "all" : gw_category_name((enum gw_category)o->category);
-	m->source = "journal";
-	m->chain_head = gw_chain_head_text(cfg->data_dir, t->chain, sizeof(t->chain)) == 0
-	                        ? t->chain
-	                        : NULL;
+	m->source = o->influx ? "influx" : "journal";
+	/* the fleet's readings are not this gateway's journal: no chain head to show */
+	m->chain_head =
+	        !o->influx && gw_chain_head_text(cfg->data_dir, t->chain, sizeof(t->chain)) == 0
+	                ? t->chain
+	                : NULL;
 	m->unmasked = o->unmasked;
 	m->verdicts = verdicts;
 	m->rates = &cfg->rates;
@@ -376,9 +431,9 @@ int gw_cli_report(int argc, char **argv)
 		goto out_free;
 	rc = plot_results(cfg, recs, &o, &res, &n);
 	if (rc) {
-		fprintf(stderr, "fieldgate report: reading the journal in %s failed: %s\n",
-		        cfg->data_dir, strerror(-rc));
-		rc = 1;
+		fprintf(stderr, "fieldgate report: reading the %s failed: %s\n",
+		        o.influx ? "fleet's readings from InfluxDB" : "journal", strerror(-rc));
+		rc = rc == -EINVAL && o.influx ? 2 : 1;
 		goto out_free;
 	}
 	fo = (struct gw_form_opts){.level = o.level, .category = o.category, .rates = &cfg->rates};
