@@ -95,6 +95,36 @@ static void print_records(const struct gw_config *cfg, const struct gw_records *
 	       gw_records_area_mu(r, GW_FILM_NONE));
 }
 
+/* A line per plot with sensors: its film rules, or that it has none (no_sensor). */
+static void print_film(const struct gw_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nsensors; i++) {
+		const char *plot = cfg->sensors[i].plot;
+		size_t j = 0, nrules = 0;
+
+		while (j < i && strcmp(cfg->sensors[j].plot, plot) != 0)
+			j++;
+		if (!plot[0] || j < i)
+			continue; /* unbound, or the plot was printed already */
+		for (size_t r = 0; r < cfg->nfilm_rules; r++) {
+			const struct gw_film_rule *fr = &cfg->film_rules[r];
+
+			if (strcmp(fr->plot, plot) != 0)
+				continue;
+			nrules++;
+			printf("film: %s %s %s", plot, gw_rule_kind_name(fr->kind),
+			       cfg->sensors[fr->sensor[0]].id);
+			if (fr->kind == GW_RULE_SWITCH)
+				printf(" %s=%d\n", fr->point, fr->covered_value);
+			else
+				printf(" - %s %s%s\n", cfg->sensors[fr->sensor[1]].id, fr->point,
+				       fr->implicit ? " (implicit)" : "");
+		}
+		if (!nrules)
+			printf("film: %s no rule (its verdict will be no_sensor)\n", plot);
+	}
+}
+
 int gw_cli_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -141,8 +171,10 @@ int gw_cli_check(int argc, char **argv)
 		gw_config_free(cfg);
 		return 2;
 	}
-	if (!quiet)
+	if (!quiet) {
 		print_records(cfg, recs);
+		print_film(cfg);
+	}
 	for (size_t bi = 0; bi < cfg->nbuses; bi++) {
 		struct gw_busload bl;
 

@@ -2,7 +2,7 @@
 field (different gateway ids and plots, the same sensor ids), write to one real influxd;
 after they stopped (every reading delivered), `report --source influx` gives every plot of
 both fields the same verdict, availability, day counts and day-by-day states and counts as
-each gateway's `report` from its own journal. The window is today and the hours the whole
+each gateway's `report` from its own journal; `check` lists each plot's film rules. The window is today and the hours the whole
 day, so a run of seconds gives real film states."""
 import datetime
 import json
@@ -99,6 +99,10 @@ def fleet():
             port = free_port()
             cfgs[gw] = config(d, gw, port, ifx.url)
             procs.append(start_sim(cfgs[gw], d, "--tcp", f"127.0.0.1:{port}"))
+        out = subprocess.run([FIELDGATE, "check", "-c", cfgs["fleet-a"]], capture_output=True,
+                             timeout=30).stdout.decode()
+        check("film: A1 temperature_pair u1 - b1 temperature_c (implicit)" in out
+              and "film: A2 switch sw1 input1=1" in out, f"check does not show the film rules:\n{out}")
         runs = [Proc([FIELDGATE, "run", "-c", cfgs[gw], "--duration", "8"],
                      os.path.join(d, f"run-{gw}.log")) for gw in FIELDS]
         for r in runs:
