@@ -12,6 +12,7 @@
 
 #include <modbus.h>
 
+#include "dtu_far.h"
 #include "log.h"
 #include "serial_bridge.h"
 
@@ -19,18 +20,38 @@ struct gw_link {
 	struct gw_link_cfg cfg; /* strings borrowed from the caller */
 	modbus_t *ctx;
 	struct gw_serial_bridge *bridge;
+	struct gw_far *far; /* rtu_tcp and dtu: what the bridge carries to */
 };
+
+static bool link_cfg_ok(const struct gw_link_cfg *cfg)
+{
+	switch (cfg->type) {
+	case GW_LINK_RTU:
+		return cfg->device != NULL;
+	case GW_LINK_DTU:
+		return cfg->listen != NULL && cfg->reglen > 0;
+	default:
+		return cfg->host != NULL;
+	}
+}
 
 struct gw_link *gw_link_new(const struct gw_link_cfg *cfg)
 {
 	struct gw_link *l;
 
-	if (cfg->type == GW_LINK_RTU ? !cfg->device : !cfg->host)
+	if (!link_cfg_ok(cfg))
 		return NULL;
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return NULL;
 	l->cfg = *cfg;
+	if (cfg->type == GW_LINK_RTU_TCP || cfg->type == GW_LINK_DTU) {
+		l->far = gw_far_new(cfg);
+		if (!l->far) {
+			free(l);
+			return NULL;
+		}
+	}
 	return l;
 }
 
@@ -39,6 +60,7 @@ void gw_link_free(struct gw_link *l)
 	if (!l)
 		return;
 	gw_link_close(l);
+	gw_far_free(l->far);
 	free(l);
 }
 
@@ -74,6 +96,13 @@ static int rtu_open_bridge(struct gw_link *l, const char **path)
 	int fd;
 
 	*path = l->cfg.device;
+	if (l->far) {
+		int rc = gw_far_open(l->far, &l->bridge);
+
+		if (rc == 0)
+			*path = gw_serial_bridge_path(l->bridge);
+		return rc;
+	}
 	if (!l->cfg.echo)
 		return 0;
 	fd = gw_serial_bridge_open_tty(&l->cfg);
@@ -150,6 +179,8 @@ out_ctx:
 out_bridge:
 	gw_serial_bridge_free(l->bridge);
 	l->bridge = NULL;
+	if (l->far)
+		gw_far_closed(l->far);
 	return rc ? rc : -EIO;
 }
 
@@ -162,6 +193,8 @@ void gw_link_close(struct gw_link *l)
 	}
 	gw_serial_bridge_free(l->bridge);
 	l->bridge = NULL;
+	if (l->far)
+		gw_far_closed(l->far);
 }
 
 bool gw_link_is_open(const struct gw_link *l)
@@ -232,6 +265,8 @@ static int link_ready(struct gw_link *l, int unit)
 		return -ENOTCONN;
 	if (l->bridge && gw_serial_bridge_is_lost(l->bridge))
 		return -EIO;
+	if (l->far && gw_far_is_stale(l->far))
+		return -ECONNRESET;
 	if (modbus_set_slave(l->ctx, unit) < 0)
 		return -EINVAL;
 	return 0;

@@ -7,7 +7,9 @@
 
 #include "driver.h"
 
-enum gw_link_type { GW_LINK_RTU, GW_LINK_TCP };
+/* RTU_TCP: RTU frames over a TCP connection the gateway dials; DTU: RTU frames
+ * over the connection a dial-in DTU made to the gateway's listener. */
+enum gw_link_type { GW_LINK_RTU, GW_LINK_TCP, GW_LINK_RTU_TCP, GW_LINK_DTU };
 
 struct gw_link_cfg {
 	enum gw_link_type type;
@@ -20,9 +22,20 @@ struct gw_link_cfg {
 	bool rs485; /* kernel RS-485 mode (TIOCSRS485), where supported */
 	int rts;    /* 0 none, 1 RTS high while sending, -1 RTS low */
 	bool echo;  /* the adapter echoes each request: discard it */
-	/* tcp */
+	/* tcp, rtu_tcp (host: where to dial), dtu (port: where to listen) */
 	const char *host;
 	uint16_t port;
+	/* dtu */
+	const char *name;   /* the bus, for logs */
+	const char *listen; /* numeric address to bind */
+	const uint8_t *reg; /* registration packet */
+	size_t reglen;
+	bool reg_prefix; /* the registration comes in front of every packet too */
+	const uint8_t *heartbeat;
+	size_t hblen;
+	unsigned heartbeat_s;     /* silent for 3x this: the connection is given up (0: never) */
+	unsigned max_connections; /* of the listener */
+	unsigned max_bytes_per_s; /* per connection; more and it is dropped (0: no cap) */
 	/* both */
 	unsigned response_timeout_ms;
 	unsigned byte_timeout_ms;

@@ -31,6 +31,7 @@ struct gw_serial_bridge {
 	int wake[2];
 	bool drop_echo;
 	unsigned echo_timeout_ms;
+	struct gw_bridge_filter filter; /* all NULL: none */
 	char path[64];
 	pthread_t thread;
 	atomic_bool lost;
@@ -206,20 +207,32 @@ static int shuttle_to_far(struct gw_serial_bridge *b)
 		return (n < 0 && errno != EAGAIN && errno != EINTR && errno != EIO) ? -errno : 0;
 	if (b->drop_echo)
 		echo_remember(b, buf, (size_t)n);
+	if (b->filter.sent)
+		b->filter.sent(b->filter.ctx, buf, (size_t)n);
 	return write_all(b->far, buf, (size_t)n);
 }
 
 static int shuttle_from_far(struct gw_serial_bridge *b)
 {
-	uint8_t buf[CHUNK];
-	uint8_t out[2 * CHUNK + ECHO_MAX];
-	ssize_t n = read(b->far, buf, sizeof(buf));
+	uint8_t buf[CHUNK + GW_BRIDGE_SLACK];
+	uint8_t out[2 * (CHUNK + GW_BRIDGE_SLACK) + ECHO_MAX];
+	ssize_t n = read(b->far, buf, CHUNK);
 	size_t len;
 
 	if (n == 0)
 		return -ECONNRESET;
 	if (n < 0)
 		return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
+	if (b->filter.recv) {
+		uint8_t raw[CHUNK];
+		long k;
+
+		memcpy(raw, buf, (size_t)n);
+		k = b->filter.recv(b->filter.ctx, raw, (size_t)n, buf);
+		if (k < 0)
+			return (int)k;
+		n = (ssize_t)k;
+	}
 	len = echo_filter(b, buf, (size_t)n, out);
 	return len ? write_all(b->master, out, len) : 0;
 }
@@ -299,7 +312,8 @@ static void bridge_close_fds(struct gw_serial_bridge *b)
 	}
 }
 
-struct gw_serial_bridge *gw_serial_bridge_new(int *far_fd, bool drop_echo, unsigned echo_timeout_ms)
+static struct gw_serial_bridge *bridge_start(int *far_fd, bool drop_echo, unsigned echo_timeout_ms,
+                                             const struct gw_bridge_filter *f)
 {
 	struct gw_serial_bridge *b = calloc(1, sizeof(*b));
 	int rc;
@@ -314,6 +328,8 @@ struct gw_serial_bridge *gw_serial_bridge_new(int *far_fd, bool drop_echo, unsig
 	*far_fd = -1;
 	b->drop_echo = drop_echo;
 	b->echo_timeout_ms = echo_timeout_ms ? echo_timeout_ms : 100;
+	if (f)
+		b->filter = *f;
 	atomic_init(&b->lost, false);
 	atomic_init(&b->dropped, 0);
 	rc = pty_open(b);
@@ -332,6 +348,17 @@ out_free:
 	free(b);
 	errno = -rc;
 	return NULL;
+}
+
+struct gw_serial_bridge *gw_serial_bridge_new(int *far_fd, bool drop_echo, unsigned echo_timeout_ms)
+{
+	return bridge_start(far_fd, drop_echo, echo_timeout_ms, NULL);
+}
+
+struct gw_serial_bridge *gw_serial_bridge_new_filtered(int *far_fd,
+                                                       const struct gw_bridge_filter *f)
+{
+	return bridge_start(far_fd, false, 0, f);
 }
 
 void gw_serial_bridge_free(struct gw_serial_bridge *b)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "modbus_link.h"
 
@@ -24,6 +25,22 @@ int gw_serial_bridge_open_tty(const struct gw_link_cfg *cfg);
  * bridge or NULL (errno set). */
 struct gw_serial_bridge *gw_serial_bridge_new(int *far_fd, bool drop_echo,
                                               unsigned echo_timeout_ms);
+/* A transformer of the far end's stream (a DTU's heartbeats removed): sent
+ * sees each chunk written to the far end; recv turns n bytes read from it into
+ * out (room for n + GW_BRIDGE_SLACK) and returns their length, or -errno to
+ * give the far end up (it is then lost). Called on the shuttle thread. */
+#define GW_BRIDGE_SLACK 64
+struct gw_bridge_filter {
+	void *ctx;
+	void (*sent)(void *ctx, const uint8_t *buf, size_t n);
+	long (*recv)(void *ctx, const uint8_t *in, size_t n, uint8_t *out);
+};
+
+/* Same as gw_serial_bridge_new without echo, the far end's stream through f
+ * (copied; f->ctx borrowed, must outlive the bridge). */
+struct gw_serial_bridge *gw_serial_bridge_new_filtered(int *far_fd,
+                                                       const struct gw_bridge_filter *f);
+
 /* Stops the thread and closes both ends. NULL is a no-op. */
 void gw_serial_bridge_free(struct gw_serial_bridge *b);
 

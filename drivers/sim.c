@@ -28,10 +28,10 @@ struct gw_sim *gw_sim_new(const struct gw_sim_opts *opts)
 
 static void bus_close(struct gw_sim_bus *b)
 {
-	if (b->cfg.transport == GW_SIM_TCP)
-		gw_sim_tcp_close(b);
-	else
+	if (b->cfg.transport == GW_SIM_RTU)
 		gw_sim_pty_close(b);
+	else
+		gw_sim_tcp_close(b);
 	free(b->slaves);
 	b->slaves = NULL;
 }
@@ -114,7 +114,9 @@ int gw_sim_add_bus(struct gw_sim *sim, const struct gw_sim_bus_cfg *cfg)
 	rc = bus_slaves(sim, b, cfg);
 	if (rc)
 		goto out_slaves;
-	rc = cfg->transport == GW_SIM_TCP ? gw_sim_tcp_open(b) : gw_sim_pty_open(b);
+	rc = cfg->transport == GW_SIM_RTU   ? gw_sim_pty_open(b)
+	     : cfg->transport == GW_SIM_DTU ? gw_sim_dtu_open(b)
+	                                    : gw_sim_tcp_open(b);
 	if (rc)
 		goto out_slaves;
 	sim->nbuses++;
@@ -147,9 +149,13 @@ int gw_sim_describe(const struct gw_sim *sim, size_t bus, char *buf, size_t len)
 	const struct gw_sim_bus *b = &sim->buses[bus];
 	int n;
 
-	if (b->cfg.transport == GW_SIM_TCP)
-		n = snprintf(buf, len, "bus %s tcp at %s:%u (%zu units)", b->cfg.name, b->cfg.host,
+	if (b->cfg.transport == GW_SIM_TCP || b->cfg.transport == GW_SIM_RTU_TCP)
+		n = snprintf(buf, len, "bus %s %s at %s:%u (%zu units)", b->cfg.name,
+		             b->cfg.transport == GW_SIM_TCP ? "tcp" : "rtu_tcp", b->cfg.host,
 		             b->port, b->nslaves);
+	else if (b->cfg.transport == GW_SIM_DTU)
+		n = snprintf(buf, len, "bus %s dtu dialling %s:%u (%zu units)", b->cfg.name,
+		             b->cfg.host, b->cfg.port, b->nslaves);
 	else
 		n = snprintf(buf, len, "bus %s rtu at %s (%zu units)", b->cfg.name, b->cfg.link,
 		             b->nslaves);
@@ -247,6 +253,8 @@ static int wait_ms(const struct gw_sim *sim, int max_wait_ms, int64_t now)
 		if (b->cfg.transport == GW_SIM_RTU && b->rxlen &&
 		    b->rx_mono + GW_SIM_SILENCE_MS < until)
 			until = b->rx_mono + GW_SIM_SILENCE_MS;
+		if (b->cfg.transport == GW_SIM_DTU && gw_sim_dtu_due(b) < until)
+			until = gw_sim_dtu_due(b);
 	}
 	return until <= now ? 0 : (int)(until - now);
 }
@@ -287,17 +295,22 @@ int gw_sim_step(struct gw_sim *sim, int max_wait_ms, const sigset_t *sigmask)
 
 		if (!sim->pfds[i].revents)
 			continue;
-		if (sim->pfd_conn[i] >= 0)
+		if (sim->pfd_conn[i] >= 0 && b->cfg.transport == GW_SIM_TCP)
 			gw_sim_tcp_read(sim, sim->pfd_bus[i], sim->pfd_conn[i]);
-		else if (b->cfg.transport == GW_SIM_TCP)
+		else if (sim->pfd_conn[i] >= 0)
+			gw_sim_dtu_read(sim, sim->pfd_bus[i], sim->pfd_conn[i]);
+		else if (b->cfg.transport != GW_SIM_RTU)
 			gw_sim_tcp_accept(b);
 		else
 			gw_sim_pty_read(sim, sim->pfd_bus[i]);
 	}
 	now = gw_clock_mono_ms();
-	for (size_t i = 0; i < sim->nbuses; i++)
+	for (size_t i = 0; i < sim->nbuses; i++) {
 		if (sim->buses[i].cfg.transport == GW_SIM_RTU)
 			gw_sim_pty_silence(sim, i, now);
+		if (sim->buses[i].cfg.transport == GW_SIM_DTU)
+			gw_sim_dtu_tick(sim, i, now);
+	}
 	fire_due(sim, now);
 	return rc < 0 ? -EINTR : 0;
 }

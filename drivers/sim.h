@@ -24,7 +24,10 @@
 /* ---- the field ---------------------------------------------------------- */
 
 enum gw_sim_place { GW_SIM_PLACE_NONE, GW_SIM_PLACE_UNDER_FILM, GW_SIM_PLACE_BARE };
-enum gw_sim_transport { GW_SIM_RTU, GW_SIM_TCP };
+/* RTU_TCP: RTU frames over TCP, the sim listening (a DTU or serial server the
+ * gateway dials); DTU: the sim dials the gateway's listener, registers, sends
+ * heartbeats and answers RTU frames (sim_dtu.c). */
+enum gw_sim_transport { GW_SIM_RTU, GW_SIM_TCP, GW_SIM_RTU_TCP, GW_SIM_DTU };
 
 struct gw_sim_unit_cfg {
 	char sensor[GW_SIM_ID_LEN];
@@ -47,6 +50,14 @@ struct gw_sim_bus_cfg {
 	uint16_t port;                       /* tcp; 0 picks a free port */
 	const struct gw_sim_unit_cfg *units; /* borrows; copied by gw_sim_add_bus */
 	size_t nunits;
+	/* dtu: host/port is where it dials */
+	uint8_t reg[64]; /* registration packet */
+	size_t reglen;
+	bool reg_prefix; /* in front of every packet (else once on connect) */
+	uint8_t heartbeat[64];
+	size_t hblen;
+	unsigned heartbeat_ms; /* 0: none */
+	unsigned flaky_ms;     /* drop the connection this long after each dial, then dial again */
 };
 
 struct gw_sim_opts {

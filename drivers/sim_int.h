@@ -31,6 +31,11 @@ struct gw_sim_bus {
 	size_t rxlen; /* rtu receive buffer */
 	uint8_t rx[GW_SIM_RX_CAP];
 	int64_t rx_mono; /* when the last byte arrived */
+	/* dtu: the dialled connection is conns[0] */
+	int64_t dial_at; /* next dial (when not connected) */
+	int64_t hb_at;   /* next heartbeat */
+	int64_t drop_at; /* flaky: when to drop the connection (0: never) */
+	unsigned dials;
 };
 
 struct gw_sim_pending {
@@ -77,6 +82,16 @@ void gw_sim_tcp_accept(struct gw_sim_bus *b);
 int gw_sim_tcp_add_conn(struct gw_sim_bus *b, int fd);
 void gw_sim_tcp_read(struct gw_sim *sim, size_t bus, int conn);
 void gw_sim_tcp_send(struct gw_sim_bus *b, int conn, unsigned gen, const uint8_t *adu, size_t len);
+
+void gw_sim_tcp_conn_close(struct gw_sim_conn *c);
+
+/* sim_dtu.c: RTU frames over a TCP connection, and the dialling DTU */
+int gw_sim_dtu_open(struct gw_sim_bus *b);
+void gw_sim_dtu_read(struct gw_sim *sim, size_t bus, int conn);
+/* Dials, sends heartbeats and drops a flaky link when due. */
+void gw_sim_dtu_tick(struct gw_sim *sim, size_t bus, int64_t now_mono);
+/* The next time gw_sim_dtu_tick has something to do. */
+int64_t gw_sim_dtu_due(const struct gw_sim_bus *b);
 
 /* sim_pty.c */
 int gw_sim_pty_open(struct gw_sim_bus *b);

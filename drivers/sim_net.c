@@ -86,6 +86,11 @@ static void conn_close(struct gw_sim_conn *c)
 	c->gen++;
 }
 
+void gw_sim_tcp_conn_close(struct gw_sim_conn *c)
+{
+	conn_close(c);
+}
+
 void gw_sim_tcp_close(struct gw_sim_bus *b)
 {
 	for (size_t i = 0; i < GW_SIM_MAX_CONNS; i++)

@@ -48,7 +48,10 @@ int gw_busload_compute(const struct gw_config *cfg, size_t bi, struct gw_busload
 			/* MBAP: a 7-byte header instead of the unit byte and the 2-byte CRC. */
 			if (bus->type == GW_BUS_TCP)
 				bytes += 2 * 4;
-			ms = bus->type == GW_BUS_RTU ? gw_busload_txn_ms(bus, b) : 0;
+			ms = bus->type == GW_BUS_TCP ? 0 : gw_busload_txn_ms(bus, b);
+			/* cellular: the request waits for the network round trip too */
+			if (bus->type == GW_BUS_RTU_TCP || bus->type == GW_BUS_DTU_SERVER)
+				ms += bus->rtt_ms;
 
 			ms += s->pause_ms;
 			out->requests_per_cycle++;
@@ -56,7 +59,7 @@ int gw_busload_compute(const struct gw_config *cfg, size_t bi, struct gw_busload
 			out->requests_per_s += per_s;
 			out->bytes_per_s += bytes * per_s;
 			out->cycle_ms += ms;
-			if (bus->type == GW_BUS_RTU)
+			if (bus->type != GW_BUS_TCP)
 				out->load += ms / 1000.0 * per_s;
 		}
 	}

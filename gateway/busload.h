@@ -1,6 +1,8 @@
 /* What a bus's schedule costs: requests and bytes per cycle and per second, and
  * for an RTU line the share of its capacity at its baud rate (Modbus serial
  * timing: 1 start bit, data bits, parity, stop bits; t3.5 gaps; turnaround).
+ * A cellular bus (rtu_tcp, dtu_server) is its DTU's serial line plus the
+ * configured network round trip per request, one request at a time.
  * Leaf code: no I/O, no logging. */
 #ifndef GW_BUSLOAD_H
 #define GW_BUSLOAD_H
@@ -18,8 +20,9 @@ struct gw_busload {
 	unsigned bytes_per_cycle;    /* request + response bytes on the wire */
 	double requests_per_s;       /* at the configured intervals */
 	double bytes_per_s;
-	double cycle_ms; /* RTU: line time of one cycle, gaps and turnaround included */
-	double load;     /* RTU: share of the line's time in use (0..); TCP: 0 */
+	double cycle_ms; /* RTU: line time of one cycle, gaps and turnaround included (cellular:
+	                    and the round trips) */
+	double load;     /* RTU, cellular: share of the line's time in use (0..); TCP: 0 */
 };
 
 /* Milliseconds one character takes on the line. */

@@ -7,6 +7,7 @@
 
 #include "busload.h"
 #include "cli.h"
+#include "cli_check_dtu.h"
 #include "config.h"
 #include "diag.h"
 #include "plan.h"
@@ -49,15 +50,17 @@ static void print_bus(const struct gw_config *cfg, size_t bi, const struct gw_bu
 	if (bus->type == GW_BUS_RTU)
 		printf("bus %s: rtu %s %u %u%c%u, %u sensors\n", bus->name, bus->device, bus->baud,
 		       bus->data_bits, bus->parity, bus->stop_bits, bl->sensors);
-	else
+	else if (bus->type == GW_BUS_TCP)
 		printf("bus %s: tcp %s:%u, %u sensors\n", bus->name, bus->host, bus->port,
 		       bl->sensors);
+	else
+		gw_cli_check_print_dtu(bus, bl->sensors);
 	printf("  per cycle: %u requests, %u bytes on the wire", bl->requests_per_cycle,
 	       bl->bytes_per_cycle);
-	if (bus->type == GW_BUS_RTU)
+	if (bus->type != GW_BUS_TCP)
 		printf(", %.1f ms of line time", bl->cycle_ms);
 	printf("\n  schedule: %.2f requests/s, %.0f bytes/s", bl->requests_per_s, bl->bytes_per_s);
-	if (bus->type == GW_BUS_RTU)
+	if (bus->type != GW_BUS_TCP)
 		printf(", load %.1f %% of the line at %u baud", bl->load * 100, bus->baud);
 	printf("\n");
 	for (size_t i = 0; i < cfg->nsensors; i++)
@@ -68,8 +71,10 @@ static void print_bus(const struct gw_config *cfg, size_t bi, const struct gw_bu
 static void warn_bus(struct gw_diag *d, size_t bi, const struct gw_bus_cfg *bus,
                      const struct gw_busload *bl)
 {
-	if (bus->type != GW_BUS_RTU)
+	if (bus->type != GW_BUS_RTU) {
+		gw_cli_check_warn_dtu(d, bi, bus, bl);
 		return;
+	}
 	if (strncmp(bus->device, "/dev/serial/by-id/", 18) != 0)
 		gw_diag_warn_at(d, &bus->src,
 		                "buses[%zu].device: \"%s\" is not a stable /dev/serial/by-id/ path "

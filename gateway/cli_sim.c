@@ -22,6 +22,7 @@ struct sim_args {
 	const char *tcp;
 	const char *rtu;
 	const char *faults;
+	unsigned flaky_s; /* dtu buses: drop the link this long after each dial */
 	struct gw_sim_opts opts;
 };
 
@@ -71,6 +72,8 @@ static void usage(FILE *out)
 	        "                           - {sensor: soil-07, kind: out_of_range}\n"
 	        "                           - {sensor: soil-08, kind: drop} # tcp: close; rtu: cut "
 	        "reply\n"
+	        "  -F, --flaky S        dtu_server buses: drop the link S s after each dial, "
+	        "dial again\n"
 	        "  -s, --speed X        simulated seconds per real second (default 1)\n"
 	        "  -S, --seed N         seed of the simulated weather and sensors (default 1)\n"
 	        "  -T, --start TIME     simulated local start time, YYYY-MM-DDTHH:MM[:SS] (default "
@@ -120,6 +123,13 @@ static int parse_opt(int c, const char *arg, struct sim_args *a)
 	case 'f':
 		a->faults = arg;
 		return 0;
+	case 'F':
+		if (gw_num_long(arg, 1, 86400, &seed) == 0) {
+			a->flaky_s = (unsigned)seed;
+			return 0;
+		}
+		fprintf(stderr, "fieldgate sim: --flaky: want 1..86400 (got \"%s\")\n", arg);
+		return -EINVAL;
 	case 's':
 		if (gw_num_double(arg, 0.001, 1e6, &a->opts.speed) == 0)
 			return 0;
@@ -146,19 +156,24 @@ static int parse_opt(int c, const char *arg, struct sim_args *a)
 /* Returns 0 to go on, 1 after --help, -EINVAL on bad usage (reported). */
 static int parse_args(int argc, char **argv, struct sim_args *a)
 {
-	static const struct option longopts[] = {
-	        {"config", required_argument, NULL, 'c'}, {"bus", required_argument, NULL, 'b'},
-	        {"tcp", required_argument, NULL, 't'},    {"rtu", required_argument, NULL, 'r'},
-	        {"faults", required_argument, NULL, 'f'}, {"speed", required_argument, NULL, 's'},
-	        {"seed", required_argument, NULL, 'S'},   {"start", required_argument, NULL, 'T'},
-	        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+	                                         {"bus", required_argument, NULL, 'b'},
+	                                         {"tcp", required_argument, NULL, 't'},
+	                                         {"rtu", required_argument, NULL, 'r'},
+	                                         {"faults", required_argument, NULL, 'f'},
+	                                         {"speed", required_argument, NULL, 's'},
+	                                         {"seed", required_argument, NULL, 'S'},
+	                                         {"start", required_argument, NULL, 'T'},
+	                                         {"flaky", required_argument, NULL, 'F'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {NULL, 0, NULL, 0}};
 	int c;
 
 	memset(a, 0, sizeof(*a));
 	a->opts.speed = 1.0;
 	a->opts.seed = 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:b:t:r:f:s:S:T:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:b:t:r:f:F:s:S:T:h", longopts, NULL)) != -1) {
 		if (c == 'h')
 			return 1;
 		if (parse_opt(c, optarg, a))
@@ -251,7 +266,10 @@ static int bus_where(const struct gw_config *cfg, size_t bi, const struct sim_ar
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", bus->name);
-	out->transport = bus->type == GW_BUS_TCP ? GW_SIM_TCP : GW_SIM_RTU;
+	out->transport = bus->type == GW_BUS_TCP          ? GW_SIM_TCP
+	                 : bus->type == GW_BUS_RTU_TCP    ? GW_SIM_RTU_TCP
+	                 : bus->type == GW_BUS_DTU_SERVER ? GW_SIM_DTU
+	                                                  : GW_SIM_RTU;
 	out->baud = bus->baud;
 	out->parity = bus->parity ? bus->parity : 'N';
 	out->data_bits = bus->data_bits ? bus->data_bits : 8;
@@ -259,8 +277,20 @@ static int bus_where(const struct gw_config *cfg, size_t bi, const struct sim_ar
 	snprintf(out->link, sizeof(out->link), "%s", bus->device);
 	snprintf(out->host, sizeof(out->host), "%s", bus->host[0] ? bus->host : "127.0.0.1");
 	out->port = bus->port;
+	if (bus->type == GW_BUS_DTU_SERVER) {
+		/* the DTU dials the gateway's listener, as configured */
+		snprintf(out->host, sizeof(out->host), "%s", bus->listen);
+		memcpy(out->reg, bus->reg, bus->reglen);
+		out->reglen = bus->reglen;
+		out->reg_prefix = bus->reg_prefix;
+		memcpy(out->heartbeat, bus->heartbeat, bus->hblen);
+		out->hblen = bus->hblen;
+		out->heartbeat_ms = (bus->heartbeat_s ? bus->heartbeat_s : 30) * 1000;
+		out->flaky_ms = a->flaky_s * 1000;
+	}
 	if (a->tcp) {
-		out->transport = GW_SIM_TCP;
+		if (out->transport == GW_SIM_RTU)
+			out->transport = GW_SIM_TCP;
 		if (parse_hostport(a->tcp, out)) {
 			fprintf(stderr, "fieldgate sim: --tcp: want HOST:PORT (got \"%s\")\n",
 			        a->tcp);

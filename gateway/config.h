@@ -15,7 +15,8 @@
 #define GW_ID_LEN   64
 #define GW_PATH_LEN 512
 
-enum gw_bus_type { GW_BUS_RTU, GW_BUS_TCP };
+enum gw_bus_type { GW_BUS_RTU, GW_BUS_TCP, GW_BUS_RTU_TCP, GW_BUS_DTU_SERVER };
+#define GW_DTU_PKT_MAX 64 /* longest registration or heartbeat packet */
 enum gw_placement { GW_PLACE_NONE, GW_PLACE_UNDER_FILM, GW_PLACE_BARE };
 
 struct gw_bus_cfg {
@@ -39,6 +40,22 @@ struct gw_bus_cfg {
 	unsigned byte_timeout_ms;
 	unsigned retries;
 	unsigned turnaround_ms; /* assumed slave turnaround, for the load estimate */
+	/* rtu_tcp and dtu_server (baud, parity, data and stop bits: the DTU's serial side) */
+	unsigned rtt_ms; /* network round trip, for the load estimate; default 300 */
+	/* dtu_server (config_dtu.c): the gateway listens, the DTU dials in and registers */
+	char listen[64];                        /* numeric address to bind; required */
+	char reg_text[2 * GW_DTU_PKT_MAX + 64]; /* registration as written */
+	int reg_hex;                            /* registration_format: ascii (0) | hex (1) */
+	bool reg_prefix;             /* registration_mode: once (false) | prefix (true) */
+	uint8_t reg[GW_DTU_PKT_MAX]; /* the registration packet's bytes */
+	size_t reglen;
+	char hb_text[2 * GW_DTU_PKT_MAX + 64];
+	int hb_hex;
+	uint8_t heartbeat[GW_DTU_PKT_MAX]; /* never parsed as Modbus; hblen 0: none */
+	size_t hblen;
+	unsigned heartbeat_s;     /* the DTU's heartbeat interval; silent 3x this: link dropped */
+	unsigned max_connections; /* per listener, registered or not; default 16 */
+	unsigned max_bytes_per_s; /* per connection; default 4096 */
 };
 
 struct gw_sensor_cfg {

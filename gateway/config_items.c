@@ -7,17 +7,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_dtu.h"
 #include "config_load.h"
 #include "profile.h"
 
-#define N(a)     (sizeof(a) / sizeof((a)[0]))
-#define REQ      GW_CK_REQUIRED
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define REQ  GW_CK_REQUIRED
+/* which bus types a key is for (none of these bits: every type) */
 #define RTU_ONLY 0x100u
 #define TCP_ONLY 0x200u
+#define RTU_TCP  0x400u
+#define DTU      0x800u
+#define SERIAL   (RTU_ONLY | RTU_TCP | DTU)
+#define TYPES    (RTU_ONLY | TCP_ONLY | RTU_TCP | DTU)
 
 static const long bauds[] = {1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 0};
-static const struct gw_cenum bus_types[] = {
-        {"rtu", GW_BUS_RTU, false}, {"tcp", GW_BUS_TCP, false}, {NULL, 0, false}};
+static const struct gw_cenum bus_types[] = {{"rtu", GW_BUS_RTU, false},
+                                            {"tcp", GW_BUS_TCP, false},
+                                            {"rtu_tcp", GW_BUS_RTU_TCP, false},
+                                            {"dtu_server", GW_BUS_DTU_SERVER, false},
+                                            {NULL, 0, false}};
+static const struct gw_cenum pkt_formats[] = {
+        {"ascii", 0, false}, {"hex", 1, false}, {NULL, 0, false}};
+static const struct gw_cenum reg_modes[] = {
+        {"once", 0, false}, {"prefix", 1, false}, {NULL, 0, false}};
 static const struct gw_cenum parities[] = {
         {"N", 'N', false},    {"E", 'E', false},   {"O", 'O', false}, {"none", 'N', false},
         {"even", 'E', false}, {"odd", 'O', false}, {NULL, 0, false}};
@@ -37,15 +50,25 @@ static const struct gw_ckey bus_keys[] = {
         B_STR("name", name, GW_CK_ID, REQ, NULL, NULL),
         B_ENUM("type", type, REQ, bus_types, GW_BUS_RTU),
         B_STR("device", device, GW_CK_PATH, RTU_ONLY, NULL, NULL),
-        B_CHOICE("baud", baud, RTU_ONLY, bauds, 9600),
-        B_ENUM("parity", parity, RTU_ONLY, parities, 'N'),
-        B_INT("data_bits", data_bits, RTU_ONLY, 7, 8, 8),
-        B_INT("stop_bits", stop_bits, RTU_ONLY, 1, 2, 1),
+        B_CHOICE("baud", baud, SERIAL, bauds, 9600),
+        B_ENUM("parity", parity, SERIAL, parities, 'N'),
+        B_INT("data_bits", data_bits, SERIAL, 7, 8, 8),
+        B_INT("stop_bits", stop_bits, SERIAL, 1, 2, 1),
         B_BOOL("rs485", rs485, RTU_ONLY, 0),
         B_ENUM("rts", rts, RTU_ONLY, rts_modes, 0),
         B_BOOL("echo", echo, RTU_ONLY, 0),
-        B_STR("host", host, GW_CK_STR, TCP_ONLY, NULL, NULL),
-        B_INT("port", port, TCP_ONLY, 1, 65535, 502),
+        B_STR("host", host, GW_CK_STR, TCP_ONLY | RTU_TCP, NULL, NULL),
+        B_INT("port", port, TCP_ONLY | RTU_TCP | DTU, 1, 65535, 502),
+        B_INT("rtt_ms", rtt_ms, RTU_TCP | DTU, 0, 60000, 300),
+        B_STR("listen", listen, GW_CK_STR, DTU, NULL, NULL),
+        B_STR("registration", reg_text, GW_CK_STR, DTU, NULL, NULL),
+        B_ENUM("registration_format", reg_hex, DTU, pkt_formats, 0),
+        B_ENUM("registration_mode", reg_prefix, DTU, reg_modes, 0),
+        B_STR("heartbeat", hb_text, GW_CK_STR, DTU, NULL, NULL),
+        B_ENUM("heartbeat_format", hb_hex, DTU, pkt_formats, 0),
+        B_INT("heartbeat_s", heartbeat_s, DTU, 0, 3600, 0),
+        B_INT("max_connections", max_connections, DTU, 1, 1024, 16),
+        B_INT("max_bytes_per_s", max_bytes_per_s, DTU, 64, 1048576, 4096),
         /* the timeouts section gives the defaults of these three */
         B_INT("response_ms", response_timeout_ms, 0, 10, 60000, 0),
         B_INT("byte_ms", byte_timeout_ms, 0, 1, 10000, 0),
@@ -111,30 +134,67 @@ static void *seq_alloc(struct gw_cload *l, const char *key, const char *noun,
 	return items;
 }
 
-static int bus_type_keys(struct gw_cload *l, const char *path, const struct gw_ynode *map,
-                         const struct gw_bus_cfg *b)
+static unsigned type_bit(enum gw_bus_type t)
 {
-	unsigned other = b->type == GW_BUS_RTU ? TCP_ONLY : RTU_ONLY;
-	const char *need = b->type == GW_BUS_RTU ? "device" : "host";
-	char kpath[GW_KEYPATH_LEN];
+	static const unsigned bits[] = {RTU_ONLY, TCP_ONLY, RTU_TCP, DTU};
+
+	return bits[t];
+}
+
+/* "rtu", "tcp and rtu_tcp", "rtu, rtu_tcp and dtu_server": the types of a key's flags. */
+static void type_names(unsigned flags, char *buf, size_t size)
+{
+	size_t n = 0, len = 0, k = 0;
+
+	for (size_t t = 0; bus_types[t].name; t++)
+		n += (flags & type_bit((enum gw_bus_type)bus_types[t].value)) != 0;
+	buf[0] = '\0';
+	for (size_t t = 0; bus_types[t].name && len < size; t++) {
+		if (!(flags & type_bit((enum gw_bus_type)bus_types[t].value)))
+			continue;
+		k++;
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+		                        k == 1   ? ""
+		                        : k == n ? " and "
+		                                 : ", ",
+		                        bus_types[t].name);
+	}
+}
+
+static const char *required_key(enum gw_bus_type t)
+{
+	static const char *const need[] = {"device", "host", "host", "listen"};
+
+	return need[t];
+}
+
+static int bus_type_keys(struct gw_cload *l, const char *path, const struct gw_ynode *map,
+                         struct gw_bus_cfg *b)
+{
+	unsigned mine = type_bit(b->type);
+	const char *need = required_key(b->type);
+	char kpath[GW_KEYPATH_LEN], types[64];
 	int errors = 0;
 
 	for (size_t i = 0; i < map->n; i++) {
 		size_t k = gw_ctable_index(bus_keys, N(bus_keys), map->pairs[i].key->str);
 
-		if (k == N(bus_keys) || !(bus_keys[k].flags & other))
+		if (k == N(bus_keys) || !(bus_keys[k].flags & TYPES) || (bus_keys[k].flags & mine))
 			continue;
 		gw_ctable_path(kpath, path, bus_keys[k].key, 0);
+		type_names(bus_keys[k].flags, types, sizeof(types));
 		gw_diag_error_at(l->c.d, &map->pairs[i].key->src, "%s: only for %s buses", kpath,
-		                 other == RTU_ONLY ? "rtu" : "tcp");
+		                 types);
 		errors++;
 	}
 	if (gw_yaml_is_null(gw_yaml_get(map, need))) {
 		gw_ctable_path(kpath, path, need, 0);
 		gw_diag_error_at(l->c.d, &map->src, "%s: required for %s buses", kpath,
-		                 b->type == GW_BUS_RTU ? "rtu" : "tcp");
+		                 bus_types[b->type].name);
 		errors++;
 	}
+	if (b->type == GW_BUS_DTU_SERVER)
+		errors += gw_config_dtu_bus(l, path, map, b);
 	return errors;
 }
 
@@ -152,9 +212,9 @@ static int load_bus(struct gw_cload *l, const struct gw_ynode *map, size_t i)
 	b->src.file = l->cfg->path;
 	errors = gw_ctable_fill(&l->c, path, map, bus_keys, N(bus_keys), b, seen);
 	if (!seen[gw_ctable_index(bus_keys, N(bus_keys), "response_ms")])
-		b->response_timeout_ms = l->timeouts.response_ms;
+		b->response_timeout_ms = gw_config_dtu_response_ms(b, l->timeouts.response_ms);
 	if (!seen[gw_ctable_index(bus_keys, N(bus_keys), "byte_ms")])
-		b->byte_timeout_ms = l->timeouts.byte_ms;
+		b->byte_timeout_ms = gw_config_dtu_byte_ms(b, l->timeouts.byte_ms);
 	if (!seen[gw_ctable_index(bus_keys, N(bus_keys), "retries")])
 		b->retries = l->timeouts.retries;
 	if (seen[gw_ctable_index(bus_keys, N(bus_keys), "type")])
@@ -191,7 +251,7 @@ int gw_config_load_buses(struct gw_cload *l, const struct gw_ynode *seq)
 	for (size_t i = 0; i < (size_t)n; i++)
 		if (!l->cfg->buses[i].name[0])
 			l->buses_named = false;
-	return errors;
+	return errors + gw_config_dtu_listeners(l);
 }
 
 static int sensor_bus(struct gw_cload *l, struct sensor_tmp *t, const char *path)

@@ -248,8 +248,15 @@ static void *bus_main(void *arg)
 
 static void link_cfg_of(const struct gw_bus_cfg *bus, struct gw_link_cfg *lc)
 {
+	static const enum gw_link_type types[] = {
+	        [GW_BUS_RTU] = GW_LINK_RTU,
+	        [GW_BUS_TCP] = GW_LINK_TCP,
+	        [GW_BUS_RTU_TCP] = GW_LINK_RTU_TCP,
+	        [GW_BUS_DTU_SERVER] = GW_LINK_DTU,
+	};
+
 	memset(lc, 0, sizeof(*lc));
-	lc->type = bus->type == GW_BUS_RTU ? GW_LINK_RTU : GW_LINK_TCP;
+	lc->type = types[bus->type];
 	lc->device = bus->device;
 	lc->baud = bus->baud;
 	lc->parity = bus->parity;
@@ -260,6 +267,16 @@ static void link_cfg_of(const struct gw_bus_cfg *bus, struct gw_link_cfg *lc)
 	lc->echo = bus->echo;
 	lc->host = bus->host;
 	lc->port = bus->port;
+	lc->name = bus->name;
+	lc->listen = bus->listen;
+	lc->reg = bus->reg;
+	lc->reglen = bus->reglen;
+	lc->reg_prefix = bus->reg_prefix;
+	lc->heartbeat = bus->heartbeat;
+	lc->hblen = bus->hblen;
+	lc->heartbeat_s = bus->heartbeat_s;
+	lc->max_connections = bus->max_connections;
+	lc->max_bytes_per_s = bus->max_bytes_per_s;
 	lc->response_timeout_ms = bus->response_timeout_ms;
 	lc->byte_timeout_ms = bus->byte_timeout_ms;
 	lc->debug = gw_log_enabled(GW_DEBUG);
