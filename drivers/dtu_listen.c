@@ -26,6 +26,9 @@
 #define LOG_WINDOW_MS  60000
 #define LOG_PER_WINDOW 5
 
+/* what is logged, each with its own allowance per window */
+enum { LOG_BIND, LOG_REFUSED, LOG_UNKNOWN, LOG_LATE, LOG_KINDS };
+
 struct pending {
 	int fd;
 	int64_t deadline;
@@ -63,14 +66,14 @@ struct listener {
 	struct pending pend[MAX_PENDING];
 	size_t npend;
 	int64_t log_window;
-	unsigned logged, suppressed;
+	unsigned logged[LOG_KINDS], suppressed;
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct listener *registry;
 
 /* Rate-limited notices: a port scan must not flood the log. */
-static bool may_log(struct listener *ls)
+static bool may_log(struct listener *ls, int kind)
 {
 	int64_t now = gw_clock_mono_ms();
 
@@ -80,10 +83,11 @@ static bool may_log(struct listener *ls)
 			       "listen=%s:%u %u more refused or unknown connections not logged",
 			       ls->addr, ls->port, ls->suppressed);
 		ls->log_window = now;
-		ls->logged = ls->suppressed = 0;
+		memset(ls->logged, 0, sizeof(ls->logged));
+		ls->suppressed = 0;
 	}
-	if (ls->logged < LOG_PER_WINDOW) {
-		ls->logged++;
+	if (ls->logged[kind] < LOG_PER_WINDOW) {
+		ls->logged[kind]++;
 		return true;
 	}
 	ls->suppressed++;
@@ -165,7 +169,7 @@ static void accept_one(struct listener *ls)
 		char peer[GW_DTU_PEER_LEN];
 
 		peer_name(&ss, peer);
-		if (may_log(ls))
+		if (may_log(ls, LOG_REFUSED))
 			gw_log(GW_WARN, "dtu", "listen=%s:%u peer=%s refused: %u connections held",
 			       ls->addr, ls->port, peer, ls->max_conns);
 		close(fd);
@@ -273,7 +277,7 @@ static void pending_read(struct listener *ls, size_t i)
 		return;
 	}
 	shown(p, what, sizeof(what));
-	if (may_log(ls))
+	if (may_log(ls, LOG_UNKNOWN))
 		gw_log(GW_WARN, "dtu",
 		       "listen=%s:%u peer=%s unknown registration (%zu bytes, starts \"%s\"): "
 		       "closed",
@@ -287,7 +291,7 @@ static void pending_expire(struct listener *ls, int64_t now)
 	for (size_t i = ls->npend; i-- > 0;) {
 		if (ls->pend[i].deadline > now)
 			continue;
-		if (may_log(ls))
+		if (may_log(ls, LOG_LATE))
 			gw_log(GW_WARN, "dtu",
 			       "listen=%s:%u peer=%s did not register within %d s: closed",
 			       ls->addr, ls->port, ls->pend[i].peer, GW_DTU_REG_MS / 1000);
@@ -311,7 +315,7 @@ static bool ensure_bound(struct listener *ls)
 	pthread_mutex_unlock(&ls->lock);
 	if (fd >= 0)
 		gw_log(GW_INFO, "dtu", "listen=%s:%u waiting for DTUs", ls->addr, ls->port);
-	else if (may_log(ls))
+	else if (may_log(ls, LOG_BIND))
 		gw_log(GW_ERR, "dtu", "listen=%s:%u cannot listen: %s (retrying)", ls->addr,
 		       ls->port, strerror(-fd));
 	return fd >= 0;

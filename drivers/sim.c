@@ -30,6 +30,8 @@ static void bus_close(struct gw_sim_bus *b)
 {
 	if (b->cfg.transport == GW_SIM_RTU)
 		gw_sim_pty_close(b);
+	else if (b->cfg.transport == GW_SIM_DTU)
+		gw_sim_dtu_close(b);
 	else
 		gw_sim_tcp_close(b);
 	free(b->slaves);

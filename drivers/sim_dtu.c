@@ -22,9 +22,18 @@
 int gw_sim_dtu_open(struct gw_sim_bus *b)
 {
 	b->fd = -1;
+	b->abandoned_fd = -1;
 	b->dial_at = gw_clock_mono_ms();
 	b->hb_at = b->drop_at = 0;
 	return 0;
+}
+
+void gw_sim_dtu_close(struct gw_sim_bus *b)
+{
+	if (b->abandoned_fd >= 0)
+		close(b->abandoned_fd);
+	b->abandoned_fd = -1;
+	gw_sim_tcp_close(b);
 }
 
 int64_t gw_sim_dtu_due(const struct gw_sim_bus *b)
@@ -109,9 +118,15 @@ void gw_sim_dtu_tick(struct gw_sim *sim, size_t bus, int64_t now)
 		return;
 	}
 	if (b->drop_at && now >= b->drop_at) {
-		gw_log(GW_INFO, "sim", "bus=%s dtu link dropped (flaky): dialling again",
-		       b->cfg.name);
-		gw_sim_tcp_conn_close(c);
+		gw_log(GW_INFO, "sim", "bus=%s dtu link lost (flaky): dialling again", b->cfg.name);
+		/* as when a carrier's NAT forgets the path: no FIN, the old socket just goes quiet
+		 */
+		if (b->abandoned_fd >= 0)
+			close(b->abandoned_fd);
+		b->abandoned_fd = c->fd;
+		c->fd = -1;
+		c->rxlen = 0;
+		c->gen++;
 		b->dial_at = now + FLAKY_REDIAL_MS;
 		return;
 	}

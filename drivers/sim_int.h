@@ -36,6 +36,7 @@ struct gw_sim_bus {
 	int64_t hb_at;   /* next heartbeat */
 	int64_t drop_at; /* flaky: when to drop the connection (0: never) */
 	unsigned dials;
+	int abandoned_fd; /* flaky: the last connection, left open but unserved (a dead NAT path) */
 };
 
 struct gw_sim_pending {
@@ -87,6 +88,7 @@ void gw_sim_tcp_conn_close(struct gw_sim_conn *c);
 
 /* sim_dtu.c: RTU frames over a TCP connection, and the dialling DTU */
 int gw_sim_dtu_open(struct gw_sim_bus *b);
+void gw_sim_dtu_close(struct gw_sim_bus *b);
 void gw_sim_dtu_read(struct gw_sim *sim, size_t bus, int conn);
 /* Dials, sends heartbeats and drops a flaky link when due. */
 void gw_sim_dtu_tick(struct gw_sim *sim, size_t bus, int64_t now_mono);

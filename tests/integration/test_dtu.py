@@ -1,0 +1,136 @@
+"""Cellular buses against the simulator playing DTUs, all on loopback: an
+rtu_tcp bus (the gateway dials, RTU frames over TCP); dial-in DTUs registering
+once (ASCII IMEI) and in front of every packet (hex), both with heartbeats
+between frames; a flaky DTU whose link goes quiet and which dials again from a
+new port mid-poll; a silent DTU whose sensor reads `timeout` while the others
+keep their schedule; then unknown registrations, a port scan, garbage and more
+connections than the cap, after which polling goes on."""
+import os
+import random
+import socket
+import time
+
+from gwtest import (FIELDGATE, Proc, by_sensor, check, free_port, main, readings, start_sim,
+                    tmpdir, wait_for)
+
+RUN_S = 22
+
+
+def write_config(d, p_far, p_listen):
+    cfg = os.path.join(d, "gateway.yaml")
+    with open(cfg, "w") as f:
+        f.write(f"""gateway: {{id: test-gw, township: 新民乡, data_dir: {d}/data}}
+timeouts: {{retries: 0, backoff_max_s: 2}}
+buses:
+  - {{name: far1, type: rtu_tcp, host: 127.0.0.1, port: {p_far}, response_ms: 1000}}
+  - {{name: plot-a, type: dtu_server, listen: 127.0.0.1, port: {p_listen}, registration: "868000000000001",
+     heartbeat: "www.usr.cn", heartbeat_s: 1, response_ms: 1000, max_connections: 8}}
+  - {{name: plot-b, type: dtu_server, listen: 127.0.0.1, port: {p_listen}, registration: "89 86 00 11 22 33",
+     registration_format: hex, registration_mode: prefix, heartbeat: "FE 01 FE", heartbeat_format: hex,
+     heartbeat_s: 1, response_ms: 1000, max_connections: 8}}
+  - {{name: plot-c, type: dtu_server, listen: 127.0.0.1, port: {p_listen}, registration: "DTU-C",
+     response_ms: 1000, max_connections: 8}}
+sensors:
+  - {{id: s-far, bus: far1, unit: 1, profile: seeed-s-soil-mtec-02, interval_s: 1}}
+  - {{id: s-a, bus: plot-a, unit: 2, profile: seeed-s-soil-mtec-02, interval_s: 1}}
+  - {{id: s-b1, bus: plot-b, unit: 3, profile: seeed-s-soil-mtec-02, interval_s: 1}}
+  - {{id: s-b2, bus: plot-b, unit: 4, profile: dfrobot-sen0601, interval_s: 1}}
+  - {{id: s-c, bus: plot-c, unit: 5, profile: seeed-s-soil-mtec-02, interval_s: 1}}
+""")
+    with open(os.path.join(d, "silent.yaml"), "w") as f:
+        f.write("faults:\n  - {sensor: s-c, kind: silent}\n")
+    return cfg
+
+
+def closed_by_peer(s, timeout):
+    """True when the gateway closes s (EOF or reset) within timeout seconds."""
+    s.settimeout(timeout)
+    try:
+        return s.recv(64) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def abuse(port):
+    """Unknown registrations, a port scan, garbage, and connections over the cap."""
+    for reg in (b"999999999999999", b"\x16\x03\x01\x02\x00\x01", b"GET / HTTP/1.1\r\n\r\n"):
+        with socket.create_connection(("127.0.0.1", port), 2) as s:
+            s.sendall(reg)
+            check(closed_by_peer(s, 3), f"unknown registration {reg!r} was not closed")
+    for _ in range(200):  # a port scan: connect and go
+        socket.create_connection(("127.0.0.1", port), 2).close()
+    rnd = random.Random(7)
+    for _ in range(30):
+        with socket.create_connection(("127.0.0.1", port), 2) as s:
+            try:
+                s.sendall(bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 400))))
+            except OSError:
+                pass
+    # 4 DTUs may hold 3 of the 8 connections: of 10 idle ones, some are refused at once
+    idle = [socket.create_connection(("127.0.0.1", port), 2) for _ in range(10)]
+    time.sleep(0.5)
+    refused = sum(closed_by_peer(s, 0.3) for s in idle)
+    for s in idle:
+        s.close()
+    check(refused >= 4, f"only {refused} of 10 connections over the cap were refused")
+
+
+def qualities(rs, sensor):
+    return [set(r["quality"].values()) for _, r in by_sensor(rs, sensor)]
+
+
+def run():
+    d = tmpdir("fg-dtu-")
+    p_far, p_listen = free_port(), free_port()
+    cfg = write_config(d, p_far, p_listen)
+    sims = [start_sim(cfg, d, "--bus", "far1"),
+            start_sim(cfg, d, "--bus", "plot-a", "--flaky", "4"),
+            start_sim(cfg, d, "--bus", "plot-b"),
+            start_sim(cfg, d, "--bus", "plot-c", "--faults", os.path.join(d, "silent.yaml"))]
+    gw = Proc([FIELDGATE, "run", "-c", cfg, "--output", "stdout", "--duration", str(RUN_S)],
+              os.path.join(d, "run.log"))
+    try:
+        wait_for(lambda: len(by_sensor(readings(gw), "s-b1")) >= 4, 15, "plot-b readings")
+        t_abuse = time.monotonic()
+        abuse(p_listen)
+        t_after = time.monotonic()
+        check(gw.p.wait(RUN_S + 15) == 0, f"run exited {gw.p.returncode}:\n{gw.log_text()}")
+    finally:
+        gw.stop()
+        for s in sims:
+            s.stop()
+    rs = readings(gw)
+    log = gw.log_text()
+    for sid in ("s-far", "s-a", "s-b1", "s-b2"):
+        q = qualities(rs, sid)
+        good = sum(1 for x in q if x == {"good"})
+        bad = [x for x in q if x not in ({"good"}, {"timeout"})]
+        check(good >= RUN_S // 2, f"{sid}: {good} good readings of {len(q)} in {RUN_S}s")
+        # heartbeats and prefixes never reach Modbus: no garbled frame at all
+        check(not bad, f"{sid}: qualities other than good/timeout: {bad}")
+    # the silent DTU: its sensor reads timeout, and it stalls nobody
+    q = qualities(rs, "s-c")
+    check(q and all(x == {"timeout"} for x in q), f"s-c: {q}")
+    times = [t for t, _ in by_sensor(rs, "s-b1")]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    check(max(gaps) < 3.5, f"s-b1 stalled: longest gap {max(gaps):.1f}s")
+    # the flaky DTU dialled again (from a new port) and took its bus over each time
+    check(sims[1].log_text().count("dtu dialled") >= 4, "the flaky DTU did not dial again")
+    check(log.count("bus=plot-a registered again") >= 3, "no takeover by the re-dialled DTU:\n" + log)
+    late = [r for t, r in by_sensor(rs, "s-a") if t > t_after + 4 and set(r["quality"].values()) == {"good"}]
+    check(len(late) >= 3, f"s-a: {len(late)} good readings after the later re-dials")
+    # unknown registrations and the cap were logged; polling went on after the abuse
+    check("unknown registration" in log, "unknown registration not logged")
+    check("refused" in log, "connection over the cap not logged")
+    check("999999999999999" not in log, "an unknown registration's digits reached the log")
+    after = [r for t, r in by_sensor(rs, "s-b1") if t > t_after + 1]
+    check(len(after) >= 3 and all(set(r["quality"].values()) == {"good"} for r in after),
+          f"plot-b after the abuse ({t_after - t_abuse:.1f}s of it): {after[:3]}")
+    print(f"readings: {len(rs)}; s-a good {sum(1 for x in qualities(rs, 's-a') if x == {'good'})}"
+          f" of {len(qualities(rs, 's-a'))}; takeovers {log.count('registered again')}")
+
+
+if __name__ == "__main__":
+    main(run)
