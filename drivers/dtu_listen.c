@@ -279,9 +279,8 @@ static void pending_read(struct listener *ls, size_t i)
 	shown(p, what, sizeof(what));
 	if (may_log(ls, LOG_UNKNOWN))
 		gw_log(GW_WARN, "dtu",
-		       "listen=%s:%u peer=%s unknown registration (%zu bytes, starts \"%s\"): "
-		       "closed",
-		       ls->addr, ls->port, p->peer, p->n, what);
+		       "listen=%s:%u peer=%s unknown registration (starts \"%s\"): closed",
+		       ls->addr, ls->port, p->peer, what);
 	close(p->fd);
 	pending_drop(ls, i);
 }

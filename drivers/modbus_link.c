@@ -263,10 +263,17 @@ static int link_ready(struct gw_link *l, int unit)
 {
 	if (!l->ctx)
 		return -ENOTCONN;
+	if (l->far && gw_far_is_stale(l->far)) {
+		/* the DTU dialled again (or went quiet): go on with its newest connection */
+		int rc;
+
+		gw_link_close(l);
+		rc = gw_link_connect(l);
+		if (rc)
+			return rc == -ENOTCONN ? -ECONNRESET : rc;
+	}
 	if (l->bridge && gw_serial_bridge_is_lost(l->bridge))
 		return -EIO;
-	if (l->far && gw_far_is_stale(l->far))
-		return -ECONNRESET;
 	if (modbus_set_slave(l->ctx, unit) < 0)
 		return -EINVAL;
 	return 0;

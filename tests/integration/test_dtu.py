@@ -4,7 +4,8 @@ once (ASCII IMEI) and in front of every packet (hex), both with heartbeats
 between frames; a flaky DTU whose link goes quiet and which dials again from a
 new port mid-poll; a silent DTU whose sensor reads `timeout` while the others
 keep their schedule; then unknown registrations, a port scan, garbage and more
-connections than the cap, after which polling goes on."""
+connections than the cap, after which polling goes on; and a DTU sending more
+than its byte cap is dropped."""
 import os
 import random
 import socket
@@ -30,12 +31,15 @@ buses:
      heartbeat_s: 1, response_ms: 1000, max_connections: 8}}
   - {{name: plot-c, type: dtu_server, listen: 127.0.0.1, port: {p_listen}, registration: "DTU-C",
      response_ms: 1000, max_connections: 8}}
+  - {{name: plot-d, type: dtu_server, listen: 127.0.0.1, port: {p_listen}, registration: "DTU-D",
+     response_ms: 1000, max_connections: 8, max_bytes_per_s: 256}}
 sensors:
   - {{id: s-far, bus: far1, unit: 1, profile: seeed-s-soil-mtec-02, interval_s: 1}}
   - {{id: s-a, bus: plot-a, unit: 2, profile: seeed-s-soil-mtec-02, interval_s: 1}}
   - {{id: s-b1, bus: plot-b, unit: 3, profile: seeed-s-soil-mtec-02, interval_s: 1}}
   - {{id: s-b2, bus: plot-b, unit: 4, profile: dfrobot-sen0601, interval_s: 1}}
   - {{id: s-c, bus: plot-c, unit: 5, profile: seeed-s-soil-mtec-02, interval_s: 1}}
+  - {{id: s-d, bus: plot-d, unit: 6, profile: seeed-s-soil-mtec-02, interval_s: 1}}
 """)
     with open(os.path.join(d, "silent.yaml"), "w") as f:
         f.write("faults:\n  - {sensor: s-c, kind: silent}\n")
@@ -68,13 +72,28 @@ def abuse(port):
                 s.sendall(bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 400))))
             except OSError:
                 pass
-    # 4 DTUs may hold 3 of the 8 connections: of 10 idle ones, some are refused at once
+    # the DTUs hold 3 of the 8 connections (plot-d's has not dialled yet): of 10 idle ones, some are refused at once
     idle = [socket.create_connection(("127.0.0.1", port), 2) for _ in range(10)]
     time.sleep(0.5)
     refused = sum(closed_by_peer(s, 0.3) for s in idle)
     for s in idle:
         s.close()
     check(refused >= 4, f"only {refused} of 10 connections over the cap were refused")
+
+
+def flood(port):
+    """A registered DTU that sends more than its bus's max_bytes_per_s is dropped."""
+    with socket.create_connection(("127.0.0.1", port), 2) as s:
+        s.sendall(b"DTU-D")
+        end = time.monotonic() + 8
+        while time.monotonic() < end:
+            try:
+                s.sendall(b"\x55" * 200)
+            except OSError:
+                return True
+            if closed_by_peer(s, 0.1):
+                return True
+    return False
 
 
 def qualities(rs, sensor):
@@ -96,6 +115,7 @@ def run():
         t_abuse = time.monotonic()
         abuse(p_listen)
         t_after = time.monotonic()
+        check(flood(p_listen), "a DTU over its byte cap was not dropped")
         check(gw.p.wait(RUN_S + 15) == 0, f"run exited {gw.p.returncode}:\n{gw.log_text()}")
     finally:
         gw.stop()
@@ -125,6 +145,7 @@ def run():
     check("unknown registration" in log, "unknown registration not logged")
     check("refused" in log, "connection over the cap not logged")
     check("999999999999999" not in log, "an unknown registration's digits reached the log")
+    check("bus=plot-d peer=" in log and "sent over 256 bytes/s" in log, "byte cap not logged")
     after = [r for t, r in by_sensor(rs, "s-b1") if t > t_after + 1]
     check(len(after) >= 3 and all(set(r["quality"].values()) == {"good"} for r in after),
           f"plot-b after the abuse ({t_after - t_abuse:.1f}s of it): {after[:3]}")

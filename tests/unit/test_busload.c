@@ -147,6 +147,28 @@ static void test_busload_compute_tcp_no_line_share(void **state)
 	assert_near(bl.load, 0.0, 1e-12);
 }
 
+static void test_busload_compute_cellular_adds_rtt(void **state)
+{
+	struct gw_bus_cfg bus = rtu9600;
+	struct gw_sensor_cfg sensors[2];
+	struct gw_profile prof;
+	struct gw_config cfg;
+	struct gw_busload rtu, bl;
+
+	(void)state;
+	make_config(&cfg, &bus, &prof, sensors, 2, 10);
+	assert_int_equal(gw_busload_compute(&cfg, 0, &rtu), 0);
+	bus.rtt_ms = 300;
+	for (int t = GW_BUS_RTU_TCP; t <= GW_BUS_DTU_SERVER; t++) {
+		bus.type = (enum gw_bus_type)t;
+		assert_int_equal(gw_busload_compute(&cfg, 0, &bl), 0);
+		/* the serial side's line time plus a round trip per request, RTU bytes */
+		assert_int_equal(bl.bytes_per_cycle, rtu.bytes_per_cycle);
+		assert_near(bl.cycle_ms, rtu.cycle_ms + 2 * 300, 1e-9);
+		assert_near(bl.load, bl.cycle_ms / 1000.0 / 10, 1e-9);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +177,7 @@ int main(void)
 	        cmocka_unit_test(test_busload_compute_rtu_ok),
 	        cmocka_unit_test(test_busload_compute_overloaded_warns),
 	        cmocka_unit_test(test_busload_compute_tcp_no_line_share),
+	        cmocka_unit_test(test_busload_compute_cellular_adds_rtt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,6 +95,49 @@ static void test_config_full_every_key_ok(void **state)
 	gw_config_free(cfg);
 }
 
+static void test_config_dtu_buses_ok(void **state)
+{
+	struct gw_config *cfg = load_ok(FIXTURES "good_dtu.yaml");
+	const struct gw_bus_cfg *b = &cfg->buses[0];
+	static const uint8_t reg_b[] = {0x89, 0x86, 0x0A, 0xFF};
+
+	(void)state;
+	assert_int_equal(cfg->nbuses, 4);
+	assert_int_equal(b->type, GW_BUS_RTU_TCP);
+	assert_string_equal(b->host, "192.0.2.20");
+	assert_int_equal(b->port, 8899);
+	assert_int_equal(b->baud, 4800);
+	assert_int_equal(b->parity, 'E');
+	assert_int_equal(b->rtt_ms, 300);
+	/* cellular defaults, not the timeouts section's */
+	assert_int_equal(b->response_timeout_ms, 2000);
+	assert_int_equal(b->byte_timeout_ms, 500);
+	b = &cfg->buses[1];
+	assert_int_equal(b->type, GW_BUS_DTU_SERVER);
+	assert_string_equal(b->listen, "127.0.0.1");
+	assert_int_equal(b->port, 20108);
+	assert_int_equal(b->reglen, 15);
+	assert_memory_equal(b->reg, "868000000000001", 15);
+	assert_false(b->reg_prefix);
+	assert_int_equal(b->hblen, 10);
+	assert_memory_equal(b->heartbeat, "www.usr.cn", 10);
+	assert_int_equal(b->heartbeat_s, 60);
+	assert_int_equal(b->max_connections, 16);
+	assert_int_equal(b->max_bytes_per_s, 4096);
+	b = &cfg->buses[2];
+	assert_int_equal(b->reglen, sizeof(reg_b));
+	assert_memory_equal(b->reg, reg_b, sizeof(reg_b));
+	assert_true(b->reg_prefix);
+	assert_int_equal(b->hblen, 1);
+	assert_int_equal(b->heartbeat[0], 0xFE);
+	assert_int_equal(b->max_bytes_per_s, 512);
+	assert_int_equal(b->rtt_ms, 900);
+	assert_int_equal(b->response_timeout_ms, 5000);
+	/* the same registration on another listener is no clash */
+	assert_string_equal(cfg->buses[3].listen, "::1");
+	gw_config_free(cfg);
+}
+
 static void test_config_full_sensors_ok(void **state)
 {
 	struct gw_config *cfg = load_ok(FIXTURES "good_full.yaml");
@@ -322,6 +365,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_config_full_every_key_ok),
 	        cmocka_unit_test(test_config_full_sensors_ok),
+	        cmocka_unit_test(test_config_dtu_buses_ok),
 	        cmocka_unit_test(test_config_full_sinks_ok),
 	        cmocka_unit_test(test_config_minimal_defaults_ok),
 	        cmocka_unit_test(test_config_bus_lookup_ok),
