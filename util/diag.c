@@ -1,7 +1,10 @@
-/* Formats diagnostics as FILE:LINE:COL: severity: message. Never exits. */
+/* Formats diagnostics as FILE:LINE:COL: severity: message (on stderr that is the systemd
+ * journal, with the priority prefix log.c uses). Never exits. */
 #include "diag.h"
 
 #include <stdarg.h>
+
+#include "log.h"
 
 void gw_diag_init(struct gw_diag *d, FILE *out)
 {
@@ -14,6 +17,8 @@ __attribute__((format(printf, 6, 0))) static void emit(struct gw_diag *d, const 
                                                        const char *file, int line, int col,
                                                        const char *fmt, va_list ap)
 {
+	if (d->out == stderr && gw_log_to_journal())
+		fputs(sev[0] == 'e' ? "<3>" : "<4>", d->out);
 	if (line > 0 && col > 0)
 		fprintf(d->out, "%s:%d:%d: %s: ", file, line, col, sev);
 	else if (line > 0)

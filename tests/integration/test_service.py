@@ -188,6 +188,18 @@ def test():
         check(lines and all(l[0] == "<" and l[2] == ">" for l in lines),
               f"not every line has a priority prefix: {lines}")
         check(any(l.startswith("<5>notice: run: gateway=svc-gw") for l in lines), lines)
+        # a config that does not load: its errors too carry the err priority
+        bad = os.path.join(d, "bad.yaml")
+        write(bad, config(d, port, [("a", 1)], "bogus: 1\n"))
+        with open(errpath, "wb") as err:
+            st = os.fstat(err.fileno())
+            env2["JOURNAL_STREAM"] = f"{st.st_dev}:{st.st_ino}"
+            rc = subprocess.run([FIELDGATE, "run", "-c", bad], env=env2, stderr=err,
+                                stdout=subprocess.DEVNULL, timeout=60).returncode
+        with open(errpath) as f:
+            errs = [l for l in f.read().split("\n") if ": error: " in l]
+        check(rc == 2 and errs and all(l.startswith(f"<3>{bad}:") for l in errs),
+              f"exit {rc}, error lines {errs}")
     finally:
         if daemon:
             daemon.stop()
