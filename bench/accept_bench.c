@@ -2,7 +2,10 @@
  * probe, one pair a plot) read every INTERVAL s for DAYS days are written to a fresh journal
  * in a temp dir, then gw_acceptance_from_journal is timed RUNS times (rows read and decoded
  * in batches, film states, verdicts). Prints rows, seconds (median), rows/s and peak RSS.
- * usage: accept_bench [SENSORS [DAYS [INTERVAL_S [RUNS]]]]   (defaults 60 120 300 3) */
+ * With INFLUX_URL (an InfluxDB 1.x with an empty database "bench"), the same rows are also
+ * written there through the sink's line protocol and gw_acceptance_from_influx is timed
+ * (bench/accept_influx.sh starts the server).
+ * usage: accept_bench [SENSORS [DAYS [INTERVAL_S [RUNS [INFLUX_URL]]]]]  (60 120 300 3) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +16,9 @@
 #include "acceptance.h"
 #include "clock.h"
 #include "jcodec.h"
+#include "influx_sink.h"
 #include "journal.h"
+#include "lineproto.h"
 
 static int write_config(const char *dir, long sensors, long interval)
 {
@@ -36,25 +41,54 @@ static int write_config(const char *dir, long sensors, long interval)
 	return 0;
 }
 
-static int fill(const struct gw_config *cfg, long days, long interval, int64_t *rows)
+/* Lines of line protocol waiting for InfluxDB (NULL writer: none). */
+struct lp {
+	struct gw_influx *w;
+	char *buf;
+	size_t pos, len;
+};
+
+static int lp_flush(struct lp *lp)
+{
+	struct gw_influx_stats st = {0};
+	int rc = lp->w && lp->pos ? gw_influx_write_all(lp->w, lp->buf, lp->pos, &st) : 0;
+
+	lp->pos = 0;
+	return rc ? rc : st.dropped_points ? -EIO : 0;
+}
+
+static int lp_add(struct lp *lp, const struct gw_reading *r, const struct gw_source *s)
+{
+	struct gw_reading_tags tags;
+
+	if (!lp->w)
+		return 0;
+	gw_source_tags(s, &tags);
+	if (lp->len - lp->pos < 2048 && lp_flush(lp))
+		return -EIO;
+	return gw_lp_reading(lp->buf, lp->len, &lp->pos, r, &tags);
+}
+
+static int fill(const struct gw_config *cfg, long days, long interval, int64_t *rows, struct lp *lp)
 {
 	struct gw_journal *j = gw_journal_open(cfg->data_dir, NULL, NULL);
 	int64_t *src = calloc(cfg->nsensors, sizeof(*src));
+	struct gw_source *srcs = calloc(cfg->nsensors, sizeof(*srcs));
 	int64_t start = (int64_t)1682870400 * 1000; /* 2023-05-01 00:00 +08:00 */
-	int rc = j && src ? 0 : -ENOMEM;
+	int rc = j && src && srcs ? 0 : -ENOMEM;
 
 	for (size_t i = 0; rc == 0 && i < cfg->nsensors; i++) {
-		struct gw_source s;
 		char text[GW_JSRC_MAX];
 
-		gw_source_from_config(cfg, NULL, NULL, i, &s);
-		gw_source_format(&s, text, sizeof(text));
+		gw_source_from_config(cfg, NULL, NULL, i, &srcs[i]);
+		gw_source_format(&srcs[i], text, sizeof(text));
 		rc = gw_journal_source(j, text, &src[i]);
 	}
 	for (int64_t t = 0; rc == 0 && t < days * 86400; t += interval) {
 		for (size_t i = 0; rc == 0 && i < cfg->nsensors; i++) {
 			struct gw_reading r = {.ts_ms = start + t * 1000,
-			                       .profile = cfg->sensors[i].profile};
+			                       .profile = cfg->sensors[i].profile,
+			                       .sensor_id = cfg->sensors[i].id};
 			uint8_t buf[GW_JDATA_MAX];
 			int n;
 
@@ -63,6 +97,8 @@ static int fill(const struct gw_config *cfg, long days, long interval, int64_t *
 			n = gw_jdata_pack(&r, buf, sizeof(buf));
 			rc = n > 0 ? gw_journal_append(j, r.ts_ms, src[i], buf, (size_t)n)
 			           : -EINVAL;
+			if (rc == 0)
+				rc = lp_add(lp, &r, &srcs[i]);
 			(*rows)++;
 		}
 		if (rc == 0 && t % 86400 == 0)
@@ -70,8 +106,11 @@ static int fill(const struct gw_config *cfg, long days, long interval, int64_t *
 	}
 	if (rc == 0)
 		rc = gw_journal_commit(j);
+	if (rc == 0)
+		rc = lp_flush(lp);
 	gw_journal_close(j);
 	free(src);
+	free(srcs);
 	return rc;
 }
 
@@ -82,38 +121,94 @@ static int cmp_d(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+typedef int (*source_fn)(const struct gw_config *cfg, const char *url, struct gw_plot_result **res,
+                         size_t *n);
+
+static int from_journal(const struct gw_config *cfg, const char *url, struct gw_plot_result **res,
+                        size_t *n)
+{
+	(void)url;
+	return gw_acceptance_from_journal(cfg, NULL, NULL, res, n);
+}
+
+static int from_influx(const struct gw_config *cfg, const char *url, struct gw_plot_result **res,
+                       size_t *n)
+{
+	struct gw_fleet_src src = {.database = "bench"};
+
+	snprintf(src.url, sizeof(src.url), "%s", url);
+	return gw_acceptance_from_influx(cfg, NULL, &src, NULL, res, n);
+}
+
+/* The median of runs timings of fn, in seconds; negative on failure. */
+static double timed(source_fn fn, const struct gw_config *cfg, const char *url, long runs)
+{
+	double secs[16];
+
+	for (long r = 0; r < runs; r++) {
+		struct gw_plot_result *res;
+		size_t n;
+		int64_t t0 = gw_clock_mono_ms();
+
+		if (fn(cfg, url, &res, &n))
+			return -1;
+		secs[r] = (double)(gw_clock_mono_ms() - t0) / 1000.0;
+		gw_plot_results_free(res, n);
+	}
+	qsort(secs, (size_t)runs, sizeof(secs[0]), cmp_d);
+	return secs[runs / 2];
+}
+
 int main(int argc, char **argv)
 {
 	long sensors = argc > 1 ? atol(argv[1]) : 60, days = argc > 2 ? atol(argv[2]) : 120;
 	long interval = argc > 3 ? atol(argv[3]) : 300, runs = argc > 4 ? atol(argv[4]) : 3;
+	const char *url = argc > 5 ? argv[5] : NULL;
 	char dir[] = "/tmp/accept_bench_XXXXXX", path[256], cmd[300];
 	struct gw_config *cfg = NULL;
-	double secs[16];
+	struct lp lp = {0};
 	struct rusage ru;
 	int64_t rows = 0;
+	double secs;
 
 	setenv("TZ", "Asia/Shanghai", 1);
 	if (runs < 1 || runs > 16 || sensors < 2 || sensors > 247 || !mkdtemp(dir) ||
 	    write_config(dir, sensors, interval))
 		return 2;
 	snprintf(path, sizeof(path), "%s/gateway.yaml", dir);
-	if (gw_config_load(path, NULL, &cfg) || fill(cfg, days, interval, &rows))
+	if (gw_config_load(path, NULL, &cfg))
 		return 1;
-	for (long r = 0; r < runs; r++) {
-		struct gw_plot_result *res;
-		size_t n;
-		int64_t t0 = gw_clock_mono_ms();
+	if (url) {
+		struct gw_influx_cfg ic = {.api = 1, .database = "bench", .batch_size = 5000};
+		int err;
 
-		if (gw_acceptance_from_journal(cfg, NULL, NULL, &res, &n))
+		snprintf(ic.url, sizeof(ic.url), "%s", url);
+		lp.w = gw_influx_new(&ic, &err);
+		lp.len = 1 << 20;
+		lp.buf = malloc(lp.len);
+		if (!lp.w || !lp.buf)
 			return 1;
-		secs[r] = (double)(gw_clock_mono_ms() - t0) / 1000.0;
-		gw_plot_results_free(res, n);
 	}
-	qsort(secs, (size_t)runs, sizeof(secs[0]), cmp_d);
+	if (fill(cfg, days, interval, &rows, &lp))
+		return 1;
+	secs = timed(from_journal, cfg, NULL, runs);
 	getrusage(RUSAGE_SELF, &ru);
-	printf("| %ld sensors x %ld s x %ld days | %lld rows | %.2f s | %.0f rows/s | %.1f MB |\n",
-	       sensors, interval, days, (long long)rows, secs[runs / 2],
-	       (double)rows / secs[runs / 2], (double)ru.ru_maxrss / 1024.0);
+	printf("| journal | %ld sensors x %ld s x %ld days | %lld rows | %.2f s | %.0f rows/s | "
+	       "%.1f "
+	       "MB |\n",
+	       sensors, interval, days, (long long)rows, secs, (double)rows / secs,
+	       (double)ru.ru_maxrss / 1024.0);
+	if (url) {
+		secs = timed(from_influx, cfg, url, runs);
+		getrusage(RUSAGE_SELF, &ru);
+		printf("| influx | %ld sensors x %ld s x %ld days | %lld rows | %.2f s | %.0f "
+		       "rows/s | "
+		       "%.1f MB |\n",
+		       sensors, interval, days, (long long)rows, secs, (double)rows / secs,
+		       (double)ru.ru_maxrss / 1024.0);
+		gw_influx_free(lp.w);
+		free(lp.buf);
+	}
 	gw_config_free(cfg);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	return system(cmd) ? 1 : 0;
