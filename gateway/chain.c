@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,7 +13,7 @@
 
 #define MOD           "chain"
 #define CHECK_MS      60000
-#define SEAL_MAX_DAYS 10000 /* a bound on one call; more days wait for the next */
+#define SEAL_MAX_DAYS 4096 /* a bound on one call; more days wait for the next */
 
 static void put_be(struct gw_sha256 *c, uint64_t v, int bytes)
 {
@@ -63,16 +64,14 @@ static int hash_row(void *user, const struct gw_journal_row *r)
 	return 0;
 }
 
-/* Seals day: the rows after prev's last up to the last one dated day, with the late rows
- * counted since the previous seal (all of them are in this range). */
+/* Seals day: the rows after prev's last up to last_seq, with the late rows counted since the
+ * previous seal (all of them are in this range). */
 static int seal_day(struct gw_journal *j, const struct gw_journal_link *prev, int64_t day,
-                    int64_t now_ms, struct gw_journal_link *out)
+                    int64_t last_seq, int64_t now_ms, struct gw_journal_link *out)
 {
 	struct gw_chain_hash h;
-	int rc = gw_journal_day_end(j, prev->last_seq, day, &out->last_seq);
+	int rc = gw_journal_meta_get(j, "chain_late", &out->late);
 
-	if (rc == 0)
-		rc = gw_journal_meta_get(j, "chain_late", &out->late);
 	if (rc == -ENOENT) {
 		out->late = 0;
 		rc = 0;
@@ -82,33 +81,65 @@ static int seal_day(struct gw_journal *j, const struct gw_journal_link *prev, in
 	if (rc)
 		return rc;
 	gw_chain_hash_begin(&h, prev->digest, day);
-	rc = gw_journal_scan(j, prev->last_seq + 1, out->last_seq, hash_row, &h);
+	rc = gw_journal_scan(j, prev->last_seq + 1, last_seq, hash_row, &h);
 	if (rc < 0)
 		return rc;
 	gw_chain_hash_end(&h, out->digest);
 	out->day = day;
 	out->first_seq = h.first_seq;
+	out->last_seq = last_seq;
 	out->readings = h.n;
 	out->sealed_ms = now_ms;
 	memcpy(out->prev, prev->digest, GW_SHA256_LEN);
 	return gw_journal_link_add(j, out);
 }
 
+/* The days to seal: each with the last seq of its range, the highest seq dated it or earlier
+ * (late rows of days already sealed included); a day all of whose rows fall in an earlier
+ * day's range has none. */
+struct plan {
+	int64_t after_day, before_day, end;
+	struct {
+		int64_t day, end;
+	} d[SEAL_MAX_DAYS];
+	int n;
+};
+
+static int plan_day(void *user, int64_t day, int64_t last_seq)
+{
+	struct plan *p = user;
+
+	if (day >= p->before_day || p->n == SEAL_MAX_DAYS)
+		return 0;
+	if (last_seq > p->end)
+		p->end = last_seq;
+	if (day <= p->after_day)
+		return 0;
+	if (p->n && p->end == p->d[p->n - 1].end)
+		return 0; /* all of its rows are in the previous day's range */
+	p->d[p->n].day = day;
+	p->d[p->n++].end = p->end;
+	return 0;
+}
+
 int gw_chain_seal(struct gw_journal *j, int64_t before_day, int64_t now_ms, int *nsealed)
 {
 	struct gw_journal_link prev = {0}, next;
-	int64_t day;
-	int n = 0, rc = gw_journal_link_last(j, &prev);
+	struct plan *p = calloc(1, sizeof(*p));
+	int n = 0, rc = p ? gw_journal_link_last(j, &prev) : -ENOMEM;
 
 	if (rc == -ENOENT)
 		rc = 0;
-	for (int k = 0; rc == 0 && k < SEAL_MAX_DAYS; k++) {
+	if (rc == 0) {
+		p->after_day = prev.day;
+		p->before_day = before_day;
+		p->end = prev.last_seq;
+		rc = gw_journal_day_ends(j, prev.last_seq, plan_day, p);
+	}
+	for (int k = 0; rc >= 0 && p && k < p->n; k++) {
 		rc = gw_journal_begin(j);
-		if (rc)
-			break;
-		rc = gw_journal_next_day(j, prev.last_seq, prev.day, before_day, &day);
 		if (rc == 0)
-			rc = seal_day(j, &prev, day, now_ms, &next);
+			rc = seal_day(j, &prev, p->d[k].day, p->d[k].end, now_ms, &next);
 		rc = rc ? rc : gw_journal_commit(j);
 		if (rc) {
 			gw_journal_rollback(j);
@@ -117,9 +148,10 @@ int gw_chain_seal(struct gw_journal *j, int64_t before_day, int64_t now_ms, int 
 		prev = next;
 		n++;
 	}
+	free(p);
 	if (nsealed)
 		*nsealed = n;
-	return rc == -ENOENT ? 0 : rc;
+	return rc < 0 ? rc : 0;
 }
 
 int gw_chain_head(struct gw_journal *j, struct gw_journal_link *head)

@@ -125,13 +125,11 @@ typedef int (*gw_journal_scan_fn)(void *user, const struct gw_journal_row *row);
  * rows, fn's non-zero return, or -errno. */
 int gw_journal_scan(struct gw_journal *j, int64_t from_seq, int64_t to_seq, gw_journal_scan_fn fn,
                     void *user);
-/* The lowest day above after_day and below before_day among rows with seq > after_seq.
- * Returns 0, -ENOENT (none) or -errno. */
-int gw_journal_next_day(struct gw_journal *j, int64_t after_seq, int64_t after_day,
-                        int64_t before_day, int64_t *day);
-/* The highest seq among rows with seq > after_seq dated day or earlier. Returns 0, -ENOENT
- * or -errno. */
-int gw_journal_day_end(struct gw_journal *j, int64_t after_seq, int64_t day, int64_t *seq);
+typedef int (*gw_journal_day_fn)(void *user, int64_t day, int64_t last_seq);
+/* Calls fn for each day among the rows with seq > after_seq, in day order, with the highest
+ * seq dated that day (one pass over those rows). Returns the number of days, fn's non-zero
+ * return, or -errno. */
+int gw_journal_day_ends(struct gw_journal *j, int64_t after_seq, gw_journal_day_fn fn, void *user);
 /* Rows with seq > after_seq. Returns 0 or -errno. */
 int gw_journal_count_after(struct gw_journal *j, int64_t after_seq, int64_t *n);
 

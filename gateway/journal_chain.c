@@ -58,25 +58,28 @@ static int aggregate(struct gw_journal *j, const char *sql, const struct gw_jour
 	return rc < 0 ? rc : rc == 0 ? -ENOENT : 0;
 }
 
-int gw_journal_next_day(struct gw_journal *j, int64_t after_seq, int64_t after_day,
-                        int64_t before_day, int64_t *day)
-{
-	struct gw_journal_val b[] = {{.i = after_seq}, {.i = after_day}, {.i = before_day}};
+struct day_ends {
+	gw_journal_day_fn fn;
+	void *user;
+};
 
-	return aggregate(j,
-	                 "SELECT min(day) FROM readings WHERE seq > ?1 AND day > ?2 AND day < ?3"
-	                 " HAVING count(*) > 0",
-	                 b, 3, day);
+static int day_end_row(void *user, const struct gw_journal_val *c, int nc)
+{
+	struct day_ends *d = user;
+
+	(void)nc;
+	return d->fn(d->user, c[0].i, c[1].i);
 }
 
-int gw_journal_day_end(struct gw_journal *j, int64_t after_seq, int64_t day, int64_t *seq)
+int gw_journal_day_ends(struct gw_journal *j, int64_t after_seq, gw_journal_day_fn fn, void *user)
 {
-	struct gw_journal_val b[] = {{.i = after_seq}, {.i = day}};
+	struct gw_journal_val b[] = {{.i = after_seq}};
+	struct day_ends d = {fn, user};
 
-	return aggregate(j,
-	                 "SELECT max(seq) FROM readings WHERE seq > ?1 AND day <= ?2"
-	                 " HAVING count(*) > 0",
-	                 b, 2, seq);
+	return gw_journal_stmt(j,
+	                       "SELECT day, max(seq) FROM readings WHERE seq > ?1 GROUP BY day"
+	                       " ORDER BY day",
+	                       b, 1, day_end_row, &d);
 }
 
 int gw_journal_count_after(struct gw_journal *j, int64_t after_seq, int64_t *n)

@@ -314,6 +314,30 @@ static void test_chain_late_row_next_day_ok(void **state)
 	assert_int_equal(r.first_bad_day, DAY0 + 1);
 }
 
+/* Rows whose days go back and forth (a clock set back): a day's range ends at its last row,
+ * so a later day whose rows all came before that is folded into it. */
+static void test_chain_days_out_of_order_fold(void **state)
+{
+	struct tmp *t = *state;
+	struct gw_journal_link l[8];
+	struct gw_chain_result r;
+	int n;
+
+	add_rows(t, 3, 0, 1);
+	add_rows(t, 5, 0, 1);
+	add_rows(t, 4, 0, 1);
+	add_rows(t, 3, 1, 1);
+	add_rows(t, 6, 0, 1);
+	assert_int_equal(gw_chain_seal(t->j, DAY0 + 6, 5, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(gw_journal_links(t->j, keep, l), 4);
+	assert_int_equal(l[3].first_seq, 16);
+	assert_int_equal(l[3].last_seq, 19);
+	r = verify(t);
+	assert_int_equal(r.bad, 0);
+	assert_int_equal(r.open_readings, 1);
+}
+
 /* A version 1 journal (no chain table) migrates in place and keeps its rows. */
 static void test_chain_migrate_v1_keeps_rows(void **state)
 {
@@ -393,6 +417,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_chain_pruned_days_not_deleted, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_chain_late_row_next_day_ok, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_chain_days_out_of_order_fold, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_chain_migrate_v1_keeps_rows, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_chain_head_json_ok, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_chain_sealer_seals_on_later_day, setup,
