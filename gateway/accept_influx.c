@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "accept_acc_int.h"
+#include "accept_influx.h"
 #include "clock.h"
 #include "influx_sink.h"
 #include "log.h"
@@ -57,8 +58,7 @@ static int parse_i64(const char *s, int64_t *out)
 	return 0;
 }
 
-/* Splits a CSV line in place into at most max fields (quotes and doubled quotes). */
-static size_t csv_split(char *s, char **f, size_t max)
+size_t gw_accept_csv_split(char *s, char **f, size_t max)
 {
 	size_t n = 0;
 
@@ -91,8 +91,7 @@ static size_t csv_split(char *s, char **f, size_t max)
 	return n;
 }
 
-/* Copies tag key's value out of a series key ("reading,a=1,b=x\,y"), unescaped. */
-static void series_tag(const char *key, const char *tag, char *out, size_t len)
+void gw_accept_series_tag(const char *key, const char *tag, char *out, size_t len)
 {
 	size_t tl = strlen(tag), o = 0;
 	const char *p = key;
@@ -174,11 +173,11 @@ static int on_series(struct fleet *f, const char *key)
 	long iv;
 
 	memset(&s, 0, sizeof(s));
-	series_tag(key, "role", role, sizeof(role));
-	series_tag(key, "interval_s", interval, sizeof(interval));
-	series_tag(key, "gateway", s.gateway, sizeof(s.gateway));
-	series_tag(key, "plot", s.plot, sizeof(s.plot));
-	series_tag(key, "sensor", s.sensor, sizeof(s.sensor));
+	gw_accept_series_tag(key, "role", role, sizeof(role));
+	gw_accept_series_tag(key, "interval_s", interval, sizeof(interval));
+	gw_accept_series_tag(key, "gateway", s.gateway, sizeof(s.gateway));
+	gw_accept_series_tag(key, "plot", s.plot, sizeof(s.plot));
+	gw_accept_series_tag(key, "sensor", s.sensor, sizeof(s.sensor));
 	if (!role[0] || !s.plot[0] || !s.sensor[0] || gw_num_long(interval, 1, 86400, &iv))
 		return 0;
 	s.interval_s = (unsigned)iv;
@@ -283,7 +282,7 @@ static int on_line(struct fleet *f, char *line)
 
 	if (!line[0])
 		return 0;
-	n = csv_split(line, v, MAX_COLS);
+	n = gw_accept_csv_split(line, v, MAX_COLS);
 	if (n >= 2 && !strcmp(v[0], "name") && !strcmp(v[1], "tags")) {
 		on_header(f, v, n);
 		return 0;
