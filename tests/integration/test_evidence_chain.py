@@ -1,11 +1,12 @@
 """The evidence chain end to end: a version 1 journal with readings of an earlier day is
 migrated in place by the daemon and that day sealed; a local midnight passes while the
 daemon polls the simulator (the daemon runs in a time zone whose midnight is a few seconds
-away) and the day before it is sealed; each sealed head arrives retained at a real
-mosquitto (also at a subscriber that comes after the daemon has stopped); `verify` passes
+away) and the day before it is sealed while the broker is down; each sealed head arrives
+retained at a real mosquitto (the second once the broker is back; also at a subscriber that
+comes after the daemon has stopped); `verify` passes
 and prints the head; the digests recomputed here from the rows, as README specifies them,
 equal the published head; then one reading's data edited with sqlite3 makes `verify` fail
-(exit 1) naming that day, and the other readings of it too when one is deleted."""
+(exit 1) naming that day; bad usage exits 2."""
 import hashlib
 import json
 import os
@@ -120,18 +121,25 @@ def test():
     cfg = write_config(d, sim_port, mq.port)
     sim = start_sim(cfg, d)
     try:
-        tz, off, mid = tz_with_midnight_in(15)
+        tz, off, mid = tz_with_midnight_in(20)
         env = dict(os.environ, TZ=tz)
         os.environ["TZ"] = tz  # the daemons started by Proc inherit it
         n_old, old_day = make_v1_journal(d, cfg, off, env)
         run = Proc([FIELDGATE, "run", "-c", cfg], os.path.join(d, "run.log"))
         before = local_day((mid - 1) * 1000, off)
         check(local_day(mid * 1000, off) != before, f"TZ {tz}: no midnight at {mid}")
+        wait_for(lambda: heads(coll), 15, "the migrated day's head")
+        wait_for(lambda: time.time() >= mid - 4, 30, "4 s before midnight")
+        mq.stop()                                  # the broker is away when the day is sealed
+        wait_for(lambda: time.time() >= mid + 4, 30, "4 s after midnight")
+        check(not any(h["day"] == day_text(before) for h in heads(coll)), "head before the broker")
+        mq.start()
         wait_for(lambda: any(h["day"] == day_text(before) for h in heads(coll)) or
                  run.p.poll() is not None, 40, f"the head of {before} over MQTT")
         check(run.stop() == 0, "the daemon did not stop cleanly:\n" + run.log_text())
         log = run.log_text()
         check("schema migrated to version=2" in log, "no migration logged:\n" + log)
+        check(f"sealed days=1 head={day_text(before)}" in log, "no seal logged:\n" + log)
         got = heads(coll)
         days = [h["day"] for h in got]
         check(day_text(old_day) in days and day_text(before) in days, f"heads published: {got}")
@@ -164,6 +172,17 @@ def test():
         check(rc == 1, f"verify of an edited journal exited {rc}:\n{out}")
         check(f"first: {day_text(before)} edited" in out, "verify output:\n" + out)
         check(f"{day_text(old_day)}" in out and "NOT intact: 1 of 2 days" in out, out)
+        p = subprocess.run([FIELDGATE, "verify", "-q", "--data-dir", os.path.join(d, "data")],
+                           capture_output=True, text=True, env=env, timeout=60)
+        check(p.returncode == 1 and f"first: {day_text(before)} edited" in p.stdout
+              and day_text(old_day) not in p.stdout, f"verify -q --data-dir:\n{p.stdout}")
+        for bad in ([], ["-c", cfg, "--data-dir", d], ["-c", cfg, "extra"], ["--bogus"]):
+            p = subprocess.run([FIELDGATE, "verify", *bad], capture_output=True, env=env, timeout=60)
+            check(p.returncode == 2, f"verify {bad} exited {p.returncode}")
+        p = subprocess.run([FIELDGATE, "verify", "--data-dir", os.path.join(d, "none")],
+                           capture_output=True, text=True, env=env, timeout=60)
+        check(p.returncode == 1 and "no journal" in p.stderr, f"no journal: {p.stderr}")
+        check(not os.path.exists(os.path.join(d, "none")), "verify created a data dir")
     finally:
         sim.stop()
         coll.stop()
