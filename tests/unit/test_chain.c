@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "chain.h"
+#include "clock.h"
 #include "journal_int.h"
 
 #define DAY_MS  (86400LL * 1000)
@@ -406,6 +407,13 @@ static void test_chain_sealer_seals_on_later_day(void **state)
 	gw_chain_tick(&s, t->j); /* not idle long enough: nothing */
 	assert_int_equal(gw_chain_head(t->j, &head), 0);
 	assert_int_equal(head.day, DAY0 + 3);
+	/* nothing committed for GW_CHAIN_IDLE_MS and local midnight (today's) long past */
+	s.last_commit = gw_clock_mono_ms() - GW_CHAIN_IDLE_MS - 1;
+	s.next_check = 0;
+	gw_chain_tick(&s, t->j);
+	assert_int_equal(gw_chain_head(t->j, &head), 0);
+	assert_int_equal(head.day, DAY0 + 4);
+	assert_int_equal(head.readings, 1);
 }
 
 int main(void)
