@@ -205,5 +205,10 @@ bool gw_far_is_stale(struct gw_far *f)
 	if (gw_dtu_has_newer(f->slot))
 		return true;
 	silent = gw_clock_mono_ms() - atomic_load(&f->last_rx);
-	return f->cfg.heartbeat_s && silent > 3000LL * f->cfg.heartbeat_s;
+	if (!f->cfg.heartbeat_s || silent <= 3000LL * f->cfg.heartbeat_s)
+		return false;
+	gw_log(GW_WARN, "dtu",
+	       "bus=%s peer=%s silent for %lld s (3 heartbeats missed): connection dropped",
+	       f->cfg.name, f->peer, (long long)(silent / 1000));
+	return true;
 }

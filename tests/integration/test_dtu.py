@@ -5,7 +5,7 @@ between frames; a flaky DTU whose link goes quiet and which dials again from a
 new port mid-poll; a silent DTU whose sensor reads `timeout` while the others
 keep their schedule; then unknown registrations, a port scan, garbage and more
 connections than the cap, after which polling goes on; and a DTU sending more
-than its byte cap is dropped."""
+than its byte cap, or whose heartbeats stop, is dropped."""
 import json
 import os
 import random
@@ -15,7 +15,7 @@ import time
 from gwtest import (FIELDGATE, Proc, by_sensor, check, free_port, main, readings, start_sim,
                     tmpdir, wait_for)
 
-RUN_S = 22
+RUN_S = 26
 
 
 def write_config(d, p_far, p_listen):
@@ -33,7 +33,7 @@ buses:
   - {{name: plot-c, type: dtu_server, listen: 127.0.0.1, port: {p_listen}, registration: "DTU-C",
      response_ms: 1000, max_connections: 8}}
   - {{name: plot-d, type: dtu_server, listen: 127.0.0.1, port: {p_listen}, registration: "DTU-D",
-     response_ms: 1000, max_connections: 8, max_bytes_per_s: 256}}
+     response_ms: 1000, max_connections: 8, max_bytes_per_s: 256, heartbeat: "hb", heartbeat_s: 1}}
 sensors:
   - {{id: s-far, bus: far1, unit: 1, profile: seeed-s-soil-mtec-02, interval_s: 1}}
   - {{id: s-a, bus: plot-a, unit: 2, profile: seeed-s-soil-mtec-02, interval_s: 1}}
@@ -97,6 +97,23 @@ def flood(port):
     return False
 
 
+def quiet(port):
+    """A registered DTU whose heartbeats stop (a dead path) is dropped after 3 intervals."""
+    with socket.create_connection(("127.0.0.1", port), 2) as s:
+        s.sendall(b"DTU-Dhb")
+        t0 = time.monotonic()
+        s.settimeout(0.5)
+        while time.monotonic() - t0 < 10:
+            try:
+                if s.recv(64) == b"":  # requests arrive and go unanswered, until EOF
+                    return True, time.monotonic() - t0
+            except ConnectionResetError:
+                return True, time.monotonic() - t0
+            except socket.timeout:
+                pass
+        return False, time.monotonic() - t0
+
+
 def qualities(rs, sensor):
     return [set(r["quality"].values()) for _, r in by_sensor(rs, sensor)]
 
@@ -117,6 +134,8 @@ def run():
         abuse(p_listen)
         t_after = time.monotonic()
         check(flood(p_listen), "a DTU over its byte cap was not dropped")
+        dropped, after_s = quiet(p_listen)
+        check(dropped and after_s >= 2.5, f"a quiet DTU: dropped {dropped} after {after_s:.1f}s")
         check(gw.p.wait(RUN_S + 15) == 0, f"run exited {gw.p.returncode}:\n{gw.log_text()}")
     finally:
         gw.stop()
@@ -154,6 +173,7 @@ def run():
     check("refused" in log, "connection over the cap not logged")
     check("999999999999999" not in log, "an unknown registration's digits reached the log")
     check("bus=plot-d peer=" in log and "sent over 256 bytes/s" in log, "byte cap not logged")
+    check("bus=plot-d peer=" in log and "3 heartbeats missed" in log, "heartbeat silence not logged")
     after = [r for t, r in by_sensor(rs, "s-b1") if t > t_after + 1]
     check(len(after) >= 3 and all(set(r["quality"].values()) == {"good"} for r in after),
           f"plot-b after the abuse ({t_after - t_abuse:.1f}s of it): {after[:3]}")
