@@ -143,6 +143,30 @@ static void row_add(struct gw_form *f, struct gw_form_row *w, enum gw_category c
 	gw_form_sums_add(&f->total.all, s);
 }
 
+/* Adds variety to w's list ("a;b") unless it is there; a list that no longer fits ends
+ * in "...". */
+static void add_variety(struct gw_form_row *w, const char *variety)
+{
+	size_t len = strlen(w->varieties), vlen = strlen(variety);
+	const char *at = w->varieties;
+
+	if (!vlen)
+		return;
+	while ((at = strstr(at, variety)) != NULL) {
+		if ((at == w->varieties || at[-1] == ';') && (at[vlen] == ';' || !at[vlen]))
+			return;
+		at += vlen;
+	}
+	if (len >= 3 && strcmp(w->varieties + len - 3, "...") == 0)
+		return;
+	if (len + 1 + vlen + 4 > sizeof(w->varieties)) {
+		snprintf(w->varieties + len, sizeof(w->varieties) - len, "%s",
+		         len ? ";..." : "...");
+		return;
+	}
+	snprintf(w->varieties + len, sizeof(w->varieties) - len, "%s%s", len ? ";" : "", variety);
+}
+
 /* The result of each plot (by plot index), NULL where none was given. Returns owned. */
 static const struct gw_plot_result **match_results(const struct gw_records *r,
                                                    const struct gw_plot_result *results, size_t n)
@@ -271,6 +295,7 @@ static int build_grouped(struct gw_form *f, const struct gw_records *r,
 			continue;
 		gw_form_plot_sums(p, by_plot[i], o->rates, &s);
 		row_add(f, &f->rows[hrow[p->household]], r->households[p->household].category, &s);
+		add_variety(&f->rows[hrow[p->household]], p->seed_variety);
 	}
 	free(hrow);
 	return f->level == GW_LEVEL_TOWNSHIP ? 0 : order_rows(f);

@@ -43,6 +43,7 @@ struct gw_form_row {
 	int category;                         /* enum gw_category; -1 at township level (both) */
 	struct gw_form_sums cat[GW_NCATEGORIES];
 	struct gw_form_sums all; /* cat[0] + cat[1] */
+	char varieties[128];     /* household and village: the plots' seed varieties, "a;b" */
 	size_t seq, rank, vrank; /* ordering (internal) */
 };
 

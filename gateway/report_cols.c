@@ -73,6 +73,7 @@ static const struct gw_rcol household_cols[] = {
         {"beneficiaries", "受益人口", false},
         {"phone", "电话", false},
         {"plots", "地块数", false},
+        {"seed_variety", "种子品种", false},
         AMOUNTS,
         VERIFIED,
 };
@@ -84,6 +85,7 @@ static const struct gw_rcol village_cols[] = {
         {"households", "总户数", false},
         {"beneficiaries", "受益人口", false},
         {"plots", "地块数", false},
+        {"seed_variety", "种子品种", false},
         AMOUNTS,
         VERIFIED,
 };
@@ -351,6 +353,8 @@ void gw_report_cell(const struct gw_form *f, const struct gw_form_row *w, bool t
 		return;
 	else if (w->plot && plot_cell(w, key, out))
 		return;
+	else if (!w->plot && strcmp(key, "seed_variety") == 0)
+		set_text(out, w->varieties);
 	else if (w->household && strcmp(key, "beneficiaries") == 0)
 		set_num(out, w->household->beneficiaries, 0);
 	else if (!amount_cell(&w->all, key, out))

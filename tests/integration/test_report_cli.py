@@ -2,7 +2,8 @@
 """`fieldgate report` as a command: every level in csv (parsed with python's csv), json
 (json.loads) and html; ID numbers and phones masked everywhere unless --unmasked with
 --out (file mode 0600), --unmasked to stdout refused; a file is written whole or not at
-all; every usage, config and records error exits 2 and an unwritable output exits 1."""
+all; every usage, config and records error exits 2, an unreadable journal or an unwritable output
+exits 1."""
 import csv
 import io
 import json
@@ -141,6 +142,12 @@ def test_exit_codes(d, cfg):
         lines = f.readlines()[:-1]
     with open(os.path.join(d, "plots.csv"), "w", encoding="utf-8") as f:
         f.writelines(lines)
+    os.makedirs(os.path.join(d, "data"))
+    with open(os.path.join(d, "data", "journal.db"), "w") as f:
+        f.write("not a database\n")
+    rc, out, err = report(cfg)
+    check(rc == 1 and out == "" and "reading the journal" in err, f"bad journal: exit {rc} {err}")
+    os.unlink(os.path.join(d, "data", "journal.db"))
     target = os.path.join(d, "no", "such", "dir", "r.csv")
     rc, _, err = report(cfg, "--out", target)
     check(rc == 1 and "cannot create" in err and not os.path.exists(target), f"unwritable: exit {rc} {err}")

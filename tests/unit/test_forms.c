@@ -68,6 +68,7 @@ static struct gw_household households[] = {
 
 static struct gw_plot plots[] = {
         {.id = "P1",
+         .seed_variety = "XY",
          .household = 0,
          .area_mu = 6.5,
          .film = GW_FILM_HALF,
@@ -88,6 +89,7 @@ static struct gw_plot plots[] = {
          .film = GW_FILM_NONE,
          .planting = GW_PLANT_SINGLE},
         {.id = "P5",
+         .seed_variety = "X",
          .household = 0,
          .area_mu = 1.5,
          .film = GW_FILM_FULL,
@@ -199,6 +201,8 @@ static void test_forms_village_rows_per_category_ok(void **state)
 	assert_string_equal(f->rows[2].village, "V1");
 	assert_int_equal(f->rows[2].category, GW_CAT_GENERAL);
 	assert_near(f->rows[0].all.area_mu, 8.0, 1e-9);
+	assert_string_equal(f->rows[0].varieties, "XY;X"); /* P1 and P5, each once */
+	assert_string_equal(f->rows[1].varieties, "");
 	assert_int_equal(f->rows[3].all.households, 2);
 	gw_form_free(f);
 }
