@@ -145,8 +145,10 @@ static void labels(FILE *out, const struct gw_plot_result *r)
 	fprintf(out,
 	        "<text x=\"%.0f\" y=\"%.0f\" font-size=\"8\" text-anchor=\"middle\">"
 	        "<tspan fill=\"#1f5fa8\">moisture %% (left)</tspan>  "
-	        "<tspan fill=\"#c0392b\">under film &#8722; bare &#176;C (right)</tspan>  "
-	        "strip: covered / not covered / indeterminate / no data</text>\n",
+	        "<tspan fill=\"#c0392b\">under film &#8722; bare &#176;C (right)</tspan>  strip: "
+	        "<tspan fill=\"#2e8b57\">&#9632; covered</tspan> <tspan fill=\"#c0392b\">&#9632; "
+	        "not covered</tspan> <tspan fill=\"#e0a800\">&#9632; indeterminate</tspan> "
+	        "<tspan fill=\"#999999\">&#9632; no data</tspan></text>\n",
 	        (X0 + X1) / 2, STRIP + 30);
 }
 
