@@ -22,7 +22,9 @@ struct gw_sim *gw_sim_new(const struct gw_sim_opts *opts)
 		sim->opts.speed = 1.0;
 	if (!sim->opts.start_ms)
 		sim->opts.start_ms = gw_clock_wall_ms();
-	sim->start_mono = gw_clock_mono_ms();
+	sim->clock = (struct gw_simclock){.start_ms = sim->opts.start_ms,
+	                                  .speed = sim->opts.speed,
+	                                  .mono_us = gw_clock_mono_us()};
 	return sim;
 }
 
@@ -53,9 +55,12 @@ void gw_sim_free(struct gw_sim *sim)
 
 int64_t gw_sim_now(const struct gw_sim *sim)
 {
-	double elapsed = (double)(gw_clock_mono_ms() - sim->start_mono);
+	return gw_simclock_at(&sim->clock, gw_clock_mono_us());
+}
 
-	return sim->opts.start_ms + (int64_t)(elapsed * sim->opts.speed);
+void gw_sim_clock(const struct gw_sim *sim, struct gw_simclock *out)
+{
+	*out = sim->clock;
 }
 
 static int bus_slaves(struct gw_sim *sim, struct gw_sim_bus *b, const struct gw_sim_bus_cfg *cfg)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "diag.h"
 #include "driver.h"
 #include "yaml.h"
@@ -29,13 +30,24 @@ enum gw_sim_place { GW_SIM_PLACE_NONE, GW_SIM_PLACE_UNDER_FILM, GW_SIM_PLACE_BAR
  * heartbeats and answers RTU frames (sim_dtu.c). */
 enum gw_sim_transport { GW_SIM_RTU, GW_SIM_TCP, GW_SIM_RTU_TCP, GW_SIM_DTU };
 
+/* When a plot's film is on, by local calendar day (month * 100 + day, every year):
+ * from on_md (0: from the start) until the day before off_md (0: never torn off). */
+struct gw_sim_film {
+	bool laid; /* false: never laid */
+	int on_md;
+	int off_md;
+};
+
+/* True when film f covers the plot on local day md (MMDD). */
+bool gw_sim_film_covers(const struct gw_sim_film *f, int md);
+
 struct gw_sim_unit_cfg {
 	char sensor[GW_SIM_ID_LEN];
 	char plot[GW_SIM_ID_LEN];         /* "" if unbound */
 	int unit;                         /* 1..247 */
 	const struct gw_profile *profile; /* borrows; must outlive the sim */
 	enum gw_sim_place place;
-	bool covered; /* the plot's film is laid: input1 = 1 */
+	struct gw_sim_film film; /* the plot's film: input1 = 1 and warmer soil while on */
 };
 
 struct gw_sim_bus_cfg {
@@ -99,6 +111,8 @@ int gw_sim_apply_faults(struct gw_sim *sim, const struct gw_ydoc *doc, struct gw
 int gw_sim_step(struct gw_sim *sim, int max_wait_ms, const sigset_t *sigmask);
 /* Current simulated wall time, ms since the epoch. */
 int64_t gw_sim_now(const struct gw_sim *sim);
+/* The sim's clock (to share with a daemon: util/simclock.h). */
+void gw_sim_clock(const struct gw_sim *sim, struct gw_simclock *out);
 
 /* ---- building blocks (also used by the unit tests) ---------------------- */
 
@@ -124,16 +138,17 @@ int gw_sim_mbap_parse(const uint8_t *buf, size_t len, struct gw_sim_mbap *hdr);
 size_t gw_sim_mbap_build(uint16_t tid, uint8_t unit, const uint8_t *pdu, size_t pdu_len,
                          uint8_t *adu);
 
-/* Values: deterministic functions of (seed, sensor, plot, sim time). */
+/* Values: deterministic functions of (seed, sensor, plot, film, sim time). */
 struct gw_sim_model {
 	uint64_t seed;
 	uint64_t sensor_key;
 	uint64_t plot_key;
 	enum gw_sim_place place;
-	bool covered;
+	struct gw_sim_film film;
 };
+/* film NULL: never laid (copied). */
 void gw_sim_model_init(struct gw_sim_model *m, uint64_t seed, const char *sensor, const char *plot,
-                       enum gw_sim_place place, bool covered);
+                       enum gw_sim_place place, const struct gw_sim_film *film);
 /* The value of point name (moisture_pct, temperature_c, ...) at sim_ms. A name
  * the model does not know gets range_mid. */
 double gw_sim_model_value(const struct gw_sim_model *m, const char *name, int64_t sim_ms,

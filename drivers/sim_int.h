@@ -51,7 +51,7 @@ struct gw_sim_pending {
 
 struct gw_sim {
 	struct gw_sim_opts opts;
-	int64_t start_mono;
+	struct gw_simclock clock; /* sim time: opts.start_ms at the monotonic start */
 	struct gw_sim_bus *buses;
 	size_t nbuses;
 	struct gw_sim_pending pending[GW_SIM_MAX_PENDING];

@@ -1,7 +1,8 @@
 /* Plausible field values for the simulator, as pure functions of (seed,
- * sensor, plot, sim time): soil temperature with a diurnal curve and film
- * warming, moisture drying between rain events, light, nutrients, inputs.
- * Deterministic for a seed; no state, no I/O. */
+ * sensor, plot, film, sim time): soil temperature with a diurnal curve and film
+ * warming while the plot's film is on (less on cloudy days), moisture drying
+ * between rain events, light, nutrients, inputs. Deterministic for a seed; no
+ * state, no I/O. */
 #include <math.h>
 #include <string.h>
 #include <time.h>
@@ -42,15 +43,20 @@ static double sym_of(uint64_t key)
 	return unit_of(key) * 2.0 - 1.0;
 }
 
+bool gw_sim_film_covers(const struct gw_sim_film *f, int md)
+{
+	return f->laid && (!f->on_md || md >= f->on_md) && (!f->off_md || md < f->off_md);
+}
+
 void gw_sim_model_init(struct gw_sim_model *m, uint64_t seed, const char *sensor, const char *plot,
-                       enum gw_sim_place place, bool covered)
+                       enum gw_sim_place place, const struct gw_sim_film *film)
 {
 	m->seed = mix(seed);
 	m->sensor_key = mix(m->seed ^ hash_str(sensor));
 	/* probes of one plot share its soil; an unbound sensor is its own plot */
 	m->plot_key = mix(m->seed ^ hash_str(plot && plot[0] ? plot : sensor) ^ 0x5A5A);
 	m->place = place;
-	m->covered = covered;
+	m->film = film ? *film : (struct gw_sim_film){.laid = false};
 }
 
 /* Local time of sim_ms, split into a day number and the hour of that day. */
@@ -64,6 +70,26 @@ static void local_split(int64_t sim_ms, int64_t *day, double *hour)
 	local = sim_ms + (int64_t)tm.tm_gmtoff * 1000;
 	*day = local >= 0 ? local / DAY_MS : (local - DAY_MS + 1) / DAY_MS;
 	*hour = (double)(local - *day * DAY_MS) / (double)HOUR_MS;
+}
+
+/* Whether the plot's film is on during local day number day. */
+static bool covered_on(const struct gw_sim_model *m, int64_t day)
+{
+	time_t t = (time_t)(day * 86400);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm))
+		return false;
+	return gw_sim_film_covers(&m->film, (tm.tm_mon + 1) * 100 + tm.tm_mday);
+}
+
+static bool covered_at(const struct gw_sim_model *m, int64_t sim_ms)
+{
+	int64_t day;
+	double hour;
+
+	local_split(sim_ms, &day, &hour);
+	return covered_on(m, day);
 }
 
 static double day_of_year(int64_t day)
@@ -86,21 +112,35 @@ static double sun(double hour)
 	return sin(M_PI * (hour - 7.0) / 14.0);
 }
 
+/* What a probe under the film gains over bare soil: a little at night, up to
+ * 2.8..3.8 degC (the plot's film and soil) in the afternoon sun, less on cloudy
+ * days; nothing while the film is not on. A day-to-day microsite difference
+ * applies either way. */
+static double film_gain(const struct gw_sim_model *m, int64_t day, double hour, double clear)
+{
+	double site = 0.15 * sym_of(m->plot_key ^ mix((uint64_t)day ^ 0xD7));
+
+	if (!covered_on(m, day))
+		return site;
+	return site + 0.3 +
+	       (2.8 + 1.0 * unit_of(m->plot_key ^ 0xF1)) * (0.4 + 0.6 * sqrt(clear)) * sun(hour);
+}
+
 static double temperature(const struct gw_sim_model *m, int64_t sim_ms)
 {
 	int64_t day;
-	double hour, mean, amp, t;
+	double hour, mean, clear, t;
 
 	local_split(sim_ms, &day, &hour);
 	/* 5 cm soil: ~14 degC in late April, ~24 in mid July */
 	mean = 14.0 + 10.0 * sin(2.0 * M_PI * (day_of_year(day) - 110.0) / 365.0);
 	mean += 1.5 * sym_of(m->plot_key ^ 0x7E);
-	/* cloudy days swing less */
-	amp = 4.0 + 3.0 * unit_of(m->seed ^ (uint64_t)day ^ 0xC1);
-	t = mean + amp * cos(2.0 * M_PI * (hour - 15.0) / 24.0);
+	/* field-wide weather: 0 overcast .. 1 clear; cloudy days swing less */
+	clear = unit_of(m->seed ^ (uint64_t)day ^ 0xC1);
+	t = mean + (4.0 + 3.0 * clear) * cos(2.0 * M_PI * (hour - 15.0) / 24.0);
 	if (m->place == GW_SIM_PLACE_UNDER_FILM)
-		t += 0.3 + (2.0 + 2.0 * unit_of(m->plot_key ^ 0xF1)) * sun(hour);
-	return t + 0.2 * sym_of(m->sensor_key ^ 0x7F) + noise(m, "t", sim_ms, 0.05);
+		t += film_gain(m, day, hour, clear);
+	return t + 0.1 * sym_of(m->sensor_key ^ 0x7F) + noise(m, "t", sim_ms, 0.05);
 }
 
 /* Field-wide rain: some days have an event at some hour, refilling the soil. */
@@ -118,7 +158,8 @@ static bool rain_on(const struct gw_sim_model *m, int64_t day, double *hour, dou
 static double wetness(const struct gw_sim_model *m, int64_t sim_ms)
 {
 	/* film keeps moisture in: slower drying */
-	double tau = (m->place == GW_SIM_PLACE_UNDER_FILM ? 14.0 : 8.0) * DAY_MS;
+	bool film = m->place == GW_SIM_PLACE_UNDER_FILM && covered_at(m, sim_ms);
+	double tau = (film ? 14.0 : 8.0) * DAY_MS;
 	int64_t day, prev;
 	double hour, rh, amount, w = 0.4;
 
@@ -158,7 +199,9 @@ static double lux(const struct gw_sim_model *m, int64_t sim_ms)
 	s = sin(M_PI * (hour - 5.0) / 14.5);
 	cloud = 0.3 + 0.7 * unit_of(m->seed ^ mix((uint64_t)(sim_ms / HOUR_MS)) ^ 0x1F);
 	/* clear film passes most of the light */
-	return 90000.0 * pow(s, 1.5) * cloud * (m->place == GW_SIM_PLACE_UNDER_FILM ? 0.8 : 1.0);
+	if (m->place == GW_SIM_PLACE_UNDER_FILM && covered_on(m, day))
+		cloud *= 0.8;
+	return 90000.0 * pow(s, 1.5) * cloud;
 }
 
 /* A per-sensor level, declining by up to 20 % from May to the end of August. */
@@ -196,7 +239,7 @@ double gw_sim_model_value(const struct gw_sim_model *m, const char *name, int64_
 	if (strcmp(name, "lux") == 0)
 		return lux(m, sim_ms);
 	if (strcmp(name, "input1") == 0)
-		return m->covered ? 1.0 : 0.0;
+		return covered_at(m, sim_ms) ? 1.0 : 0.0;
 	if (strncmp(name, "input", 5) == 0 || strncmp(name, "relay", 5) == 0)
 		return 0.0;
 	return range_mid;

@@ -61,7 +61,7 @@ int gw_sim_slave_init(struct gw_sim_slave *s, const struct gw_sim_unit_cfg *u, u
 	snprintf(s->sensor, sizeof(s->sensor), "%s", u->sensor);
 	s->unit = s->config_unit = u->unit;
 	s->prof = p;
-	gw_sim_model_init(&s->model, seed, u->sensor, u->plot, u->place, u->covered);
+	gw_sim_model_init(&s->model, seed, u->sensor, u->plot, u->place, &u->film);
 	for (size_t i = 0; i < p->npoints && !rc; i++)
 		for (unsigned w = 0; w < gw_point_width(&p->points[i]) && !rc; w++)
 			rc = reg_add(s, (uint8_t)p->points[i].kind,

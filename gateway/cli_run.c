@@ -21,6 +21,7 @@
 #include "poller.h"
 #include "records.h"
 #include "service.h"
+#include "simclock.h"
 #include "sinks.h"
 
 /* How long the sinks keep sending what is committed once polling has ended. */
@@ -30,6 +31,7 @@
 struct run_opts {
 	const char *path;
 	const char *level;
+	const char *sim_clock; /* demo and tests only */
 	enum gw_output out;
 	bool once;
 	bool flat_out;
@@ -53,6 +55,9 @@ static void usage(FILE *out)
 	        "      --flat-out        ignore intervals, poll as fast as the plan allows "
 	        "(benchmarks)\n"
 	        "      --stats           print readings, CPU time and peak RSS on exit (stderr)\n"
+	        "      --sim-clock FILE  DEMO AND TESTS ONLY: run on the simulated clock that\n"
+	        "                        `fieldgate sim --clock FILE` wrote: readings carry\n"
+	        "                        simulated time and interval_s counts simulated seconds\n"
 	        "exit: 0 done, 1 runtime failure, 2 bad usage or config\n");
 }
 
@@ -153,6 +158,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	        {"duration", required_argument, NULL, 'd'},
 	        {"flat-out", no_argument, NULL, 'f'},
 	        {"stats", no_argument, NULL, 's'},
+	        {"sim-clock", required_argument, NULL, 'k'},
 	        {"help", no_argument, NULL, 'h'},
 	        {0},
 	};
@@ -168,6 +174,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			o->flat_out = true;
 		else if (c == 's')
 			o->stats = true;
+		else if (c == 'k')
+			o->sim_clock = optarg;
 		else if (c == 'l' && gw_log_parse_level(optarg, &lv) == 0)
 			o->level = optarg;
 		else if (c == 'd' && gw_num_long(optarg, 1, 86400 * 365, &o->duration_s) == 0)
@@ -180,6 +188,32 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			return -EINVAL;
 	}
 	return o->path && optind == argc ? 0 : -EINVAL;
+}
+
+/* --sim-clock: the simulator's clock replaces the wall clock (before any thread starts). */
+static int use_sim_clock(const char *path)
+{
+	struct gw_simclock c;
+	struct gw_diag d;
+	char now[40];
+	int rc;
+
+	gw_diag_init(&d, stderr);
+	rc = gw_simclock_load(path, &c, &d);
+	if (rc == -EINVAL)
+		return rc;
+	if (rc) {
+		fprintf(stderr, "%s: error: cannot read the sim clock: %s\n", path, strerror(-rc));
+		return rc;
+	}
+	gw_clock_use_sim(&c);
+	if (gw_clock_rfc3339(gw_clock_wall_ms(), now, sizeof(now)))
+		now[0] = '\0';
+	gw_log(GW_NOTICE, "run",
+	       "SIMULATED CLOCK from %s (demo/test only): now %s, %g x real time; readings carry "
+	       "simulated time",
+	       path, now, c.speed);
+	return 0;
 }
 
 int gw_cli_run(int argc, char **argv)
@@ -214,6 +248,11 @@ int gw_cli_run(int argc, char **argv)
 	}
 	if (gw_log_parse_level(o.level ? o.level : cfg->log_level, &lv) == 0)
 		gw_log_set_level(lv);
+	if (o.sim_clock && use_sim_clock(o.sim_clock)) {
+		gw_records_free(recs);
+		gw_config_free(cfg);
+		return 2;
+	}
 	j = open_journal(cfg);
 	rc = j ? gw_hhref_key(cfg->data_dir, hh_key) : -EIO;
 	if (j && rc)

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "num.h"
 #include "sim.h"
+#include "simclock.h"
 
 struct sim_args {
 	const char *config;
@@ -23,7 +24,9 @@ struct sim_args {
 	const char *rtu;
 	const char *faults;
 	unsigned flaky_s; /* dtu buses: drop the link this long after each dial */
+	const char *clock; /* --clock FILE: where the sim clock's anchor is written */
 	struct gw_sim_opts opts;
+	bool have_speed, have_seed, have_start; /* given on the command line */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -41,7 +44,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: fieldgate sim -c gateway.yaml [--bus NAME] [--tcp HOST:PORT] [--rtu LINK]\n"
-	        "                     [--faults FILE] [--speed X] [--seed N] [--start TIME]\n\n"
+	        "                     [--faults FILE] [--speed X] [--seed N] [--start TIME]\n"
+	        "                     [--clock FILE]\n\n"
 	        "Serves the configured field as Modbus slaves: every sensor of a bus answers at "
 	        "its\n"
 	        "unit id with its profile's registers, filled with plausible values (soil "
@@ -79,11 +83,26 @@ static void usage(FILE *out)
 	        "reply\n"
 	        "  -F, --flaky S        dtu_server buses: drop the link S s after each dial, "
 	        "dial again\n"
-	        "  -s, --speed X        simulated seconds per real second (default 1)\n"
-	        "  -S, --seed N         seed of the simulated weather and sensors (default 1)\n"
-	        "  -T, --start TIME     simulated local start time, YYYY-MM-DDTHH:MM[:SS] (default "
-	        "now)\n"
+	        "  -s, --speed X        simulated seconds per real second (default: sim.speed, "
+	        "else 1)\n"
+	        "  -S, --seed N         seed of the simulated weather and sensors (default: "
+	        "sim.seed,\n"
+	        "                       else 1)\n"
+	        "  -T, --start TIME     simulated local start time, YYYY-MM-DDTHH:MM[:SS] "
+	        "(default:\n"
+	        "                       sim.start, else now)\n"
+	        "  -C, --clock FILE     write the simulated clock's anchor to FILE, for `fieldgate "
+	        "run\n"
+	        "                       --sim-clock FILE` (demo and tests only: the daemon then "
+	        "stamps\n"
+	        "                       readings with simulated time and scales its intervals)\n"
 	        "  -h, --help           this text\n\n"
+	        "The config's sim section sets a season (demo and tests): start, speed, seed and\n"
+	        "each plot's film, e.g. sim: {start: 2023-04-01, speed: 86400, film: {XM-0002: "
+	        "never,\n"
+	        "XM-0003: {laid: 05-28}, JH-0002: {laid: 04-26, removed: 06-12}}}. A plot not "
+	        "listed\n"
+	        "has its film on all season if it has a probe under film.\n\n"
 	        "exit: 0 stopped by a signal, 1 a bus could not be served, 2 bad usage, config or "
 	        "faults\n");
 }
@@ -135,12 +154,17 @@ static int parse_opt(int c, const char *arg, struct sim_args *a)
 		}
 		fprintf(stderr, "fieldgate sim: --flaky: want 1..86400 (got \"%s\")\n", arg);
 		return -EINVAL;
+	case 'C':
+		a->clock = arg;
+		return 0;
 	case 's':
+		a->have_speed = true;
 		if (gw_num_double(arg, 0.001, 1e6, &a->opts.speed) == 0)
 			return 0;
 		fprintf(stderr, "fieldgate sim: --speed: want 0.001..1e6 (got \"%s\")\n", arg);
 		return -EINVAL;
 	case 'S':
+		a->have_seed = true;
 		if (gw_num_long(arg, 0, 0x7FFFFFFFL, &seed) == 0) {
 			a->opts.seed = (uint64_t)seed;
 			return 0;
@@ -148,6 +172,7 @@ static int parse_opt(int c, const char *arg, struct sim_args *a)
 		fprintf(stderr, "fieldgate sim: --seed: want 0..2147483647 (got \"%s\")\n", arg);
 		return -EINVAL;
 	case 'T':
+		a->have_start = true;
 		if (parse_start(arg, &a->opts.start_ms) == 0)
 			return 0;
 		fprintf(stderr, "fieldgate sim: --start: want YYYY-MM-DDTHH:MM[:SS] (got \"%s\")\n",
@@ -170,6 +195,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 	                                         {"seed", required_argument, NULL, 'S'},
 	                                         {"start", required_argument, NULL, 'T'},
 	                                         {"flaky", required_argument, NULL, 'F'},
+	                                         {"clock", required_argument, NULL, 'C'},
 	                                         {"help", no_argument, NULL, 'h'},
 	                                         {NULL, 0, NULL, 0}};
 	int c;
@@ -178,7 +204,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 	a->opts.speed = 1.0;
 	a->opts.seed = 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:b:t:r:f:F:s:S:T:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:b:t:r:f:F:s:S:T:C:h", longopts, NULL)) != -1) {
 		if (c == 'h')
 			return 1;
 		if (parse_opt(c, optarg, a))
@@ -233,6 +259,16 @@ static bool plot_covered(const struct gw_config *cfg, const char *plot)
 	return false;
 }
 
+/* The plot's film as sim.film says, else on all season when it has a probe under film. */
+static struct gw_sim_film film_of(const struct gw_config *cfg, const char *plot)
+{
+	const struct gw_film_plan *f = plot[0] ? gw_config_film(cfg, plot) : NULL;
+
+	if (!f)
+		return (struct gw_sim_film){.laid = plot_covered(cfg, plot)};
+	return (struct gw_sim_film){.laid = f->laid, .on_md = f->laid_md, .off_md = f->removed_md};
+}
+
 static enum gw_sim_place place_of(enum gw_placement p)
 {
 	return p == GW_PLACE_UNDER_FILM ? GW_SIM_PLACE_UNDER_FILM
@@ -257,7 +293,7 @@ static size_t bus_units(const struct gw_config *cfg, size_t bi, struct gw_sim_un
 		u->unit = s->unit;
 		u->profile = s->profile;
 		u->place = place_of(s->placement);
-		u->covered = plot_covered(cfg, s->plot);
+		u->film = film_of(cfg, s->plot);
 		n++;
 	}
 	return n;
@@ -437,6 +473,37 @@ static int run_loop(struct gw_sim *sim, const struct sim_args *a)
 	return 0;
 }
 
+/* The sim section's season, where the command line did not say otherwise. */
+static void season_opts(const struct gw_config *cfg, struct sim_args *a)
+{
+	if (!a->have_speed && cfg->sim.speed > 0)
+		a->opts.speed = cfg->sim.speed;
+	if (!a->have_seed && cfg->sim.seed >= 0)
+		a->opts.seed = (uint64_t)cfg->sim.seed;
+	if (!a->have_start && cfg->sim.start_ms)
+		a->opts.start_ms = cfg->sim.start_ms;
+}
+
+static int write_clock(const struct gw_sim *sim, const char *path)
+{
+	struct gw_simclock c;
+	char at[40];
+	int rc;
+
+	gw_sim_clock(sim, &c);
+	rc = gw_simclock_save(path, &c);
+	if (rc) {
+		fprintf(stderr, "fieldgate sim: --clock %s: cannot write: %s\n", path,
+		        strerror(-rc));
+		return rc;
+	}
+	if (gw_clock_rfc3339(c.start_ms, at, sizeof(at)))
+		at[0] = '\0';
+	printf("sim: clock %s from %s at %g x real time\n", path, at, c.speed);
+	fflush(stdout);
+	return 0;
+}
+
 int gw_cli_sim(int argc, char **argv)
 {
 	struct sim_args a;
@@ -452,6 +519,7 @@ int gw_cli_sim(int argc, char **argv)
 	gw_diag_init(&d, stderr);
 	if (gw_config_load(a.config, &d, &cfg))
 		return 2;
+	season_opts(cfg, &a);
 	sim = gw_sim_new(&a.opts);
 	if (!sim) {
 		rc = 1;
@@ -464,6 +532,10 @@ int gw_cli_sim(int argc, char **argv)
 	}
 	if (a.faults && load_faults(sim, a.faults, false)) {
 		rc = 2;
+		goto out_sim;
+	}
+	if (a.clock && write_clock(sim, a.clock)) {
+		rc = 1;
 		goto out_sim;
 	}
 	rc = run_loop(sim, &a);

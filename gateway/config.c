@@ -265,6 +265,7 @@ static const struct section sections[] = {
         {"acceptance", false, load_accept},
         {"film_rules", false, load_film_rules},
         {"rates", false, load_rates},
+        {"sim", false, gw_config_load_sim},
 };
 
 static void unknown_section(struct gw_cload *l, const struct gw_ynode *key)
@@ -305,6 +306,7 @@ static int load_root(struct gw_cload *l, const struct gw_ynode *root)
 	load_journal(l, NULL);
 	gw_config_accept_defaults(l->cfg);
 	gw_config_load_rates(l, NULL);
+	gw_config_load_sim(l, NULL);
 	default_profiles_dir(l);
 	for (size_t s = 0; s < N(sections); s++) {
 		const struct gw_ynode *n = gw_yaml_get(root, sections[s].key);
@@ -385,6 +387,7 @@ void gw_config_free(struct gw_config *cfg)
 	free(cfg->sensors);
 	free(cfg->profiles);
 	free(cfg->film_rules);
+	free(cfg->sim.film);
 	free(cfg);
 }
 

@@ -134,6 +134,25 @@ struct gw_rates_cfg {
 	double government_pct;        /* 70: the government's share; the household pays the rest */
 };
 
+/* One plot's film in the simulated season (sim.film). */
+struct gw_film_plan {
+	char plot[GW_ID_LEN];
+	struct gw_src src;
+	bool laid;      /* false: never laid */
+	int laid_md;    /* MMDD (528 is 05-28); 0: on before the season starts */
+	int removed_md; /* MMDD it is torn off; 0: stays on */
+};
+
+/* The simulator's season (`sim:` section): read by `fieldgate sim` only (demos and
+ * tests); `run` ignores it. */
+struct gw_sim_cfg {
+	int64_t start_ms;          /* simulated start (local time); 0: now */
+	double speed;              /* simulated seconds per real second; 0: not set */
+	long seed;                 /* -1: not set */
+	struct gw_film_plan *film; /* owned; plots not listed keep their film all season */
+	size_t nfilm;
+};
+
 struct gw_config {
 	char path[GW_PATH_LEN]; /* the file as given */
 	char dir[GW_PATH_LEN];  /* its directory: relative paths resolve here */
@@ -161,12 +180,16 @@ struct gw_config {
 	size_t nfilm_rules;
 	struct gw_http_cfg metrics_http;
 	struct gw_rates_cfg rates; /* the rates section, with its defaults */
+	struct gw_sim_cfg sim;
 };
 
 /* Loads and validates path. On success returns 0 and *out (owned). On any error
  * reports all of them to d and returns -EINVAL (or -ENOMEM); *out is NULL. */
 int gw_config_load(const char *path, struct gw_diag *d, struct gw_config **out);
 void gw_config_free(struct gw_config *cfg);
+
+/* Borrows: the sim.film entry of plot, or NULL. */
+const struct gw_film_plan *gw_config_film(const struct gw_config *cfg, const char *plot);
 
 /* Borrows: the bus named name, or NULL. */
 const struct gw_bus_cfg *gw_config_bus(const struct gw_config *cfg, const char *name);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -253,6 +254,44 @@ static void test_config_minimal_defaults_ok(void **state)
 	gw_config_free(cfg);
 }
 
+static void test_config_sim_season_ok(void **state)
+{
+	struct gw_config *cfg = load_ok(FIXTURES "good_sim.yaml");
+	const struct gw_film_plan *f;
+
+	(void)state;
+	assert_true(cfg->sim.start_ms == 1680301800000LL); /* 2023-04-01T06:30+08:00 */
+	assert_true(cfg->sim.speed == 8640.0);
+	assert_int_equal(cfg->sim.seed, 42);
+	assert_int_equal(cfg->sim.nfilm, 4);
+	f = gw_config_film(cfg, "XM-0001");
+	assert_non_null(f);
+	assert_false(f->laid);
+	assert_int_equal(f->src.line, 15);
+	assert_ptr_equal(f->src.file, cfg->path);
+	f = gw_config_film(cfg, "XM-0002");
+	assert_true(f->laid);
+	assert_int_equal(f->laid_md, 528);
+	assert_int_equal(f->removed_md, 0);
+	f = gw_config_film(cfg, "XM-0003");
+	assert_int_equal(f->laid_md, 426);
+	assert_int_equal(f->removed_md, 612);
+	f = gw_config_film(cfg, "XM-0004");
+	assert_true(f->laid);
+	assert_int_equal(f->laid_md, 0);
+	assert_int_equal(f->removed_md, 701);
+	assert_null(gw_config_film(cfg, "XM-0005"));
+	gw_config_free(cfg);
+	/* no sim section: nothing set */
+	cfg = load_ok(FIXTURES "good_minimal.yaml");
+	assert_true(cfg->sim.start_ms == 0);
+	assert_true(cfg->sim.speed == 0.0);
+	assert_int_equal(cfg->sim.seed, -1);
+	assert_int_equal(cfg->sim.nfilm, 0);
+	assert_null(gw_config_film(cfg, "XM-0001"));
+	gw_config_free(cfg);
+}
+
 static void test_config_bus_lookup_ok(void **state)
 {
 	struct gw_config *cfg = load_ok(FIXTURES "good_minimal.yaml");
@@ -357,6 +396,9 @@ static int group_setup(void **state)
 	/* relative paths, so messages (and .expected files) name fixtures relatively */
 	if (chdir(GW_SOURCE_DIR) != 0)
 		return -1;
+	/* sim.start is local time */
+	setenv("TZ", "CST-8", 1);
+	tzset();
 	return setenv("FIELDGATE_PROFILES", "drivers/profiles", 1);
 }
 
@@ -368,6 +410,7 @@ int main(void)
 	        cmocka_unit_test(test_config_dtu_buses_ok),
 	        cmocka_unit_test(test_config_full_sinks_ok),
 	        cmocka_unit_test(test_config_minimal_defaults_ok),
+	        cmocka_unit_test(test_config_sim_season_ok),
 	        cmocka_unit_test(test_config_bus_lookup_ok),
 	        cmocka_unit_test(test_config_missing_file_einval),
 	        cmocka_unit_test(test_config_bad_fixtures_match_expected),

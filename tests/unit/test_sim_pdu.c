@@ -43,7 +43,7 @@ static int setup(void **state)
 	                            .unit = 7,
 	                            .profile = &prof,
 	                            .place = GW_SIM_PLACE_UNDER_FILM,
-	                            .covered = true};
+	                            .film = {.laid = true}};
 
 	(void)state;
 	memset(&prof, 0, sizeof(prof));
