@@ -64,21 +64,23 @@ static int match(const uint8_t *buf, size_t n, const uint8_t *pkt, size_t len)
 }
 
 /* At a boundary, buf[0..n) begins with: a whole heartbeat or prefix (returns
- * its length), the start of one (returns 0), or data (returns -1). */
+ * its length), the start of one (returns 0), or data (returns -1). When one
+ * packet starts the other, the longer wins: a whole shorter one waits until
+ * the longer one is whole or ruled out, so how the bytes were cut does not matter. */
 static long at_boundary(struct gw_dtu_filter *f, const uint8_t *buf, size_t n)
 {
 	int h = match(buf, n, f->hb, f->hblen);
 	int r = match(buf, n, f->reg, f->reglen);
 
-	if (h == 1) {
+	if (h == 1 && !(r == 0 && f->reglen > f->hblen)) {
 		f->heartbeats++;
 		return (long)f->hblen;
 	}
-	if (r == 1) {
+	if (r == 1 && !(h == 0 && f->hblen > f->reglen)) {
 		f->prefixes++;
 		return (long)f->reglen;
 	}
-	return h == 0 || r == 0 ? 0 : -1;
+	return h >= 0 || r >= 0 ? 0 : -1;
 }
 
 /* One data byte at or after a boundary: passed to out, or dropped when unasked. */
