@@ -19,7 +19,7 @@
 #define LINE_MAX_LEN 65536
 #define MAX_COLS     64
 
-enum mode { M_SERIES, M_NEWEST, M_DATA };
+enum mode { M_DATABASES, M_SERIES, M_NEWEST, M_DATA };
 
 struct slot {
 	char gateway[GW_ID_LEN], plot[GW_ID_LEN], sensor[GW_ID_LEN], point[GW_NAME_LEN];
@@ -40,6 +40,7 @@ struct fleet {
 	size_t nslots, cap;
 	struct gw_acc *a;
 	int64_t newest;
+	bool db_found;
 	long last_sensor;
 	char last_gw[GW_ID_LEN], last_id[GW_ID_LEN];
 	int rc;
@@ -287,6 +288,11 @@ static int on_line(struct fleet *f, char *line)
 		on_header(f, v, n);
 		return 0;
 	}
+	if (f->mode == M_DATABASES) {
+		/* "databases,,NAME": an absent database answers every query with nothing */
+		f->db_found = f->db_found || (n >= 3 && strcmp(v[2], f->src->database) == 0);
+		return 0;
+	}
 	if (f->mode == M_SERIES)
 		return f->col_key >= 0 && (size_t)f->col_key < n ? on_series(f, v[f->col_key]) : 0;
 	if (f->mode == M_NEWEST) {
@@ -422,7 +428,15 @@ static void read_password(struct fleet *f)
 static int fleet_read(struct fleet *f, const struct gw_config *cfg, const struct gw_accept_opts *o)
 {
 	char q[8192];
-	int year, rc = run_query(f, M_SERIES, "SHOW SERIES FROM \"reading\" WHERE \"role\" != ''");
+	int year, rc = run_query(f, M_DATABASES, "SHOW DATABASES");
+
+	if (rc == 0 && !f->db_found) {
+		gw_log(GW_ERR, "accept", "url=%s db=%s no such database", f->src->url,
+		       f->src->database);
+		return -ENOENT;
+	}
+	if (rc == 0)
+		rc = run_query(f, M_SERIES, "SHOW SERIES FROM \"reading\" WHERE \"role\" != ''");
 
 	if (rc == 0)
 		rc = declare_rules(f);

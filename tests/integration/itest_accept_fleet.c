@@ -223,7 +223,7 @@ static void test_fleet_equals_local(void **state)
 	}
 }
 
-static void test_fleet_no_server(void **state)
+static void test_fleet_no_server_no_database(void **state)
 {
 	struct gw_fleet_src src = {.url = "http://127.0.0.1:1", .database = "fg"};
 	struct gw_config cfg = {0};
@@ -232,6 +232,11 @@ static void test_fleet_no_server(void **state)
 
 	(void)state;
 	assert_int_equal(gw_acceptance_from_influx(&cfg, NULL, &src, NULL, &r, &n), -EAGAIN);
+	assert_null(r);
+	/* a database that is not there answers every query with nothing: an error, not a season */
+	snprintf(src.url, sizeof(src.url), "%s", fx.base);
+	snprintf(src.database, sizeof(src.database), "nope");
+	assert_int_equal(gw_acceptance_from_influx(&cfg, NULL, &src, NULL, &r, &n), -ENOENT);
 	assert_null(r);
 }
 
@@ -261,7 +266,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_fleet_equals_local),
-	        cmocka_unit_test(test_fleet_no_server),
+	        cmocka_unit_test(test_fleet_no_server_no_database),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
