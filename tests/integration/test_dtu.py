@@ -10,6 +10,7 @@ import json
 import os
 import random
 import socket
+import subprocess
 import time
 
 from gwtest import (FIELDGATE, Proc, by_sensor, check, free_port, main, readings, start_sim,
@@ -118,10 +119,30 @@ def qualities(rs, sensor):
     return [set(r["quality"].values()) for _, r in by_sensor(rs, sensor)]
 
 
+def check_plan(d, cfg):
+    """`check` shows the cellular buses with their load, and warns about a wildcard listener."""
+    out = subprocess.run([FIELDGATE, "check", "-c", cfg], capture_output=True, text=True, timeout=30)
+    check(out.returncode == 0, f"check exited {out.returncode}: {out.stderr}")
+    for want in ("rtu_tcp 127.0.0.1:", "dtu_server listen 127.0.0.1:",
+                 "registration 6 bytes hex (in front of every packet)", "+ 300 ms round trip",
+                 # 6 registers once a second at 9600 8N1: 8 + 17 bytes (26.0 ms), two t3.5
+                 # gaps (7.3 ms), 20 ms turnaround and the 300 ms round trip = 353.3 ms a second
+                 "load 35.3 % of the line at 9600 baud"):
+        check(want in out.stdout, f"check does not show {want!r}:\n{out.stdout}")
+    check("868000000000001" not in out.stdout, "check printed a registration")
+    wild = os.path.join(d, "wild.yaml")
+    with open(cfg) as f, open(wild, "w") as w:
+        w.write(f.read().replace("listen: 127.0.0.1", "listen: 0.0.0.0"))
+    out = subprocess.run([FIELDGATE, "check", "-c", wild], capture_output=True, text=True, timeout=30)
+    check(out.returncode == 0 and "listens on every interface" in out.stderr,
+          f"no wildcard warning: {out.stderr}")
+
+
 def run():
     d = tmpdir("fg-dtu-")
     p_far, p_listen = free_port(), free_port()
     cfg = write_config(d, p_far, p_listen)
+    check_plan(d, cfg)
     sims = [start_sim(cfg, d, "--bus", "far1"),
             start_sim(cfg, d, "--bus", "plot-a", "--flaky", "4"),
             start_sim(cfg, d, "--bus", "plot-b"),
