@@ -115,15 +115,21 @@ int gw_chain_verify(struct gw_journal *j, gw_chain_day_fn fn, void *user,
 {
 	/* the first day's range starts below any seq, so rows put before seq 1 count in it */
 	struct verify v = {.j = j, .fn = fn, .user = user, .res = res, .prev_last = INT64_MIN + 1};
-	int rc = gw_journal_meta_get(j, "pruned_seq", &v.pruned_seq);
+	/* one state throughout: a day sealed meanwhile would move late rows under our feet */
+	int rc = gw_journal_snapshot_begin(j);
 
 	memset(res, 0, sizeof(*res));
+	if (rc)
+		return rc;
+	rc = gw_journal_meta_get(j, "pruned_seq", &v.pruned_seq);
 	if (rc == -ENOENT)
 		rc = 0;
 	if (rc == 0)
 		rc = gw_journal_links(j, verify_day, &v);
 	if (rc >= 0)
 		rc = verify_open(&v);
+	if (gw_journal_snapshot_end(j) && rc >= 0)
+		rc = -EIO;
 	return rc < 0 ? rc : 0;
 }
 

@@ -133,6 +133,12 @@ int gw_journal_day_ends(struct gw_journal *j, int64_t after_seq, gw_journal_day_
 /* Rows with seq > after_seq. Returns 0 or -errno. */
 int gw_journal_count_after(struct gw_journal *j, int64_t after_seq, int64_t *n);
 
+/* A read snapshot: between begin and end every query sees one state of the journal while
+ * other handles go on writing (a deferred transaction; it writes nothing and never blocks a
+ * writer). Not inside a batch. Returns 0 or -errno. */
+int gw_journal_snapshot_begin(struct gw_journal *j);
+int gw_journal_snapshot_end(struct gw_journal *j);
+
 /* One sealed day of the evidence chain (chain.h says what the digest covers). */
 struct gw_journal_link {
 	int64_t day;       /* YYYYMMDD */

@@ -58,6 +58,16 @@ static int aggregate(struct gw_journal *j, const char *sql, const struct gw_jour
 	return rc < 0 ? rc : rc == 0 ? -ENOENT : 0;
 }
 
+int gw_journal_snapshot_begin(struct gw_journal *j)
+{
+	return j->in_tx ? -EBUSY : gw_journal_exec(j, "BEGIN DEFERRED");
+}
+
+int gw_journal_snapshot_end(struct gw_journal *j)
+{
+	return j->in_tx ? -EBUSY : gw_journal_exec(j, "COMMIT");
+}
+
 struct day_ends {
 	gw_journal_day_fn fn;
 	void *user;

@@ -339,6 +339,49 @@ static void test_chain_days_out_of_order_fold(void **state)
 	assert_int_equal(r.open_readings, 1);
 }
 
+struct racer {
+	struct tmp t; /* the daemon's handle in t.j */
+	struct gw_chain_sealer s;
+};
+
+/* While verify reads the last sealed day, the daemon seals the next one (taking its late
+ * row out of the open part and resetting the late count). */
+static void seal_meanwhile(void *user, const struct gw_chain_day *d)
+{
+	struct racer *r = user;
+
+	if (d->link->day != DAY0 + 2)
+		return;
+	add_rows_as(&r->t, &r->s, 4, 0, 1);
+	gw_chain_committed(&r->s, r->t.j, DAY0_MS + 4 * DAY_MS);
+}
+
+/* verify sees one state of the journal while the daemon goes on writing and sealing. */
+static void test_chain_verify_one_snapshot(void **state)
+{
+	struct tmp *t = *state;
+	struct gw_journal_opts jo = {.no_check = true};
+	struct racer r = {.t = *t};
+	struct gw_journal_link head;
+	struct gw_chain_result res;
+
+	r.t.j = gw_journal_open(t->dir, &jo, NULL);
+	assert_non_null(r.t.j);
+	gw_chain_sealer_init(&r.s);
+	add_rows_as(&r.t, &r.s, 3, 0, 2);
+	gw_chain_committed(&r.s, r.t.j, DAY0_MS + 3 * DAY_MS);
+	add_rows_as(&r.t, &r.s, 2, 59, 1); /* late */
+	assert_int_equal(gw_chain_verify(t->j, seal_meanwhile, &r, &res), 0);
+	assert_int_equal(res.bad, 0);
+	assert_int_equal(res.open_readings, 3);
+	assert_int_equal(gw_chain_head(t->j, &head), 0);
+	assert_int_equal(head.day, DAY0 + 3);
+	res = verify(t);
+	assert_int_equal(res.bad, 0);
+	assert_int_equal(res.open_readings, 1);
+	gw_journal_close(r.t.j);
+}
+
 /* A version 1 journal (no chain table) migrates in place and keeps its rows. */
 static void test_chain_migrate_v1_keeps_rows(void **state)
 {
@@ -426,6 +469,7 @@ int main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_chain_late_row_next_day_ok, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_chain_days_out_of_order_fold, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_chain_verify_one_snapshot, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_chain_migrate_v1_keeps_rows, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_chain_head_json_ok, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_chain_sealer_seals_on_later_day, setup,
