@@ -99,7 +99,7 @@ void gw_accept_series_tag(const char *key, const char *tag, char *out, size_t le
 
 	out[0] = '\0';
 	while ((p = strchr(p, ',')) != NULL) {
-		if (p[-1] == '\\') {
+		if (p > key && p[-1] == '\\') {
 			p++;
 			continue;
 		}
