@@ -292,6 +292,28 @@ static void test_config_sim_season_ok(void **state)
 	gw_config_free(cfg);
 }
 
+/* The rates of the county's forms: the 2023 program's by default, each one settable. */
+static void test_config_rates_ok(void **state)
+{
+	struct gw_config *cfg = load_ok(FIXTURES "good_minimal.yaml");
+	const struct gw_rates_cfg *r = &cfg->rates;
+
+	(void)state;
+	assert_true(r->full_film_kg_per_mu == 9 && r->half_film_kg_per_mu == 7);
+	assert_true(r->rolls_per_mu == 1 && r->seed_kg_per_mu == 2 && r->soybean_kg_per_mu == 3);
+	assert_true(r->film_yuan_per_kg == 14 && r->seed_yuan_per_kg == 25);
+	assert_true(r->intercrop_yuan_per_mu == 54 && r->government_pct == 70);
+	gw_config_free(cfg);
+	cfg = load_ok(FIXTURES "good_rates.yaml");
+	r = &cfg->rates;
+	assert_true(r->full_film_kg_per_mu == 9.5 && r->half_film_kg_per_mu == 6.5);
+	assert_true(r->rolls_per_mu == 1.2 && r->seed_kg_per_mu == 2.25 &&
+	            r->soybean_kg_per_mu == 3.5);
+	assert_true(r->film_yuan_per_kg == 13.8 && r->seed_yuan_per_kg == 26);
+	assert_true(r->intercrop_yuan_per_mu == 60 && r->government_pct == 75);
+	gw_config_free(cfg);
+}
+
 static void test_config_bus_lookup_ok(void **state)
 {
 	struct gw_config *cfg = load_ok(FIXTURES "good_minimal.yaml");
@@ -411,6 +433,7 @@ int main(void)
 	        cmocka_unit_test(test_config_full_sinks_ok),
 	        cmocka_unit_test(test_config_minimal_defaults_ok),
 	        cmocka_unit_test(test_config_sim_season_ok),
+	        cmocka_unit_test(test_config_rates_ok),
 	        cmocka_unit_test(test_config_bus_lookup_ok),
 	        cmocka_unit_test(test_config_missing_file_einval),
 	        cmocka_unit_test(test_config_bad_fixtures_match_expected),
