@@ -40,57 +40,47 @@ static int key_cmp(const struct acc_sensor *s, const char *gateway, const char *
 	return c ? c : strcmp(s->id, id);
 }
 
-/* Rebuilds a->order (insertion sort: sensors are declared once, there are few). */
-static int reorder(struct gw_acc *a)
-{
-	size_t *o = realloc(a->order, (a->nsensors + 1) * sizeof(*o));
-
-	if (!o)
-		return -ENOMEM;
-	a->order = o;
-	for (size_t i = 0; i < a->nsensors; i++) {
-		size_t j = i;
-
-		while (j > 0 && key_cmp(&a->sensors[o[j - 1]], a->sensors[i].gateway,
-		                        a->sensors[i].id) > 0) {
-			o[j] = o[j - 1];
-			j--;
-		}
-		o[j] = i;
-	}
-	return 0;
-}
-
-long gw_acc_sensor(struct gw_acc *a, const char *gateway, const char *sensor)
+/* The first position in a->order whose sensor is not below (gateway, sensor). */
+static size_t lower_bound(const struct gw_acc *a, const char *gateway, const char *sensor)
 {
 	size_t lo = 0, hi = a->nsensors;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = key_cmp(&a->sensors[a->order[mid]], gateway, sensor);
 
-		if (c == 0)
-			return (long)a->order[mid];
-		if (c < 0)
+		if (key_cmp(&a->sensors[a->order[mid]], gateway, sensor) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return -1;
+	return lo;
+}
+
+long gw_acc_sensor(struct gw_acc *a, const char *gateway, const char *sensor)
+{
+	size_t i = lower_bound(a, gateway, sensor);
+
+	return i < a->nsensors && key_cmp(&a->sensors[a->order[i]], gateway, sensor) == 0
+	               ? (long)a->order[i]
+	               : -1;
 }
 
 /* The index of sensor (gateway, id), added when new; -ENOMEM. */
 static long sensor_add(struct gw_acc *a, const char *gateway, const char *id, unsigned interval)
 {
 	long s = gw_acc_sensor(a, gateway, id);
+	size_t at = lower_bound(a, gateway, id);
 	struct acc_sensor *n;
 
 	if (s >= 0)
 		return s;
 	if (a->nsensors == a->cap_sensors) {
 		size_t cap = a->cap_sensors ? a->cap_sensors * 2 : 16;
+		size_t *o = realloc(a->order, cap * sizeof(*o));
 
-		n = realloc(a->sensors, cap * sizeof(*n));
+		if (o)
+			a->order = o;
+		n = o ? realloc(a->sensors, cap * sizeof(*n)) : NULL;
 		if (!n)
 			return -ENOMEM;
 		a->sensors = n;
@@ -101,8 +91,10 @@ static long sensor_add(struct gw_acc *a, const char *gateway, const char *id, un
 	snprintf(n->gateway, sizeof(n->gateway), "%s", gateway);
 	snprintf(n->id, sizeof(n->id), "%s", id);
 	n->interval_s = interval ? interval : 60;
-	a->nsensors++;
-	return reorder(a) ? -ENOMEM : (long)(a->nsensors - 1);
+	/* keep order sorted: the new sensor's index goes in at its place */
+	memmove(&a->order[at + 1], &a->order[at], (a->nsensors - at) * sizeof(*a->order));
+	a->order[at] = a->nsensors;
+	return (long)a->nsensors++;
 }
 
 /* The channel of point (and covered value) on sensor s, added when new; -ENOSPC. */

@@ -192,9 +192,29 @@ static int on_series(struct fleet *f, const char *key)
 	return 0;
 }
 
+/* Orders slots by gateway, plot, rule number, then role (under before its partner). */
+static int slot_cmp(const void *x, const void *y)
+{
+	const struct slot *a = x, *b = y;
+	int c = strcmp(a->gateway, b->gateway);
+
+	if (!c)
+		c = strcmp(a->plot, b->plot);
+	if (!c)
+		c = (a->rule_no > b->rule_no) - (a->rule_no < b->rule_no);
+	return c ? c : (a->role > b->role) - (a->role < b->role);
+}
+
+static bool same_rule(const struct slot *a, const struct slot *b)
+{
+	return a->rule_no == b->rule_no && a->kind == b->kind && !strcmp(a->gateway, b->gateway) &&
+	       !strcmp(a->plot, b->plot);
+}
+
 /* Declares a rule for each (gateway, plot, rule number) whose roles are all known. */
 static int declare_rules(struct fleet *f)
 {
+	qsort(f->slots, f->nslots, sizeof(*f->slots), slot_cmp);
 	for (size_t i = 0; i < f->nslots; i++) {
 		const struct slot *s = &f->slots[i], *other = NULL;
 		struct gw_acc_rule r;
@@ -202,11 +222,10 @@ static int declare_rules(struct fleet *f)
 
 		if (s->role != GW_ROLE_UNDER && s->role != GW_ROLE_SWITCH)
 			continue;
-		for (size_t j = 0; j < f->nslots && s->kind != GW_RULE_SWITCH && !other; j++)
-			if (j != i && f->slots[j].rule_no == s->rule_no &&
-			    f->slots[j].kind == s->kind && f->slots[j].role != GW_ROLE_UNDER &&
-			    !strcmp(f->slots[j].gateway, s->gateway) &&
-			    !strcmp(f->slots[j].plot, s->plot))
+		for (size_t j = i + 1; j < f->nslots && s->kind != GW_RULE_SWITCH && !other &&
+		                       same_rule(&f->slots[j], s);
+		     j++)
+			if (f->slots[j].role != GW_ROLE_UNDER)
 				other = &f->slots[j];
 		if (s->kind != GW_RULE_SWITCH && !other)
 			continue;

@@ -328,6 +328,42 @@ static void test_acceptance_calendar(void **state)
 	assert_int_equal(sec, 1800);
 }
 
+/* Sensors are found by (gateway, id) however they were declared: many, in any order. */
+static void test_acceptance_sensor_lookup(void **state)
+{
+	struct gw_acc *a = gw_acc_new(&((struct fx *)*state)->cfg->accept);
+	char gw[16], u[16], b[16];
+	bool seen[1000] = {false};
+
+	for (int i = 0; i < 500; i++) {
+		int k = (i * 7919) % 500; /* a permutation of 0..499 */
+		struct gw_acc_rule r = {.gateway = gw,
+		                        .plot = "P",
+		                        .kind = GW_RULE_TEMPERATURE_PAIR,
+		                        .sensor = {u, b},
+		                        .interval_s = {60, 60},
+		                        .point = "temperature_c"};
+
+		snprintf(gw, sizeof(gw), "g%d", k % 7);
+		snprintf(u, sizeof(u), "u%d", k);
+		snprintf(b, sizeof(b), "b%d", k);
+		assert_int_equal(gw_acc_add_rule(a, &r), 0);
+	}
+	for (int k = 0; k < 500; k++) {
+		long s;
+
+		snprintf(gw, sizeof(gw), "g%d", k % 7);
+		snprintf(u, sizeof(u), "u%d", k);
+		s = gw_acc_sensor(a, gw, u);
+		assert_true(s >= 0 && s < 1000 && !seen[s]); /* each its own */
+		seen[s] = true;
+		snprintf(gw, sizeof(gw), "g%d", (k + 1) % 7);
+		assert_int_equal(gw_acc_sensor(a, gw, u), -1); /* another gateway's sensor */
+	}
+	assert_int_equal(gw_acc_sensor(a, "g0", "nobody"), -1);
+	gw_acc_free(a);
+}
+
 /* InfluxDB's CSV and series keys, as the fleet source reads them. */
 static void test_acceptance_influx_parsing(void **state)
 {
@@ -373,6 +409,7 @@ int main(void)
 	        cmocka_unit_test(test_acceptance_role_tags),
 	        cmocka_unit_test(test_acceptance_calendar),
 	        cmocka_unit_test(test_acceptance_influx_parsing),
+	        cmocka_unit_test(test_acceptance_sensor_lookup),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
