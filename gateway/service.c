@@ -5,6 +5,7 @@
 #include "service.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +32,21 @@ static void on_hup(int sig)
 	g_hup = 1;
 }
 
+/* The signals the daemon handles: blocked across the re-exec, so one that comes before the
+ * new image has its handlers waits for them instead of killing it. */
+static void handled_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+}
+
 void gw_service_init(struct gw_service *s, const char *config_path, bool once)
 {
 	struct sigaction stop = {.sa_handler = on_stop};
 	struct sigaction hup = {.sa_handler = on_hup};
+	sigset_t set;
 
 	memset(s, 0, sizeof(*s));
 	s->config_path = config_path;
@@ -44,6 +56,8 @@ void gw_service_init(struct gw_service *s, const char *config_path, bool once)
 	sigaction(SIGTERM, &stop, NULL);
 	sigaction(SIGHUP, &hup, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	handled_signals(&set);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
 const volatile sig_atomic_t *gw_service_stop_flag(void)
@@ -159,6 +173,7 @@ void gw_service_tick(void *arg)
 int gw_service_reexec(struct gw_service *s, int argc, char **argv)
 {
 	char **args = calloc((size_t)argc + 2, sizeof(*args));
+	sigset_t set, old;
 	int err;
 
 	(void)s;
@@ -171,8 +186,11 @@ int gw_service_reexec(struct gw_service *s, int argc, char **argv)
 	/* nothing but stdin, stdout and stderr goes to the new image, whoever opened it; a
 	 * kernel without close_range only risks a leaked descriptor */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	handled_signals(&set);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
 	execv("/proc/self/exe", args);
 	err = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	free(args);
 	gw_log(GW_ERR, "reload", "cannot re-execute /proc/self/exe: %s", strerror(err));
 	return -err;

@@ -36,11 +36,11 @@ def wait_for(cond, timeout, what):
 class Proc:
     """A child process whose stdout lines are collected with arrival times."""
 
-    def __init__(self, args, log_path, env=None):
+    def __init__(self, args, log_path, env=None, preexec_fn=None):
         self.log_path = log_path
         self.log = open(log_path, "wb")
         self.p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log,
-                                  stdin=subprocess.DEVNULL, env=env)
+                                  stdin=subprocess.DEVNULL, env=env, preexec_fn=preexec_fn)
         self.lines = []
         self.lock = threading.Lock()
         self.t = threading.Thread(target=self._read, daemon=True)

@@ -175,6 +175,20 @@ def test():
         check("<" not in log.split("\n")[0][:3] and "notice: run: gateway=svc-gw" in log,
               f"a priority prefix without the journal: {log[:200]}")
 
+        # A SIGHUP that comes while the signals are blocked (as across the re-exec) waits for
+        # the handlers: started with one pending, the daemon reloads once it is up.
+        def pending_hup():
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+            os.kill(os.getpid(), signal.SIGHUP)
+        t_pend = time.monotonic()
+        daemon = Proc([FIELDGATE, "run", "-c", cfg], os.path.join(d, "run2.log"), env=env,
+                      preexec_fn=pending_hup)
+        note.wait("RELOADING=1", t_pend)
+        t_r, sender, _ = note.wait("READY=1", note.wait("RELOADING=1", t_pend)[0])
+        check(sender == daemon.p.pid and daemon.p.poll() is None, "not running after the reload")
+        check(daemon.stop(10) == 0, "SIGTERM after the pending reload")
+        daemon = None
+
         # The "<N>" prefix when stderr is the journal's stream ($JOURNAL_STREAM = its dev:ino).
         errpath = os.path.join(d, "journal-stream.log")
         with open(errpath, "wb") as err:
