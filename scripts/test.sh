@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test: installs what is missing, checks formatting, builds with gcc
-# (plain and with ASan+UBSan) and clang, and runs the unit and integration tests; then the
+# (plain and with ASan+UBSan) and clang, and runs the unit and integration tests; and the
 # arm64 cross build with its unit tests under qemu-user.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,9 +23,9 @@ echo "=== clang build + unit tests"
 CC=clang scripts/build.sh build-clang
 (cd build-clang && ctest --output-on-failure -L unit -j 2)
 
+echo "=== arm64 cross build + unit tests under qemu-user (the Raspberry Pi)"
+scripts/cross-arm64.sh build-arm64
+
 echo "=== ASan+UBSan build + all tests"
 scripts/build.sh build-asan -DGW_SANITIZE="address;undefined" -DCMAKE_BUILD_TYPE=Debug
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j 2 --timeout 900)
-
-echo "=== arm64 cross build + unit tests under qemu-user (the Raspberry Pi)"
-scripts/cross-arm64.sh build-arm64
