@@ -19,6 +19,7 @@
 
 #define RECONNECT_MIN_MS 500
 #define RECONNECT_MAX_MS 30000
+#define RECONNECT_DTU_MS 1000 /* a dial-in DTU's link is a local look for its registration */
 #define SYNC_CHECK_MS    10000
 #define CATCH_UP_MS      86400000 /* sim clock only */
 
@@ -72,6 +73,7 @@ static void nap_until(struct gw_poller *p, int64_t t)
 static int link_up(struct bus_state *b)
 {
 	int64_t now = gw_clock_mono_ms();
+	int64_t max;
 	int rc;
 
 	if (gw_link_is_open(b->link))
@@ -92,8 +94,8 @@ static int link_up(struct bus_state *b)
 		gw_log(GW_WARN, "poll", "bus=%s cannot open link: %s (retrying with back-off)",
 		       b->bus->name, strerror(-rc));
 	b->reconnect_at = now + b->reconnect_wait;
-	b->reconnect_wait =
-	        b->reconnect_wait * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS : b->reconnect_wait * 2;
+	max = b->bus->type == GW_BUS_DTU_SERVER ? RECONNECT_DTU_MS : RECONNECT_MAX_MS;
+	b->reconnect_wait = b->reconnect_wait * 2 > max ? max : b->reconnect_wait * 2;
 	return rc;
 }
 

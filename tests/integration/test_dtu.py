@@ -74,13 +74,17 @@ def abuse(port):
                 s.sendall(bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 400))))
             except OSError:
                 pass
-    # the DTUs hold 3 of the 8 connections (plot-d's has not dialled yet): of 10 idle ones, some are refused at once
+    # The DTUs hold 3 of the 8 connections (plot-d's has not dialled yet), so of 10 idle
+    # ones about 5 are closed at once; the others wait 10 s to register.
     idle = [socket.create_connection(("127.0.0.1", port), 2) for _ in range(10)]
-    time.sleep(0.5)
-    refused = sum(closed_by_peer(s, 0.3) for s in idle)
+    open_ = list(idle)
+    end = time.monotonic() + 3
+    while open_ and time.monotonic() < end:
+        open_ = [s for s in open_ if not closed_by_peer(s, 0.05)]
+    refused = len(idle) - len(open_)
     for s in idle:
         s.close()
-    check(refused >= 4, f"only {refused} of 10 connections over the cap were refused")
+    check(3 <= refused <= 7, f"{refused} of 10 connections over the cap were refused")
 
 
 def flood(port):
@@ -181,7 +185,7 @@ def run():
     check(q and all(x == {"timeout"} for x in q), f"s-c: {q}")
     times = [t for t, _ in by_sensor(rs, "s-b1")]
     gaps = [b - a for a, b in zip(times, times[1:])]
-    check(max(gaps) < 3.5, f"s-b1 stalled: longest gap {max(gaps):.1f}s")
+    check(max(gaps) < 5, f"s-b1 stalled: longest gap {max(gaps):.1f}s")
     # the flaky DTU dialled again (from a new port) and took its bus over each time
     check(sims[1].log_text().count("dtu dialled") >= 4, "the flaky DTU did not dial again")
     check(log.count("bus=plot-a registered again") >= 3, "no takeover by the re-dialled DTU:\n" + log)
