@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Raspberry Pi (arm64) build: installs Debian's cross toolchain, qemu-user and the arm64
 # -dev packages when missing (as root), builds with cmake/arm64.cmake into DIR (default
-# build-arm64/), runs the unit and fuzz-replay tests under qemu-user, and makes the arm64 .deb.
+# build-arm64/), runs the unit and fuzz-replay tests and a smoke test of the daemon against the
+# simulator under qemu-user, and makes the arm64 .deb.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-build-arm64}
@@ -50,6 +51,30 @@ if [ "$failed" != "test_journal_second_handle_keeps_locks" ] && [ "$rc" -ne 0 -o
 fi
 echo "test_journal under qemu: passed $(echo "$out" | sed -n 's/^\[  PASSED  \] //p')" \
   "(second_handle_keeps_locks needs a native exec)"
+
+echo "=== arm64 smoke test under qemu: the simulator on loopback, run --once against it"
+smoke=$(mktemp -d)
+sim_pid=
+trap '[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null; rm -rf "$smoke"' EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$smoke/gateway.yaml" <<YAML
+gateway: {id: pi-smoke, township: t, data_dir: $smoke/data}
+buses: [{name: tcp1, type: tcp, host: 127.0.0.1, port: $port}]
+sensors:
+  - {id: s1, bus: tcp1, unit: 1, profile: seeed-s-soil-mtec-02, interval_s: 5}
+  - {id: s2, bus: tcp1, unit: 2, profile: dfrobot-sen0601, interval_s: 5}
+YAML
+export FIELDGATE_PROFILES=$top/drivers/profiles FIELDGATE_ASSUME_SYNCED=1
+"$qemu" ./fieldgate sim -c "$smoke/gateway.yaml" >"$smoke/sim.out" 2>&1 &
+sim_pid=$!
+for _ in $(seq 100); do grep -q "sim: ready" "$smoke/sim.out" && break; sleep 0.1; done
+timeout 60 "$qemu" ./fieldgate run -c "$smoke/gateway.yaml" --once --output stdout >"$smoke/once" 2>"$smoke/err" || {
+  cat "$smoke/sim.out" "$smoke/err" >&2; exit 1; }
+n=$(grep -c '"gateway":"pi-smoke".*"quality":{[^}]*"good"' "$smoke/once" || true)
+[ "$n" -eq 2 ] || { echo "want 2 good readings, got: $(cat "$smoke/once" "$smoke/err")" >&2; exit 1; }
+echo "2 readings polled and journaled by the arm64 binary"
+kill "$sim_pid" && wait "$sim_pid" 2>/dev/null || true
+sim_pid=
 
 echo "=== arm64 package"
 cpack -G DEB >/dev/null 2>&1
