@@ -1,5 +1,5 @@
 #!/bin/bash
-# `make install DESTDIR=...` (cmake --install of this build): the binary, every profile where
+# `make install DESTDIR=...` (the install target of this build): the binary, every profile where
 # the binary looks for them by default, the example config (which `check` accepts with the
 # installed profiles), the systemd unit naming the installed paths, and the sysusers.d file;
 # `systemd-analyze verify` and `security` on the unit where systemd-analyze is installed.
@@ -9,7 +9,9 @@ set -u
 build=$(dirname "$FIELDGATE")
 root=$tmp/root
 
-DESTDIR=$root cmake --install "$build" >"$tmp/install.log" 2>&1 || fail "install: $(cat "$tmp/install.log")"
+# the install target (`make install` with the Makefile generator), DESTDIR from the environment
+DESTDIR=$root cmake --build "$build" --target install >"$tmp/install.log" 2>&1 ||
+	fail "install: $(cat "$tmp/install.log")"
 prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
 [ -n "$prefix" ] || fail "no CMAKE_INSTALL_PREFIX in the cache"
 [ -x "$root$prefix/bin/fieldgate" ] || fail "no $prefix/bin/fieldgate"
