@@ -6,6 +6,7 @@ same PID, the new sensor list polled); SIGTERM exits 0 within seconds with every
 reading in the journal; the "<N>" priority prefix only when stderr is the journal stream."""
 import array
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -101,6 +102,7 @@ def test():
     env = dict(os.environ, NOTIFY_SOCKET=os.path.join(d, "notify"), WATCHDOG_USEC=str(WATCHDOG_US))
     env.pop("JOURNAL_STREAM", None)
     daemon = None
+    passed = False
     try:
         t_start = time.monotonic()
         daemon = Proc([FIELDGATE, "run", "-c", cfg, "--output", "stdout"], os.path.join(d, "run.log"),
@@ -214,11 +216,14 @@ def test():
             errs = [l for l in f.read().split("\n") if ": error: " in l]
         check(rc == 2 and errs and all(l.startswith(f"<3>{bad}:") for l in errs),
               f"exit {rc}, error lines {errs}")
+        passed = True
     finally:
         if daemon:
             daemon.stop()
         sim.stop()
         note.close()
+        if passed:  # a failed run's logs stay for a look
+            shutil.rmtree(d, ignore_errors=True)
 
 
 if __name__ == "__main__":
