@@ -247,7 +247,8 @@ def check_report(cfg, rows):
               f"{verdict}, {first}, {late})")
         if verdict != "no_sensor":
             check(r["availability"] >= 0.95, f"{plot}: availability {r['availability']}")
-            check(r["covered_days"] + r["not_covered_days"] >= 24,
+            # a long host stall can leave a window day short of readings (no_data)
+            check(r["covered_days"] + r["not_covered_days"] >= 20,
                   f"{plot}: {r['covered_days']} + {r['not_covered_days']} classified days "
                   f"in the window")
 
