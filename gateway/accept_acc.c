@@ -172,17 +172,22 @@ size_t gw_acc_points(struct gw_acc *a, long s, const char *const **names)
 	return n->nch + 1;
 }
 
+static struct acc_day *day_at(const struct acc_sensor *s, size_t i)
+{
+	return (struct acc_day *)(void *)(s->days + i * s->stride);
+}
+
 /* The index of day in s->days, or where it would go. */
 static size_t day_pos(const struct acc_sensor *s, int32_t day)
 {
 	size_t lo = 0, hi = s->ndays;
 
-	if (s->ndays && s->last < s->ndays && s->days[s->last].day == day)
+	if (s->ndays && s->last < s->ndays && day_at(s, s->last)->day == day)
 		return s->last;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (s->days[mid].day < day)
+		if (day_at(s, mid)->day < day)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -194,31 +199,34 @@ const struct acc_day *gw_acc_day_find(const struct acc_sensor *s, int32_t day)
 {
 	size_t i = day_pos(s, day);
 
-	return i < s->ndays && s->days[i].day == day ? &s->days[i] : NULL;
+	return i < s->ndays && day_at(s, i)->day == day ? day_at(s, i) : NULL;
 }
 
 static struct acc_day *day_get(struct acc_sensor *s, int32_t day)
 {
 	size_t i = day_pos(s, day);
 
-	if (i < s->ndays && s->days[i].day == day)
+	if (i < s->ndays && day_at(s, i)->day == day)
 		goto found;
+	if (!s->stride) /* a multiple of the header's alignment, as the array needs */
+		s->stride = sizeof(struct acc_day) + s->nch * sizeof(struct gw_chan_day);
 	if (s->ndays == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct acc_day *d = realloc(s->days, cap * sizeof(*d));
+		unsigned char *d = realloc(s->days, cap * s->stride);
 
 		if (!d)
 			return NULL;
 		s->days = d;
 		s->cap = cap;
 	}
-	memmove(&s->days[i + 1], &s->days[i], (s->ndays - i) * sizeof(*s->days));
-	memset(&s->days[i], 0, sizeof(*s->days));
-	s->days[i].day = day;
+	memmove(s->days + (i + 1) * s->stride, s->days + i * s->stride,
+	        (s->ndays - i) * s->stride);
+	memset(s->days + i * s->stride, 0, s->stride);
+	day_at(s, i)->day = day;
 	s->ndays++;
 found:
 	s->last = i;
-	return &s->days[i];
+	return day_at(s, i);
 }
 
 int gw_acc_add(struct gw_acc *a, long si, int64_t ts_ms, const double *vals)

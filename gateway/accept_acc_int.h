@@ -8,12 +8,13 @@
 
 #define GW_ACC_MAX_CH 8 /* channels (distinct points) of one sensor */
 
-/* One sensor's sums on one local day: per channel, then its moisture. */
+/* One sensor's sums on one local day: its moisture, then one entry per channel (the
+ * sensor's nch of them: days are stored with a stride of their own size). */
 struct acc_day {
 	int32_t day;
 	int64_t moist_n;
 	double moist_sum;
-	struct gw_chan_day ch[GW_ACC_MAX_CH];
+	struct gw_chan_day ch[];
 };
 
 struct acc_chan {
@@ -28,7 +29,8 @@ struct acc_sensor {
 	size_t nch;
 	struct acc_chan ch[GW_ACC_MAX_CH];
 	const char *names[GW_ACC_MAX_CH + 1]; /* points to ch[].point, then "moisture_pct" */
-	struct acc_day *days;                 /* sorted by day */
+	unsigned char *days; /* struct acc_day of stride bytes each, sorted by day */
+	size_t stride;       /* set at the first day, when the channels are known */
 	size_t ndays, cap;
 	size_t last; /* index of the last day touched */
 };
