@@ -15,6 +15,7 @@ the season down on a slow host.
 import datetime
 import json
 import os
+import shutil
 import subprocess
 import time
 
@@ -275,6 +276,7 @@ def test():
     check_deltas(rows)
     check_report(cfg, rows)
     check_verify(cfg)
+    shutil.rmtree(d)  # kept for a look when a check failed
 
 
 if __name__ == "__main__":
