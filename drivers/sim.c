@@ -171,7 +171,8 @@ int gw_sim_describe(const struct gw_sim *sim, size_t bus, char *buf, size_t len)
 
 int gw_sim_adopt(struct gw_sim *sim, size_t bus, int fd)
 {
-	if (bus >= sim->nbuses || sim->buses[bus].cfg.transport != GW_SIM_TCP) {
+	if (bus >= sim->nbuses || (sim->buses[bus].cfg.transport != GW_SIM_TCP &&
+	                           sim->buses[bus].cfg.transport != GW_SIM_RTU_TCP)) {
 		close(fd);
 		return -EINVAL;
 	}

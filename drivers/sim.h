@@ -94,8 +94,8 @@ size_t gw_sim_nbuses(const struct gw_sim *sim);
 int gw_sim_describe(const struct gw_sim *sim, size_t bus, char *buf, size_t len);
 /* The port bus listens on (the real one when 0 was asked), 0 for rtu. */
 uint16_t gw_sim_port(const struct gw_sim *sim, size_t bus);
-/* Takes fd, a connected stream socket, as a client of tcp bus (tests use a
- * socketpair). Returns 0 or -errno (fd closed). */
+/* Takes fd, a connected stream socket, as a client of tcp or rtu_tcp bus
+ * (tests use a socketpair). Returns 0 or -errno (fd closed). */
 int gw_sim_adopt(struct gw_sim *sim, size_t bus, int fd);
 
 /* Loads a fault file; on success replaces the faults in force and returns how
