@@ -1,7 +1,8 @@
 """Cellular buses against the simulator playing DTUs, all on loopback: an
 rtu_tcp bus (the gateway dials, RTU frames over TCP); dial-in DTUs registering
 once (ASCII IMEI) and in front of every packet (hex), both with heartbeats
-between frames; a flaky DTU whose link goes quiet and which dials again from a
+between frames (replies 400 ms late, so heartbeats land between a request and
+its reply); a flaky DTU whose link goes quiet and which dials again from a
 new port mid-poll; a silent DTU whose sensor reads `timeout` while the others
 keep their schedule; then unknown registrations, a port scan, garbage and more
 connections than the cap, after which polling goes on; and a DTU sending more
@@ -45,6 +46,10 @@ sensors:
 """)
     with open(os.path.join(d, "silent.yaml"), "w") as f:
         f.write("faults:\n  - {sensor: s-c, kind: silent}\n")
+    # replies 400 ms late: heartbeats (every 1 s) often land between a request and its reply
+    for sid in ("s-a", "s-b1"):
+        with open(os.path.join(d, f"slow-{sid}.yaml"), "w") as f:
+            f.write(f"faults:\n  - {{sensor: {sid}, kind: slow, delay_ms: 400}}\n")
     return cfg
 
 
@@ -148,8 +153,9 @@ def run():
     cfg = write_config(d, p_far, p_listen)
     check_plan(d, cfg)
     sims = [start_sim(cfg, d, "--bus", "far1"),
-            start_sim(cfg, d, "--bus", "plot-a", "--flaky", "4"),
-            start_sim(cfg, d, "--bus", "plot-b"),
+            start_sim(cfg, d, "--bus", "plot-a", "--flaky", "4", "--faults",
+                      os.path.join(d, "slow-s-a.yaml")),
+            start_sim(cfg, d, "--bus", "plot-b", "--faults", os.path.join(d, "slow-s-b1.yaml")),
             start_sim(cfg, d, "--bus", "plot-c", "--faults", os.path.join(d, "silent.yaml"))]
     gw = Proc([FIELDGATE, "run", "-c", cfg, "--output", "stdout", "--duration", str(RUN_S)],
               os.path.join(d, "run.log"))
