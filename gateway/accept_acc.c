@@ -219,8 +219,7 @@ static struct acc_day *day_get(struct acc_sensor *s, int32_t day)
 		s->days = d;
 		s->cap = cap;
 	}
-	memmove(s->days + (i + 1) * s->stride, s->days + i * s->stride,
-	        (s->ndays - i) * s->stride);
+	memmove(s->days + (i + 1) * s->stride, s->days + i * s->stride, (s->ndays - i) * s->stride);
 	memset(s->days + i * s->stride, 0, s->stride);
 	day_at(s, i)->day = day;
 	s->ndays++;

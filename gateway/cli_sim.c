@@ -23,7 +23,7 @@ struct sim_args {
 	const char *tcp;
 	const char *rtu;
 	const char *faults;
-	unsigned flaky_s; /* dtu buses: drop the link this long after each dial */
+	unsigned flaky_s;  /* dtu buses: drop the link this long after each dial */
 	const char *clock; /* --clock FILE: where the sim clock's anchor is written */
 	struct gw_sim_opts opts;
 	bool have_speed, have_seed, have_start; /* given on the command line */
@@ -186,18 +186,13 @@ static int parse_opt(int c, const char *arg, struct sim_args *a)
 /* Returns 0 to go on, 1 after --help, -EINVAL on bad usage (reported). */
 static int parse_args(int argc, char **argv, struct sim_args *a)
 {
-	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-	                                         {"bus", required_argument, NULL, 'b'},
-	                                         {"tcp", required_argument, NULL, 't'},
-	                                         {"rtu", required_argument, NULL, 'r'},
-	                                         {"faults", required_argument, NULL, 'f'},
-	                                         {"speed", required_argument, NULL, 's'},
-	                                         {"seed", required_argument, NULL, 'S'},
-	                                         {"start", required_argument, NULL, 'T'},
-	                                         {"flaky", required_argument, NULL, 'F'},
-	                                         {"clock", required_argument, NULL, 'C'},
-	                                         {"help", no_argument, NULL, 'h'},
-	                                         {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	        {"config", required_argument, NULL, 'c'}, {"bus", required_argument, NULL, 'b'},
+	        {"tcp", required_argument, NULL, 't'},    {"rtu", required_argument, NULL, 'r'},
+	        {"faults", required_argument, NULL, 'f'}, {"speed", required_argument, NULL, 's'},
+	        {"seed", required_argument, NULL, 'S'},   {"start", required_argument, NULL, 'T'},
+	        {"flaky", required_argument, NULL, 'F'},  {"clock", required_argument, NULL, 'C'},
+	        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
 	int c;
 
 	memset(a, 0, sizeof(*a));
