@@ -1,6 +1,7 @@
 """Helpers for integration tests: temp dirs, free ports, the simulator and the
 daemon as child processes (stopped by PID), and JSON readings collected with
 their arrival times. Every wait is bounded."""
+import datetime
 import json
 import os
 import signal
@@ -91,6 +92,23 @@ def start_sim(cfg, workdir, *extra):
     sim = Proc([FIELDGATE, "sim", "-c", cfg, *extra], os.path.join(workdir, f"sim-{time.monotonic_ns()}.log"))
     sim.wait_line("sim: ready", 15)
     return sim
+
+
+def read_clock(path):
+    """The simulated clock's anchor as `fieldgate sim --clock FILE` wrote it: {key: number}."""
+    c = {}
+    with open(path) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                k, v = line.strip().split("=", 1)
+                c[k] = float(v)
+    return c
+
+
+def sim_now(c):
+    """The simulated time now, datetime (local), as the simulator and the daemon see it."""
+    ms = c["start_ms"] + (time.monotonic_ns() // 1000 - c["mono_us"]) * c["speed"] / 1000.0
+    return datetime.datetime.fromtimestamp(ms / 1000.0)
 
 
 def readings(proc, start=0):

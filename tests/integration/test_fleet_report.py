@@ -10,7 +10,8 @@ import subprocess
 import time
 
 from gwservers import Influxd
-from gwtest import FIELDGATE, Proc, check, free_port, main, start_sim, tmpdir, wait_for
+from gwtest import (FIELDGATE, Proc, check, free_port, main, read_clock, sim_now, start_sim,
+                    tmpdir, wait_for)
 
 SRC = os.environ.get("GW_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 SPEED = float(os.environ.get("SEASON_SPEED", "259200"))  # 3 simulated days a second
@@ -48,19 +49,6 @@ sim:
     return path
 
 
-def read_clock(path):
-    c = {}
-    with open(path) as f:
-        for line in f:
-            if line.strip() and not line.startswith("#"):
-                k, v = line.strip().split("=", 1)
-                c[k] = float(v)
-    return c
-
-
-def sim_now(c):
-    ms = c["start_ms"] + (time.monotonic_ns() // 1000 - c["mono_us"]) * c["speed"] / 1000.0
-    return datetime.datetime.fromtimestamp(ms / 1000.0)
 
 
 def report(cfg, *args):

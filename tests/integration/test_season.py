@@ -20,7 +20,8 @@ import subprocess
 import time
 
 import gwjournal
-from gwtest import FIELDGATE, Proc, check, free_port, main, start_sim, tmpdir, wait_for
+from gwtest import (FIELDGATE, Proc, check, free_port, main, read_clock, sim_now, start_sim,
+                    tmpdir, wait_for)
 
 SPEED = float(os.environ.get("SEASON_SPEED", "259200"))  # 3 simulated days a second
 START = datetime.datetime(2023, 4, 1)
@@ -80,20 +81,6 @@ sim:
     return cfg
 
 
-def read_clock(path):
-    c = {}
-    with open(path) as f:
-        for line in f:
-            if line.strip() and not line.startswith("#"):
-                k, v = line.strip().split("=", 1)
-                c[k] = float(v)
-    return c
-
-
-def sim_now(c):
-    """The simulated time now, datetime (local), as the simulator and the daemon see it."""
-    ms = c["start_ms"] + (time.monotonic_ns() // 1000 - c["mono_us"]) * c["speed"] / 1000.0
-    return datetime.datetime.fromtimestamp(ms / 1000.0)
 
 
 def local(ts_ms):
