@@ -15,7 +15,8 @@
 #include "acceptance.h"
 #include "clock.h"
 #include "jcodec.h"
-#include "influx_sink.h"
+#include "source.h"
+#include "influx_http.h"
 #include "journal.h"
 #include "lineproto.h"
 

@@ -11,7 +11,7 @@
 
 #include "clock.h"
 #include "influx_out.h"
-#include "influx_sink.h"
+#include "influx_http.h"
 #include "jcodec.h"
 #include "journal.h"
 

@@ -15,6 +15,9 @@ if [ -n "$bad" ]; then
   exit 1
 fi
 
+echo "=== layout (includes point down, one owner per third-party header)"
+scripts/check-layout.sh
+
 echo "=== gcc build + all tests"
 scripts/build.sh build
 (cd build && ctest --output-on-failure -j 2 --timeout 600)

@@ -1,5 +1,5 @@
 """Reads a fieldgate journal (data_dir/journal.db) independently of the daemon's code:
-each row decoded from its source text and its data bytes (gateway/jcodec.h) into a dict
+each row decoded from its source text and its data bytes (gateway/store/jcodec.h) into a dict
 with seq, ts_ms, sensor, plot, gateway, township, values and quality."""
 import math
 import sqlite3

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "itest_util.h"
-#include "influx_sink.h"
+#include "influx_http.h"
 
 #define INFLUXD "/usr/bin/influxd"
 

@@ -19,6 +19,7 @@
 #include "acceptance.h"
 #include "influxd_util.h"
 #include "jcodec.h"
+#include "source.h"
 #include "journal.h"
 #include "lineproto.h"
 

@@ -19,6 +19,7 @@
 #include "film_days.h"
 #include "influxd_util.h"
 #include "jcodec.h"
+#include "source.h"
 #include "journal.h"
 
 static struct influxd fx;

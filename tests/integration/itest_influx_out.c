@@ -20,7 +20,7 @@
 
 #include "budget.h"
 #include "influx_out.h"
-#include "influx_sink.h"
+#include "influx_http.h"
 #include "influxd_util.h"
 #include "jcodec.h"
 #include "journal.h"

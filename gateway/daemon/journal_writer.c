@@ -1,0 +1,228 @@
+/* Batches readings into journal transactions and prints what was committed.
+ * Allocates one batch at start; nothing per reading. */
+#include "journal_writer.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain.h"
+#include "clock.h"
+#include "jcodec.h"
+#include "source.h"
+#include "log.h"
+
+#define RETRY_MS 1000
+#define JSON_MAX 4096
+
+struct batch {
+	struct gw_reading r[GW_DELIVER_BATCH];
+	size_t n;
+	char json[JSON_MAX];
+	struct gw_limiter lim;
+	int64_t *src;              /* journal source id of each configured sensor */
+	struct gw_source *sources; /* and its source: the tags printed */
+	int64_t first_ms;          /* when the batch's first reading came */
+	struct gw_chain_sealer seal;
+};
+
+static void print_text(const struct gw_reading *r, const struct gw_reading_tags *tags)
+{
+	char ts[40];
+
+	gw_clock_rfc3339(r->ts_ms, ts, sizeof(ts));
+	printf("%s %-14s %-10s", ts + 11, r->sensor_id, tags->plot ? tags->plot : "-");
+	for (size_t i = 0; i < r->profile->npoints; i++) {
+		const struct gw_point *pt = &r->profile->points[i];
+
+		if (r->quality[i] == GW_Q_GOOD)
+			printf(" %s=%.*f%s", pt->name, pt->decimals, r->values[i], pt->unit);
+		else
+			printf(" %s=%s", pt->name, gw_quality_name((enum gw_quality)r->quality[i]));
+	}
+	printf("%s\n", r->unsynced ? " (clock unsynced)" : "");
+}
+
+static void hand_on(struct batch *b, enum gw_output out)
+{
+	struct gw_reading_tags tags;
+
+	if (out == GW_OUT_NONE)
+		return;
+	for (size_t i = 0; i < b->n; i++) {
+		gw_source_tags(&b->sources[b->r[i].index], &tags);
+		if (out == GW_OUT_TEXT)
+			print_text(&b->r[i], &tags);
+		else if (gw_reading_json(&b->r[i], &tags, b->json, sizeof(b->json)) > 0)
+			printf("%s\n", b->json);
+	}
+	fflush(stdout);
+}
+
+/* Commits the batch; on success hands it on and empties it. */
+static int commit(struct gw_journal *j, struct batch *b, enum gw_output out, struct gw_bell *bell,
+                  uint64_t *count)
+{
+	uint8_t data[GW_JDATA_MAX];
+	int64_t last = 0, newest = INT64_MIN;
+	int rc = 0;
+
+	for (size_t i = 0; i < b->n && !rc; i++) {
+		if (b->r[i].ts_ms > newest)
+			newest = b->r[i].ts_ms;
+		rc = gw_jdata_pack(&b->r[i], data, sizeof(data));
+		if (rc > 0)
+			rc = gw_journal_append(j, b->r[i].ts_ms, b->src[b->r[i].index], data,
+			                       (size_t)rc);
+		if (!rc)
+			rc = gw_chain_note_row(&b->seal, j, b->r[i].ts_ms);
+	}
+	if (!rc)
+		rc = gw_journal_commit(j);
+	if (!rc && bell && gw_journal_last_seq(j, &last) == 0)
+		gw_bell_ring(bell, last);
+	if (rc) {
+		gw_journal_rollback(j);
+		if (gw_limiter_fail(&b->lim))
+			gw_log(GW_ERR, "journal", "commit of %zu readings failed: %s (retrying)",
+			       b->n, strerror(-rc));
+		return rc;
+	}
+	if (gw_limiter_ok(&b->lim))
+		gw_log(GW_NOTICE, "journal", "commits work again");
+	/* A reading of a later day seals the days before it (the evidence chain). */
+	gw_chain_committed(&b->seal, j, newest);
+	hand_on(b, out);
+	*count += b->n;
+	b->n = 0;
+	return 0;
+}
+
+/* Retention, run at start and every prune_interval_s. The enabled sinks hold back
+ * what they have not acknowledged; with none, every committed reading counts as delivered. */
+static void prune(const struct gw_config *cfg, struct gw_journal *j, struct gw_metrics *m,
+                  int64_t *next_ms)
+{
+	const char *sinks[2];
+	struct gw_journal_prune_result res;
+	size_t n = 0;
+	int rc;
+
+	if (gw_clock_mono_ms() < *next_ms)
+		return;
+	*next_ms = gw_clock_mono_ms() + (int64_t)cfg->journal.prune_interval_s * 1000;
+	if (cfg->mqtt.enabled)
+		sinks[n++] = "mqtt";
+	if (cfg->influx.enabled)
+		sinks[n++] = "influxdb";
+	rc = gw_journal_prune(j, sinks, n, (int64_t)cfg->journal.max_age_days * 86400000,
+	                      (int64_t)cfg->journal.max_mb << 20, gw_clock_wall_ms(), &res);
+	if (rc == 0 && m)
+		atomic_fetch_add(&m->retention_dropped, (uint64_t)res.dropped_undelivered);
+	if (rc)
+		gw_log(GW_ERR, "journal", "retention failed: %s", strerror(-rc));
+	else if (res.deleted_age || res.deleted_delivered || res.dropped_undelivered)
+		gw_log(GW_INFO, "journal",
+		       "retention: aged=%lld delivered=%lld undelivered=%lld bytes=%lld",
+		       (long long)res.deleted_age, (long long)res.deleted_delivered,
+		       (long long)res.dropped_undelivered, (long long)res.bytes);
+}
+
+/* Finds or adds the journal source of every configured sensor. */
+static int register_sources(const struct gw_config *cfg, const struct gw_journal_writer_opts *o,
+                            struct gw_journal *j, struct batch *b)
+{
+	char *text = malloc(GW_JSRC_MAX);
+	int rc = 0;
+
+	b->src = calloc(cfg->nsensors, sizeof(*b->src));
+	b->sources = calloc(cfg->nsensors, sizeof(*b->sources));
+	if (!text || !b->src || !b->sources)
+		rc = -ENOMEM;
+	if (rc == 0)
+		rc = gw_journal_begin(j); /* one transaction for all of them */
+	for (size_t i = 0; i < cfg->nsensors && rc == 0; i++) {
+		gw_source_from_config(cfg, o->records, o->hh_key, i, &b->sources[i]);
+		rc = gw_source_format(&b->sources[i], text, GW_JSRC_MAX);
+		if (rc > 0)
+			rc = gw_journal_source(j, text, &b->src[i]);
+	}
+	rc = rc ? rc : gw_journal_commit(j);
+	if (rc)
+		gw_journal_rollback(j);
+	if (rc)
+		gw_log(GW_ERR, "journal", "cannot record the sensors' sources: %s", strerror(-rc));
+	free(text);
+	return rc;
+}
+
+/* With journal.commit_ms, readings gather that long per transaction (sparing the SD
+ * card); without, a batch commits once the queue goes idle (the poll cycle is done). */
+static bool commit_due(const struct gw_config *cfg, const struct batch *b, bool got_one)
+{
+	if (!cfg->journal.commit_ms)
+		return !got_one;
+	return b->n && gw_clock_mono_ms() - b->first_ms >= cfg->journal.commit_ms;
+}
+
+static bool should_stop(const struct gw_journal_writer_opts *o)
+{
+	return (o->stop && *o->stop) || (o->end_mono_ms && gw_clock_mono_ms() >= o->end_mono_ms);
+}
+
+int gw_journal_writer_run(const struct gw_config *cfg, struct gw_poller *p, struct gw_journal *j,
+                          const struct gw_journal_writer_opts *o, uint64_t *count)
+{
+	struct batch *b = calloc(1, sizeof(*b));
+	bool stopping = false, ended = false;
+	int64_t next_prune = 0;
+	int rc = 0;
+
+	if (!b)
+		return -ENOMEM;
+	gw_chain_sealer_init(&b->seal);
+	rc = register_sources(cfg, o, j, b);
+	if (rc) {
+		free(b->sources);
+		free(b->src);
+		free(b);
+		return rc;
+	}
+	while (!ended || b->n) {
+		if (o->tick)
+			o->tick(o->tick_arg);
+		if (!stopping && should_stop(o)) {
+			gw_log(GW_NOTICE, "run", "stopping: committing the readings already taken");
+			gw_poller_stop(p);
+			stopping = true;
+		}
+		if (!ended && b->n < GW_DELIVER_BATCH) {
+			rc = gw_poller_next(p, &b->r[b->n], 100);
+			if (rc == 0 && b->n++ == 0)
+				b->first_ms = gw_clock_mono_ms();
+			ended = rc == -ENODATA;
+			/* a reading came: keep gathering unless the batch is due; idle: commit
+			 * unless commit_ms asks for more (and we are not stopping) */
+			if (!ended && (rc == 0 ? !commit_due(cfg, b, true)
+			                       : !stopping && !commit_due(cfg, b, false)))
+				continue;
+		}
+		/* The queue is idle (a poll cycle is done), the batch is full, or the end came. */
+		rc = b->n ? commit(j, b, o->out, o->bell, count) : 0;
+		if (rc == 0 && !b->n)
+			prune(cfg, j, o->metrics, &next_prune);
+		if (rc == 0 && !b->n)
+			gw_chain_tick(&b->seal, j);
+		if (rc == 0)
+			continue;
+		/* Once the poller has ended nothing waits behind us: report and give up. */
+		if (ended)
+			break;
+		gw_clock_sleep_ms(RETRY_MS);
+	}
+	free(b->sources);
+	free(b->src);
+	free(b);
+	return rc;
+}

@@ -1,0 +1,41 @@
+/* Each finished day's film state per plot, written to InfluxDB as measurement film_day for
+ * the dashboards (tags gateway, plot, household (opaque), township, village, film_type;
+ * fields state, covered/not_covered/indeterminate/no_data as 0/1, received, expected,
+ * delta_c, moisture_pct; time: the local midnight starting the day). A thread of its own
+ * computes the states from the journal with the acceptance engine once a local day is
+ * over, and remembers the last day written in the journal's metadata (film_day_done), so
+ * days missed while InfluxDB or the gateway was down are written later. Derived data: it
+ * can always be computed again from the journal, so it is not journaled itself. */
+#ifndef GW_FILM_DAYS_H
+#define GW_FILM_DAYS_H
+
+#include <stdint.h>
+
+#include "acceptance.h"
+#include "config.h"
+#include "bell.h"
+#include "feed.h"
+#include "hhref.h"
+#include "records.h"
+
+struct gw_film_days; /* opaque */
+
+struct gw_film_days_env {
+	const struct gw_config *cfg;   /* influxdb must be enabled */
+	const struct gw_records *recs; /* may be NULL */
+	const uint8_t *hh_key;         /* GW_HHREF_KEY_LEN bytes */
+	struct gw_bell *bell;          /* closing: the thread ends */
+};
+
+/* Starts the thread. Borrows env and what it points to. Returns owned or NULL (errno). */
+struct gw_film_days *gw_film_days_start(const struct gw_film_days_env *env);
+/* Waits for the thread (after the bell closed) and frees. NULL is a no-op. */
+void gw_film_days_join(struct gw_film_days *f);
+
+/* Appends the film_day lines of r's days d with after < d < before (yyyymmdd) at
+ * buf[*pos]. tags: gateway, household, township, village, film_type of r's plot (any may
+ * be NULL). Returns the number of lines, or -ENOSPC (*pos unchanged). Exposed for tests. */
+int gw_film_days_lines(const struct gw_plot_result *r, const struct gw_reading_tags *tags,
+                       int after, int before, char *buf, size_t len, size_t *pos);
+
+#endif
