@@ -3,7 +3,8 @@
 # drivers/ and gateway/:
 #  - a room includes headers only from itself and the rooms below it (the table below);
 #  - each third-party header has exactly one includer (its owner file);
-#  - a header name is unique across the rooms (includes are by bare name).
+#  - a header name is unique across the rooms (includes are by bare name);
+#  - no source file is longer than 600 lines (STYLE.md).
 # Prints each violation as FILE: includes HEADER (ROOM) and exits 1 if there was one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,6 +59,10 @@ for f in $files; do
     fi
     home[$b]=$f ;;
   esac
+  n=$(wc -l <"$f")
+  if [ "$n" -gt 600 ]; then
+    echo "$f: $n lines (at most 600)"; bad=1
+  fi
   r=$(room_of "$f")
   if [ -z "$r" ] || [ -z "${below[$r]+x}" ]; then
     echo "$f: not in a room (gateway/ has only folders)"; bad=1
