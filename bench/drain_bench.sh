@@ -15,12 +15,13 @@ runs=${RUNS:-3}
 want=${READINGS:-500000}
 disk_secs=${DISK_SECONDS:-60}
 export FIELDGATE_PROFILES=$top/drivers/profiles FIELDGATE_ASSUME_SYNCED=1
+. "$top/bench/servers.sh"
 tmp=$(mktemp -d)
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-sim_port=$(freeport) mq_port=$(freeport) ifx_port=$(freeport) rpc_port=$(freeport)
+sim_port=$(bench_free_port) mq_port=$(bench_free_port) ifx_port=$(bench_free_port)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  bench_stop_servers
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -53,38 +54,6 @@ sql() {
     "$tmp/data/journal.db" "$1"
 }
 
-start_mosquitto() {
-  mkdir -p "$tmp/mosq"
-  printf 'user %s\nlistener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n' \
-    "$(id -un)" "$mq_port" >"$tmp/mosq.conf"
-  /usr/sbin/mosquitto -c "$tmp/mosq.conf" >"$tmp/mosq.log" 2>&1 &
-  srv_pid=$!
-  pids+=("$srv_pid")
-  sleep 0.5
-}
-start_influxd() {
-  cat >"$tmp/influx.conf" <<CONF
-reporting-disabled = true
-bind-address = "127.0.0.1:$rpc_port"
-[meta]
-  dir = "$tmp/influx/meta"
-[data]
-  dir = "$tmp/influx/data"
-  wal-dir = "$tmp/influx/wal"
-  query-log-enabled = false
-[monitor]
-  store-enabled = false
-[http]
-  bind-address = "127.0.0.1:$ifx_port"
-  log-enabled = false
-CONF
-  /usr/bin/influxd -config "$tmp/influx.conf" >"$tmp/influx.log" 2>&1 &
-  srv_pid=$!
-  pids+=("$srv_pid")
-  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$ifx_port/ping" >/dev/null && break; sleep 0.1; done
-  curl -sf -XPOST "http://127.0.0.1:$ifx_port/query" --data-urlencode "q=CREATE DATABASE bench" >/dev/null
-}
-
 # Fills the journal with about $want readings while no server is up.
 fill() {
   rm -rf "$tmp/data"
@@ -104,14 +73,18 @@ drain() {
   local sink=$1 last t0 t1 run
   last=$(sql 'SELECT max(seq) FROM readings')
   config "$tmp/drain.yaml" "" 100 86400  # no simulator: one failed poll per sensor
-  if [ "$sink" = mqtt ]; then start_mosquitto; else start_influxd; fi
+  if [ "$sink" = mqtt ]; then
+    bench_start_mosquitto "$tmp/mosq" "$mq_port"
+  else
+    bench_start_influxd "$tmp/influx" "$ifx_port" bench
+  fi
   t0=$(date +%s.%N)
   "$fg" run -c "$tmp/drain.yaml" >/dev/null 2>"$tmp/drain.log" &
   run=$!
   until [ "$(sql "SELECT seq FROM cursors WHERE sink='$sink'")" -ge "$last" ]; do sleep 0.05; done
   t1=$(date +%s.%N)
   stop_pid "$run"
-  stop_pid "$srv_pid"
+  bench_stop_servers
   rm -rf "$tmp/influx" "$tmp/mosq"
   python3 -c "print(round($last / ($t1 - $t0)))"
 }
