@@ -50,13 +50,21 @@ def decode(src, data):
     return values, quality, bool(flags & 1)
 
 
-def rows(path, after=0):
-    db = sqlite3.connect(path)
+def connect_ro(path):
+    """A read-only handle, safe to poll while the daemon writes (WAL)."""
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+
+
+def rows(path, after=0, upto=None, db=None):
+    """Decoded rows with after < seq (<= upto); through db (left open) when given."""
+    own = db is None
+    db = sqlite3.connect(path) if own else db
     try:
         sources = {i: parse_source(t) for i, t in db.execute("SELECT id, desc FROM sources")}
         out = []
         for seq, ts_ms, src, data in db.execute(
-                "SELECT seq, ts_ms, src, data FROM readings WHERE seq > ? ORDER BY seq", (after,)):
+                "SELECT seq, ts_ms, src, data FROM readings WHERE seq > ? AND seq <= ? ORDER BY seq",
+                (after, upto if upto is not None else 2**62)):
             s = sources[src]
             values, quality, unsynced = decode(s, bytes(data))
             out.append({"seq": seq, "ts_ms": ts_ms, "sensor": s["sensor"], "plot": s.get("plot", ""),
@@ -64,6 +72,23 @@ def rows(path, after=0):
                         "values": values, "quality": quality, "unsynced": unsynced,
                         "decimals": {p[0]: p[1] for p in s["points"]}})
         return out
+    finally:
+        if own:
+            db.close()
+
+
+def cursor_and_rows(path, sink):
+    """(sink's saved cursor, the rows up to it) read in one read-only transaction, so the
+    rows are those the cursor covered when it was read; (None, []) before the journal has it."""
+    db = connect_ro(path)
+    try:
+        db.execute("BEGIN")
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name='cursors'").fetchone():
+            return None, []
+        cur = db.execute("SELECT seq FROM cursors WHERE sink=?", (sink,)).fetchone()
+        if cur is None:
+            return None, []
+        return cur[0], rows(path, 0, cur[0], db)
     finally:
         db.close()
 
