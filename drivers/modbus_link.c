@@ -23,7 +23,7 @@ struct gw_link {
 	struct gw_far *far; /* rtu_tcp and dtu: what the bridge carries to */
 };
 
-static bool link_cfg_ok(const struct gw_link_cfg *cfg)
+bool gw_link_cfg_is_ok(const struct gw_link_cfg *cfg)
 {
 	switch (cfg->type) {
 	case GW_LINK_RTU:
@@ -39,7 +39,7 @@ struct gw_link *gw_link_new(const struct gw_link_cfg *cfg)
 {
 	struct gw_link *l;
 
-	if (!link_cfg_ok(cfg))
+	if (!gw_link_cfg_is_ok(cfg))
 		return NULL;
 	l = calloc(1, sizeof(*l));
 	if (!l)

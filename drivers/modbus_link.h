@@ -44,7 +44,11 @@ struct gw_link_cfg {
 
 struct gw_link; /* opaque */
 
-/* Returns owned link (not yet connected), or NULL. Borrows cfg's strings. */
+/* True when gw_link_new takes cfg: an rtu link names its device, a dtu link its listen
+ * address and registration, the others their host. No I/O. */
+bool gw_link_cfg_is_ok(const struct gw_link_cfg *cfg);
+/* Returns owned link (not yet connected), or NULL (cfg not ok, or no memory; a dtu
+ * link also when its listener has GW_DTU_MAX_SLOTS links). Borrows cfg's strings. */
 struct gw_link *gw_link_new(const struct gw_link_cfg *cfg);
 void gw_link_free(struct gw_link *l);
 

@@ -55,15 +55,20 @@ static int plan_kind(const struct gw_profile *prof, enum gw_regkind k, unsigned 
 	return 0;
 }
 
+unsigned gw_plan_limit(const struct gw_profile *prof, unsigned max_regs)
+{
+	unsigned regs = max_regs ? max_regs : prof->max_registers;
+
+	return regs == 0 || regs > GW_MAX_REGS ? GW_MAX_REGS : regs;
+}
+
 int gw_plan_build(const struct gw_profile *prof, unsigned max_regs, int max_gap,
                   struct gw_plan *plan)
 {
-	unsigned regs = max_regs ? max_regs : prof->max_registers;
+	unsigned regs = gw_plan_limit(prof, max_regs);
 	unsigned gap = max_gap < 0 ? prof->max_gap : (unsigned)max_gap;
 
 	memset(plan, 0, sizeof(*plan));
-	if (regs == 0 || regs > GW_MAX_REGS)
-		regs = GW_MAX_REGS;
 	if (prof->npoints > GW_MAX_POINTS)
 		return -EINVAL;
 	for (int k = 0; k < GW_REG_COUNT; k++) {

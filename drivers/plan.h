@@ -31,6 +31,11 @@ struct gw_plan {
 int gw_plan_build(const struct gw_profile *prof, unsigned max_regs, int max_gap,
                   struct gw_plan *plan);
 
+/* The registers (or bits) one request may read under max_regs as gw_plan_build takes it:
+ * max_regs, else the profile's, capped at GW_MAX_REGS. A point wider than this makes
+ * gw_plan_build fail. */
+unsigned gw_plan_limit(const struct gw_profile *prof, unsigned max_regs);
+
 /* Bytes of one block read on an RTU line: request and response, with CRC. */
 unsigned gw_plan_rtu_request_bytes(const struct gw_block *b);
 unsigned gw_plan_rtu_response_bytes(const struct gw_block *b);

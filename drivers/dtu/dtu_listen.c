@@ -20,7 +20,6 @@
 #include "clock.h"
 #include "log.h"
 
-#define MAX_SLOTS      256
 #define MAX_PENDING    64
 #define BIND_RETRY_MS  2000
 #define LOG_WINDOW_MS  60000
@@ -61,7 +60,7 @@ struct listener {
 	pthread_t thread;
 	bool stop;
 	pthread_mutex_t lock;
-	struct gw_dtu_slot *slots[MAX_SLOTS];
+	struct gw_dtu_slot *slots[GW_DTU_MAX_SLOTS];
 	size_t nslots;
 	struct pending pend[MAX_PENDING];
 	size_t npend;
@@ -467,7 +466,7 @@ struct gw_dtu_slot *gw_dtu_attach(const struct gw_dtu_slot_cfg *cfg)
 		bool ok;
 
 		pthread_mutex_lock(&ls->lock);
-		ok = ls->nslots < MAX_SLOTS;
+		ok = ls->nslots < GW_DTU_MAX_SLOTS;
 		if (ok)
 			ls->slots[ls->nslots++] = s;
 		pthread_mutex_unlock(&ls->lock);

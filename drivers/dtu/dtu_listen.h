@@ -11,9 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GW_DTU_REG_MAX  64
-#define GW_DTU_REG_MS   10000 /* a connection must register within this */
-#define GW_DTU_PEER_LEN 64
+#define GW_DTU_REG_MAX   64
+#define GW_DTU_REG_MS    10000 /* a connection must register within this */
+#define GW_DTU_PEER_LEN  64
+#define GW_DTU_MAX_SLOTS 256 /* DTUs (buses) one listener serves */
 
 struct gw_dtu_slot_cfg {
 	const char *name;   /* the bus, for logs */

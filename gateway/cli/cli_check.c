@@ -1,4 +1,5 @@
-/* `fieldgate check`: validates the config (and the profiles it names), prints
+/* `fieldgate check`: validates the config (and the profiles it names) with every check
+ * `run` makes before it starts (preflight.h), prints
  * each bus's request plan and load, and warns about what will hurt in the field:
  * a line loaded over 70 %, a serial path that is not stable across reboots. */
 #include <getopt.h>
@@ -11,6 +12,7 @@
 #include "config.h"
 #include "diag.h"
 #include "plan.h"
+#include "preflight.h"
 #include "records.h"
 
 static void usage(FILE *out)
@@ -173,6 +175,13 @@ int gw_cli_check(int argc, char **argv)
 	if (gw_records_load(cfg, &d, &recs)) {
 		fprintf(stderr, "%s: %d error(s) in the records; nothing started\n", path,
 		        d.nerrors);
+		gw_config_free(cfg);
+		return 2;
+	}
+	/* what `run` would refuse at start-up, from the same function */
+	if (gw_preflight_check(cfg, &d)) {
+		fprintf(stderr, "%s: %d error(s); nothing started\n", path, d.nerrors);
+		gw_records_free(recs);
 		gw_config_free(cfg);
 		return 2;
 	}

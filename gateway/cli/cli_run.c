@@ -19,6 +19,7 @@
 #include "log.h"
 #include "num.h"
 #include "poller.h"
+#include "preflight.h"
 #include "records.h"
 #include "service.h"
 #include "simclock.h"
@@ -99,8 +100,8 @@ static int serve(const struct gw_config *cfg, const struct gw_records *recs, con
 	uint64_t count = 0;
 	int rc;
 
-	if (!p) {
-		gw_log(GW_ERR, "run", "cannot set up the poller");
+	if (!p) { /* not the config: gw_preflight_check passed it */
+		gw_log(GW_ERR, "run", "cannot set up the poller: out of memory");
 		return 1;
 	}
 	rc = gw_sinks_start(&sinks, cfg, p, recs, hh_key, o->once ? ONCE_DRAIN_MS : STOP_DRAIN_MS);
@@ -216,16 +217,49 @@ static int use_sim_clock(const char *path)
 	return 0;
 }
 
+/* Loads what `run` needs and refuses a config before anything starts: every check here is
+ * also `check`'s and the reload validation's (gw_service_validate). Returns 0, or the exit
+ * code (2 for the config or records, 1 for no memory). */
+static int load(struct gw_service *svc, const struct run_opts *o, struct gw_config **cfg,
+                struct gw_records **recs)
+{
+	const char *where = "";
+	struct gw_diag d;
+	enum gw_level lv;
+	int rc;
+
+	gw_diag_init(&d, stderr);
+	rc = gw_service_load_config(svc, &d, cfg);
+	if (rc == 0) {
+		rc = gw_records_load(*cfg, &d, recs);
+		where = rc ? " in the records" : "";
+		if (rc == 0 && gw_preflight_check(*cfg, &d))
+			rc = -EINVAL;
+	}
+	if (rc) {
+		fprintf(stderr, "%s: %d error(s)%s; nothing started\n", o->path, d.nerrors, where);
+		gw_records_free(*recs);
+		gw_config_free(*cfg);
+		*recs = NULL;
+		*cfg = NULL;
+		return rc == -ENOMEM ? 1 : 2;
+	}
+	if (gw_log_parse_level(o->level ? o->level : (*cfg)->log_level, &lv) == 0)
+		gw_log_set_level(lv);
+	if (svc->fell_back)
+		gw_log(GW_WARN, "run", "running on the config %s had before the failed reload",
+		       o->path);
+	return o->sim_clock && use_sim_clock(o->sim_clock) ? 2 : 0;
+}
+
 int gw_cli_run(int argc, char **argv)
 {
 	struct run_opts o = {0};
 	struct gw_config *cfg = NULL;
 	struct gw_records *recs = NULL;
 	uint8_t hh_key[GW_HHREF_KEY_LEN];
-	struct gw_journal *j;
+	struct gw_journal *j = NULL;
 	struct gw_service svc;
-	struct gw_diag d;
-	enum gw_level lv;
 	int rc;
 
 	rc = parse_args(argc, argv, &o);
@@ -234,36 +268,23 @@ int gw_cli_run(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 	}
 	gw_service_init(&svc, o.path, o.once);
-	gw_diag_init(&d, stderr);
-	if (gw_config_load(o.path, &d, &cfg)) {
-		fprintf(stderr, "%s: %d error(s); nothing started\n", o.path, d.nerrors);
-		return 2;
+	rc = load(&svc, &o, &cfg, &recs);
+	if (rc == 0) {
+		j = open_journal(cfg);
+		rc = j ? gw_hhref_key(cfg->data_dir, hh_key) : -EIO;
+		if (j && rc)
+			gw_log(GW_ERR, "run", "cannot read or make %s/household.key: %s",
+			       cfg->data_dir, strerror(-rc));
+		rc = rc ? 1 : serve(cfg, recs, hh_key, j, &o, &svc);
+		explicit_bzero(hh_key, sizeof(hh_key));
 	}
-	rc = gw_records_load(cfg, &d, &recs);
-	if (rc) {
-		fprintf(stderr, "%s: %d error(s) in the records; nothing started\n", o.path,
-		        d.nerrors);
-		gw_config_free(cfg);
-		return rc == -ENOMEM ? 1 : 2;
-	}
-	if (gw_log_parse_level(o.level ? o.level : cfg->log_level, &lv) == 0)
-		gw_log_set_level(lv);
-	if (o.sim_clock && use_sim_clock(o.sim_clock)) {
-		gw_records_free(recs);
-		gw_config_free(cfg);
-		return 2;
-	}
-	j = open_journal(cfg);
-	rc = j ? gw_hhref_key(cfg->data_dir, hh_key) : -EIO;
-	if (j && rc)
-		gw_log(GW_ERR, "run", "cannot read or make %s/household.key: %s", cfg->data_dir,
-		       strerror(-rc));
-	rc = rc ? 1 : serve(cfg, recs, hh_key, j, &o, &svc);
-	explicit_bzero(hh_key, sizeof(hh_key));
 	gw_journal_close(j);
 	gw_records_free(recs);
 	gw_config_free(cfg);
 	if (svc.reexec)
 		rc = gw_service_reexec(&svc, argc, argv) ? 1 : rc;
+	else if (rc && !svc.ready && svc.fallback_text)
+		gw_service_fallback(&svc, argc, argv); /* returns only when it cannot go back */
+	gw_service_free(&svc);
 	return rc;
 }

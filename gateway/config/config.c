@@ -178,6 +178,8 @@ static int load_mqtt(struct gw_cload *l, const struct gw_ynode *n)
 	int len;
 
 	m->enabled = true;
+	m->src = n->src;
+	m->src.file = l->cfg->path;
 	if (m->client_id[0] || !l->cfg->gateway_id[0])
 		return errors;
 	len = snprintf(m->client_id, sizeof(m->client_id), "fieldgate-%s", l->cfg->gateway_id);
@@ -210,6 +212,8 @@ static int load_influx(struct gw_cload *l, const struct gw_ynode *n)
 	size_t api = gw_ctable_index(influx_keys, N(influx_keys), "api");
 
 	f->enabled = true;
+	f->src = n->src;
+	f->src.file = l->cfg->path;
 	if (n->type != GW_Y_MAP || (gw_yaml_get(n, "api") && !seen[api]))
 		return errors; /* already reported; the api is unknown */
 	if (f->api == 1)
@@ -342,7 +346,8 @@ static int set_paths(struct gw_config *cfg, const char *path, struct gw_diag *d)
 	return 0;
 }
 
-int gw_config_load(const char *path, struct gw_diag *d, struct gw_config **out)
+/* text NULL: read path. */
+static int load_doc(const char *path, const char *text, struct gw_diag *d, struct gw_config **out)
 {
 	struct gw_cload l = {.c = {.d = d}};
 	struct gw_diag to_stderr;
@@ -363,7 +368,7 @@ int gw_config_load(const char *path, struct gw_diag *d, struct gw_config **out)
 	if (rc)
 		goto out_free_cfg;
 	rc = -EINVAL;
-	doc = gw_yaml_load(path, d);
+	doc = text ? gw_yaml_load_string(path, text, d) : gw_yaml_load(path, d);
 	if (!doc)
 		goto out_free_cfg;
 	rc = load_root(&l, doc->root);
@@ -377,6 +382,17 @@ int gw_config_load(const char *path, struct gw_diag *d, struct gw_config **out)
 out_free_cfg:
 	gw_config_free(l.cfg);
 	return rc;
+}
+
+int gw_config_load(const char *path, struct gw_diag *d, struct gw_config **out)
+{
+	return load_doc(path, NULL, d, out);
+}
+
+int gw_config_load_text(const char *path, const char *text, struct gw_diag *d,
+                        struct gw_config **out)
+{
+	return load_doc(path, text, d, out);
 }
 
 void gw_config_free(struct gw_config *cfg)

@@ -76,6 +76,7 @@ struct gw_sensor_cfg {
 
 struct gw_mqtt_cfg {
 	bool enabled;
+	struct gw_src src;         /* the section */
 	char url[GW_PATH_LEN];     /* mqtt://host:port or mqtts://host:port */
 	int qos;                   /* 0..2, default 1 */
 	char topic_prefix[128];    /* default fieldgate/v1 */
@@ -92,6 +93,7 @@ struct gw_mqtt_cfg {
 
 struct gw_influx_cfg {
 	bool enabled;
+	struct gw_src src; /* the section */
 	char url[GW_PATH_LEN];
 	int api;                  /* 1 or 2 */
 	char database[GW_ID_LEN]; /* v1 */
@@ -186,6 +188,10 @@ struct gw_config {
 /* Loads and validates path. On success returns 0 and *out (owned). On any error
  * reports all of them to d and returns -EINVAL (or -ENOMEM); *out is NULL. */
 int gw_config_load(const char *path, struct gw_diag *d, struct gw_config **out);
+/* The same from text (borrowed) as if path held it: relative paths resolve against path's
+ * directory and diagnostics name path. */
+int gw_config_load_text(const char *path, const char *text, struct gw_diag *d,
+                        struct gw_config **out);
 void gw_config_free(struct gw_config *cfg);
 
 /* Borrows: the sim.film entry of plot, or NULL. */

@@ -1,21 +1,34 @@
 /* `run` as a service: signals, reload by re-exec after validation, and the notifications to
  * the service manager. Re-exec rather than an in-process restart: the reloaded daemon is a plain
  * start on the new config (the path every test runs), nothing of the old one lingers, and the
- * PID, stdout and stderr stay the same for systemd. Must not stop the daemon on a bad config. */
+ * PID, stdout and stderr stay the same for systemd. Must not stop the daemon on a bad config:
+ * the validation runs every check of `run`'s start-up, and what only the new image can find
+ * (a file changed since, a data_dir it cannot open) sends it back to the previous config,
+ * whose text crosses the re-exec in a memfd named by an environment variable. */
 #include "service.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "notify.h"
+#include "num.h"
+#include "preflight.h"
 #include "records.h"
+
+/* Across a re-exec, a memfd holding a config's text: */
+#define RELOAD_FD_ENV "FIELDGATE_RELOAD_FD" /* started by a reload: the previous config */
+#define CONFIG_FD_ENV "FIELDGATE_CONFIG_FD" /* the reload failed: run on this config */
+#define TEXT_MAX      (16 << 20)
 
 static volatile sig_atomic_t g_stop;
 static volatile sig_atomic_t g_hup;
@@ -42,6 +55,57 @@ static void handled_signals(sigset_t *set)
 	sigaddset(set, SIGTERM);
 }
 
+/* The whole of fd from its start, NUL-terminated. Returns owned, or NULL. */
+static char *read_all(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	if (!buf || lseek(fd, 0, SEEK_SET) < 0)
+		goto out_free;
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (len + 1 == cap) {
+			char *more = cap < TEXT_MAX ? realloc(buf, cap * 2) : NULL;
+
+			if (!more)
+				goto out_free;
+			buf = more;
+			cap *= 2;
+		}
+	}
+	if (n < 0 || memchr(buf, '\0', len))
+		goto out_free;
+	buf[len] = '\0';
+	return buf;
+out_free:
+	free(buf);
+	return NULL;
+}
+
+/* The text in the memfd the environment variable name gives, if any; takes the variable out
+ * and closes the fd, so nothing of it reaches a later image. */
+static char *take_handed_over(const char *name)
+{
+	const char *v = getenv(name);
+	long fd;
+	char *text;
+
+	if (!v)
+		return NULL;
+	if (gw_num_long(v, 3, INT_MAX, &fd)) {
+		unsetenv(name);
+		return NULL;
+	}
+	text = read_all((int)fd);
+	close((int)fd);
+	unsetenv(name);
+	if (!text)
+		gw_log(GW_ERR, "service", "cannot read the config handed over in %s", name);
+	return text;
+}
+
 void gw_service_init(struct gw_service *s, const char *config_path, bool once)
 {
 	struct sigaction stop = {.sa_handler = on_stop};
@@ -52,12 +116,37 @@ void gw_service_init(struct gw_service *s, const char *config_path, bool once)
 	s->config_path = config_path;
 	s->once = once;
 	s->watchdog_ms = gw_notify_watchdog_ms();
+	s->fallback_text = take_handed_over(RELOAD_FD_ENV);
+	s->running_text = take_handed_over(CONFIG_FD_ENV);
+	s->fell_back = s->running_text != NULL;
 	sigaction(SIGINT, &stop, NULL);
 	sigaction(SIGTERM, &stop, NULL);
 	sigaction(SIGHUP, &hup, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	handled_signals(&set);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+void gw_service_free(struct gw_service *s)
+{
+	free(s->running_text);
+	free(s->fallback_text);
+	s->running_text = s->fallback_text = NULL;
+}
+
+int gw_service_load_config(struct gw_service *s, struct gw_diag *d, struct gw_config **out)
+{
+	if (!s->running_text) {
+		int fd = open(s->config_path, O_RDONLY | O_CLOEXEC);
+
+		s->running_text = fd < 0 ? NULL : read_all(fd);
+		if (fd >= 0)
+			close(fd);
+	}
+	/* unreadable: the loader reads it again and says why */
+	if (!s->running_text)
+		return gw_config_load(s->config_path, d, out);
+	return gw_config_load_text(s->config_path, s->running_text, d, out);
 }
 
 const volatile sig_atomic_t *gw_service_stop_flag(void)
@@ -79,6 +168,7 @@ void gw_service_ready(struct gw_service *s, const char *status)
 	char msg[256];
 
 	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%s", status);
+	s->ready = true;
 	notify(msg);
 	if (s->watchdog_ms) {
 		notify("WATCHDOG=1");
@@ -95,12 +185,24 @@ static void log_lines(char *text)
 		gw_log(strstr(line, ": warning: ") ? GW_WARN : GW_ERR, "reload", "%s", line);
 }
 
-/* Loads the config and records at path as a start would, and frees them again.
- * Returns true when they are good; every problem is logged. */
-static bool validate(const char *path)
+int gw_service_validate(const char *path, struct gw_diag *d)
 {
 	struct gw_config *cfg = NULL;
 	struct gw_records *recs = NULL;
+	int rc = gw_config_load(path, d, &cfg);
+
+	if (rc == 0)
+		rc = gw_records_load(cfg, d, &recs);
+	if (rc == 0 && gw_preflight_check(cfg, d))
+		rc = -EINVAL;
+	gw_records_free(recs);
+	gw_config_free(cfg);
+	return rc;
+}
+
+/* gw_service_validate, logging every problem. Returns true when path is good. */
+static bool validate(const char *path)
+{
 	struct gw_diag d;
 	char *text = NULL;
 	size_t len = 0;
@@ -112,15 +214,11 @@ static bool validate(const char *path)
 		return false;
 	}
 	gw_diag_init(&d, mem);
-	rc = gw_config_load(path, &d, &cfg);
-	if (rc == 0)
-		rc = gw_records_load(cfg, &d, &recs);
+	rc = gw_service_validate(path, &d);
 	fclose(mem);
 	if (text)
 		log_lines(text);
 	free(text);
-	gw_records_free(recs);
-	gw_config_free(cfg);
 	if (rc)
 		gw_log(GW_ERR, "reload", "%s: %d error(s); the running config stays", path,
 		       d.nerrors ? d.nerrors : 1);
@@ -170,13 +268,42 @@ void gw_service_tick(void *arg)
 	s->next_ping_ms = now + s->watchdog_ms / 2;
 }
 
-int gw_service_reexec(struct gw_service *s, int argc, char **argv)
+/* A memfd holding text for the next image, named in the environment variable name. */
+static int hand_over(const char *name, const char *text)
+{
+	size_t len = strlen(text), off = 0;
+	int fd = memfd_create("fieldgate-config", 0); /* no CLOEXEC: it crosses the exec */
+	char num[16];
+
+	if (fd < 0)
+		return -errno;
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n <= 0) {
+			int err = n < 0 ? errno : EIO;
+
+			close(fd);
+			return -err;
+		}
+		off += (size_t)n;
+	}
+	snprintf(num, sizeof(num), "%d", fd);
+	if (setenv(name, num, 1)) {
+		close(fd);
+		return -errno;
+	}
+	return 0;
+}
+
+/* Execs this binary as `fieldgate run` with argv, handing text over in env (text NULL:
+ * nothing). Returns only on failure: -errno. */
+static int exec_self(int argc, char **argv, const char *env, const char *text)
 {
 	char **args = calloc((size_t)argc + 2, sizeof(*args));
 	sigset_t set, old;
 	int err;
 
-	(void)s;
 	if (!args)
 		return -ENOMEM;
 	args[0] = program_invocation_name;
@@ -186,12 +313,39 @@ int gw_service_reexec(struct gw_service *s, int argc, char **argv)
 	/* nothing but stdin, stdout and stderr goes to the new image, whoever opened it; a
 	 * kernel without close_range only risks a leaked descriptor */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	err = text ? -hand_over(env, text) : 0;
+	if (err && strcmp(env, CONFIG_FD_ENV) == 0)
+		goto out_free; /* going back needs the text */
+	if (err)
+		gw_log(GW_WARN, "reload",
+		       "cannot keep the previous config for the new image (%s): should its start "
+		       "fail, the daemon exits",
+		       strerror(err));
 	handled_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	execv("/proc/self/exe", args);
 	err = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+out_free:
 	free(args);
 	gw_log(GW_ERR, "reload", "cannot re-execute /proc/self/exe: %s", strerror(err));
 	return -err;
+}
+
+int gw_service_reexec(struct gw_service *s, int argc, char **argv)
+{
+	unsetenv(CONFIG_FD_ENV);
+	return exec_self(argc, argv, RELOAD_FD_ENV, s->running_text);
+}
+
+int gw_service_fallback(struct gw_service *s, int argc, char **argv)
+{
+	if (!s->fallback_text)
+		return -ENOENT;
+	gw_log(GW_ERR, "reload",
+	       "%s: the reloaded config failed at start-up (see above); restarting on the "
+	       "previous one",
+	       s->config_path);
+	unsetenv(RELOAD_FD_ENV);
+	return exec_self(argc, argv, CONFIG_FD_ENV, s->fallback_text);
 }

@@ -20,7 +20,6 @@
 
 #include "log.h"
 
-#define GW_INFLUX_URL_LEN    1024
 #define GW_INFLUX_SECRET_LEN 512
 #define GW_INFLUX_CONNECT_MS 5000L
 #define GW_INFLUX_TOTAL_MS   30000L

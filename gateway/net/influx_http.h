@@ -64,6 +64,8 @@ int64_t gw_influx_backoff_ms(unsigned attempt, int64_t retry_after_ms);
 
 /* Pure helpers, exposed for tests. */
 
+#define GW_INFLUX_URL_LEN 1024 /* the write URL's buffer in gw_influx_new */
+
 /* Writes the write URL for cfg (query values percent-encoded) to buf. Returns 0, -EINVAL
  * (api not 1 or 2, empty url/db/bucket) or -ENOSPC. */
 int gw_influx_build_url(const struct gw_influx_cfg *cfg, char *buf, size_t len);

@@ -28,7 +28,7 @@
 struct gw_mqtt {
 	MQTTAsync h;
 	struct gw_mqtt_cfg cfg;
-	char uri[GW_PATH_LEN + 16];
+	char uri[GW_MQTT_URI_LEN];
 	bool tls;
 	char client_id[256];
 	char status_topic[256];

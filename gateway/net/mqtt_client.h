@@ -63,5 +63,8 @@ int gw_mqtt_wait(struct gw_mqtt *m, int timeout_ms, uint64_t *tags, size_t max,
  * *tls. Pure; exposed for tests. Returns 0, -EINVAL (unknown scheme, empty host, bad port,
  * a path) or -ENOSPC. */
 int gw_mqtt_server_uri(const char *url, char *buf, size_t len, bool *tls);
+#define GW_MQTT_URI_LEN (GW_PATH_LEN + 16) /* the buffer gw_mqtt_new passes it */
+/* True for a topic one may publish to: 1..65535 bytes, no '+' or '#'. */
+bool gw_mqtt_topic_ok(const char *topic);
 
 #endif

@@ -53,8 +53,6 @@ size_t gw_mqtt_window_collect(struct gw_mqtt_window *w, uint64_t *tags, size_t m
 
 /* Reads a secret file into buf (trailing CR/LF trimmed). Returns 0 or -errno. */
 int gw_mqtt_read_secret(const char *path, char *buf, size_t len);
-/* True for a topic one may publish to: 1..65535 bytes, no '+' or '#'. */
-bool gw_mqtt_topic_ok(const char *topic);
 /* Copies the reason of an OpenSSL error line ("...:function:reason:file:line:") to buf. */
 void gw_mqtt_tls_reason(const char *line, size_t len, char *buf, size_t buf_len);
 

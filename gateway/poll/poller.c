@@ -1,7 +1,8 @@
 /* Bus threads: each owns one link and the sensors on it, polls the sensor that
  * is due next (an RTU line is strictly one request at a time), backs off
  * sensors that stop answering so they cost the line at most one timeout per
- * attempt, and reconnects a lost link. Allocates nothing after gw_poller_new. */
+ * attempt, and reconnects a lost link. Allocates nothing after gw_poller_new, which refuses
+ * a config only as gw_poll_check does (poll_check.c). */
 #include "poller.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include "log.h"
 #include "modbus_link.h"
 #include "plan.h"
+#include "poll_check.h"
 #include "rqueue.h"
 
 #define RECONNECT_MIN_MS 500
@@ -250,42 +252,6 @@ static void *bus_main(void *arg)
 	return NULL;
 }
 
-static void link_cfg_of(const struct gw_bus_cfg *bus, struct gw_link_cfg *lc)
-{
-	static const enum gw_link_type types[] = {
-	        [GW_BUS_RTU] = GW_LINK_RTU,
-	        [GW_BUS_TCP] = GW_LINK_TCP,
-	        [GW_BUS_RTU_TCP] = GW_LINK_RTU_TCP,
-	        [GW_BUS_DTU_SERVER] = GW_LINK_DTU,
-	};
-
-	memset(lc, 0, sizeof(*lc));
-	lc->type = types[bus->type];
-	lc->device = bus->device;
-	lc->baud = bus->baud;
-	lc->parity = bus->parity;
-	lc->data_bits = bus->data_bits;
-	lc->stop_bits = bus->stop_bits;
-	lc->rs485 = bus->rs485;
-	lc->rts = bus->rts;
-	lc->echo = bus->echo;
-	lc->host = bus->host;
-	lc->port = bus->port;
-	lc->name = bus->name;
-	lc->listen = bus->listen;
-	lc->reg = bus->reg;
-	lc->reglen = bus->reglen;
-	lc->reg_prefix = bus->reg_prefix;
-	lc->heartbeat = bus->heartbeat;
-	lc->hblen = bus->hblen;
-	lc->heartbeat_s = bus->heartbeat_s;
-	lc->max_connections = bus->max_connections;
-	lc->max_bytes_per_s = bus->max_bytes_per_s;
-	lc->response_timeout_ms = bus->response_timeout_ms;
-	lc->byte_timeout_ms = bus->byte_timeout_ms;
-	lc->debug = gw_log_enabled(GW_DEBUG);
-}
-
 /* Sensors of each bus are laid out contiguously in p->devs, bus by bus. */
 static int setup_buses(struct gw_poller *p)
 {
@@ -299,7 +265,8 @@ static int setup_buses(struct gw_poller *p)
 		b->p = p;
 		b->bus = &cfg->buses[bi];
 		b->reconnect_wait = RECONNECT_MIN_MS;
-		link_cfg_of(b->bus, &lc);
+		if (gw_poll_check_bus(cfg, bi, &lc, NULL))
+			return -EINVAL;
 		b->link = gw_link_new(&lc);
 		if (!b->link)
 			return -ENOMEM;
@@ -312,7 +279,7 @@ static int setup_buses(struct gw_poller *p)
 				continue;
 			d->s = s;
 			d->index = (uint32_t)si;
-			if (gw_plan_build(s->profile, s->max_registers, s->max_gap, &d->plan))
+			if (gw_poll_check_sensor(cfg, si, &d->plan, NULL))
 				return -EINVAL;
 			k++;
 			b->ndevs++;

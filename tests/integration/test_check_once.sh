@@ -1,7 +1,8 @@
 #!/bin/bash
 # `fieldgate check` on a field: the plan per bus, the load of an RS-485 line,
 # the warnings (over 70 % of a line, a serial path that is not by-id), exit 2
-# and nothing started on a bad config; `run --once` against the simulator:
+# and nothing started on a bad config (also one only run's set-up refused before: issue 12);
+# `run --once` against the simulator:
 # one JSON reading per sensor, each committed to the journal, then exit 0.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -46,6 +47,23 @@ printf 'gateway: {id: chk, township: t, data_dir: %s/never}\nbuses: []\nsensors:
 "$FIELDGATE" run -c "$tmp/bad.yaml" --once >"$tmp/out" 2>&1
 [ $? -eq 2 ] || fail "run on a bad config: exit not 2"
 [ -e "$tmp/never" ] && fail "a bad config created its data_dir"
+
+# 3b. A config that loads but that run's set-up refuses (issue 12): max_registers 1 on a
+# sensor whose profile has a 32-bit point. check said ok (exit 0) and run died with "cannot
+# set up the poller" (exit 1) naming nothing; both now exit 2 naming the sensor.
+sed 's/profile: dfrobot-sen0644, interval_s: 10}/profile: dfrobot-sen0644, interval_s: 10, max_registers: 1}/; s#data_dir: [^}]*#data_dir: '"$tmp"'/never#' \
+	"$tmp/gateway.yaml" >"$tmp/unplannable.yaml"
+grep -q "max_registers: 1" "$tmp/unplannable.yaml" || fail "the fixture did not get max_registers"
+want='unplannable.yaml:8:5: error: sensors\[2\] (lux): max_registers 1 cannot read point "lux" (2 registers'
+"$FIELDGATE" check -c "$tmp/unplannable.yaml" >"$tmp/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] || fail "check on an unplannable sensor: exit $rc, not 2: $(cat "$tmp/out")"
+grep -q "$want" "$tmp/out" || fail "check does not name the sensor: $(cat "$tmp/out")"
+"$FIELDGATE" run -c "$tmp/unplannable.yaml" --once >"$tmp/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] || fail "run on an unplannable sensor: exit $rc, not 2: $(cat "$tmp/out")"
+grep -q "$want" "$tmp/out" || fail "run does not name the sensor: $(cat "$tmp/out")"
+[ -e "$tmp/never" ] && fail "an unplannable config created its data_dir"
 
 # 4. run --once against the simulator: one reading per sensor, JSON, exit 0.
 start_sim "$tmp/gateway.yaml"

@@ -2,7 +2,9 @@
 test NOTIFY_SOCKET (READY=1 once polling, WATCHDOG=1 at half the WATCHDOG_USEC interval,
 RELOADING=1, STOPPING=1, all from the daemon's own PID); SIGHUP with a bad config (every
 error logged, the old sensors keep being polled) and with a good one (re-executed in place:
-same PID, the new sensor list polled); SIGTERM exits 0 within seconds with every printed
+same PID, the new sensor list polled); with one only run's set-up refused (an unplannable
+sensor: refused by the validation, named) and with one whose new image fails to start (it
+goes back to the previous config: same PID, READY=1, the old sensors polled); SIGTERM exits 0 within seconds with every printed
 reading in the journal; the "<N>" priority prefix only when stderr is the journal stream."""
 import array
 import os
@@ -161,6 +163,50 @@ def test():
         metrics = scrape(http_port)
         check('sensor="c"' in metrics and 'sensor="b"' not in metrics,
               f"metrics after the reload: {metrics[:300]}")
+
+        # Issue 12: a config that loads but that run's set-up refuses (max_registers 1 on a
+        # sensor whose profile has a 32-bit point). Before the fix the validation passed it
+        # and the re-executed image exited 1 ("cannot set up the poller"): the daemon was
+        # gone. Now it is refused as a bad config is, naming the sensor; a and c go on.
+        lux = "  - {id: lux, bus: tcp1, unit: 9, profile: dfrobot-sen0644, max_registers: 1}\n"
+        write(cfg, config(d, port, [("a", 1), ("c", 3)], lux, http_port=http_port))
+        t_unplan = time.monotonic()
+        daemon.signal(signal.SIGHUP)
+        wait_for(lambda: daemon.log_text().count("the running config stays") >= 2, 10,
+                 "unplannable config refused")
+        log = daemon.log_text()
+        check(f'err: reload: {cfg}:8:5: error: sensors[2] (lux): max_registers 1 cannot read '
+              f'point "lux" (2 registers' in log, f"the unplannable sensor not named: {log}")
+        check("1 error(s); the running config stays" in log, f"error count: {log}")
+        time.sleep(2.5)
+        got = sensors_since(daemon, t_unplan + 0.5)
+        check(got == {"a", "c"}, f"after an unplannable reload: {got}")
+        check(not [m for t, p, m in note.snapshot() if t >= t_unplan and "RELOADING=1" in m],
+              "RELOADING=1 for an unplannable config")
+        check(daemon.p.poll() is None, "the daemon exited on an unplannable config")
+
+        # A config that validates but whose start-up fails in the new image (its data_dir's
+        # parent does not exist: only opening the journal finds it): the new image goes back
+        # to the config it was reloaded from, same PID, READY=1, a and c polled, b never.
+        # Before the fix the daemon exited 1 here.
+        write(cfg, config(f"{d}/gone", port, [("a", 1), ("b", 2)], http_port=http_port))
+        t_fail = time.monotonic()
+        daemon.signal(signal.SIGHUP)
+        note.wait("RELOADING=1", t_fail)
+        t_back, sender, msg = note.wait("READY=1", t_fail, 20)
+        check(sender == pid and daemon.p.poll() is None, f"READY=1 from {sender}, not {pid}")
+        check("STATUS=polling 2 sensors" in msg, msg)
+        log = daemon.log_text()
+        check(f"cannot open the journal in {d}/gone/data" in log, f"no journal error: {log}")
+        check("failed at start-up (see above); restarting on the previous one" in log,
+              f"the fallback not logged: {log}")
+        check("running on the config" in log, f"the fallback image does not say so: {log}")
+        time.sleep(2.5)
+        got = sensors_since(daemon, t_back + 0.5)
+        check(got == {"a", "c"}, f"after the failed reload the sensors are {got}, want a and c")
+        check(not os.path.exists(f"{d}/gone"), "the failed image made its data_dir")
+        print(f"failed reload: back on the previous config in {t_back - t_fail:.2f}s")
+        write(cfg, config(d, port, [("a", 1), ("c", 3)], http_port=http_port))
 
         # SIGTERM: STOPPING=1, exit 0 within seconds, every printed reading journaled.
         t_term = time.monotonic()
