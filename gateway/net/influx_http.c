@@ -189,7 +189,7 @@ int64_t gw_influx_backoff_ms(unsigned attempt, int64_t retry_after_ms)
 
 /* ---- curl plumbing ---- */
 
-static size_t gw_influx_on_body(char *data, size_t size, size_t nmemb, void *user)
+static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
 {
 	struct respbuf *sb = user;
 	size_t n = size * nmemb;
@@ -202,7 +202,7 @@ static size_t gw_influx_on_body(char *data, size_t size, size_t nmemb, void *use
 	return n;
 }
 
-static size_t gw_influx_on_header(char *data, size_t size, size_t nmemb, void *user)
+static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
 {
 	struct gw_influx_result *res = user;
 	size_t n = size * nmemb;
@@ -213,7 +213,7 @@ static size_t gw_influx_on_header(char *data, size_t size, size_t nmemb, void *u
 	return n;
 }
 
-static int gw_influx_read_secret(const char *path, char *buf, size_t len)
+static int read_secret(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -234,16 +234,16 @@ static int gw_influx_read_secret(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-static int gw_influx_setup_auth(struct gw_influx *w)
+static int setup_auth(struct gw_influx *w)
 {
 	const struct gw_influx_cfg *c = &w->cfg;
 	char hdr[GW_INFLUX_SECRET_LEN + 32];
 	int rc = 0;
 
 	if (c->api == 1 && c->password_file[0])
-		rc = gw_influx_read_secret(c->password_file, w->secret, sizeof(w->secret));
+		rc = read_secret(c->password_file, w->secret, sizeof(w->secret));
 	if (c->api == 2 && c->token_file[0])
-		rc = gw_influx_read_secret(c->token_file, w->secret, sizeof(w->secret));
+		rc = read_secret(c->token_file, w->secret, sizeof(w->secret));
 	if (rc)
 		return rc;
 	if (c->api == 1 && c->username[0]) {
@@ -264,7 +264,7 @@ static int gw_influx_setup_auth(struct gw_influx *w)
 	return 0;
 }
 
-static int gw_influx_setup_handle(struct gw_influx *w)
+static int setup_handle(struct gw_influx *w)
 {
 	static const char *const hdrs[] = {"Content-Type: text/plain; charset=utf-8", "Expect:"};
 
@@ -288,9 +288,9 @@ static int gw_influx_setup_handle(struct gw_influx *w)
 	curl_easy_setopt(w->curl, CURLOPT_CONNECTTIMEOUT_MS, GW_INFLUX_CONNECT_MS);
 	curl_easy_setopt(w->curl, CURLOPT_TIMEOUT_MS, GW_INFLUX_TOTAL_MS);
 	curl_easy_setopt(w->curl, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, gw_influx_on_body);
-	curl_easy_setopt(w->curl, CURLOPT_HEADERFUNCTION, gw_influx_on_header);
-	return gw_influx_setup_auth(w);
+	curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(w->curl, CURLOPT_HEADERFUNCTION, on_header);
+	return setup_auth(w);
 }
 
 struct gw_influx *gw_influx_new(const struct gw_influx_cfg *cfg, int *err)
@@ -312,7 +312,7 @@ struct gw_influx *gw_influx_new(const struct gw_influx_cfg *cfg, int *err)
 	w->curl = curl_easy_init();
 	if (!w->curl)
 		goto out_global;
-	rc = gw_influx_setup_handle(w);
+	rc = setup_handle(w);
 	if (rc)
 		goto out_global;
 	*err = 0;
@@ -352,7 +352,7 @@ const struct gw_influx_result *gw_influx_last_failure(const struct gw_influx *w)
 
 /* ---- writing ---- */
 
-static void gw_influx_trim(char *s)
+static void trim(char *s)
 {
 	size_t n = strlen(s);
 
@@ -393,15 +393,14 @@ int gw_influx_write(struct gw_influx *w, const char *body, size_t len, struct gw
 	w->wire_len = len;
 	curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &status);
 	res->status = status;
-	gw_influx_trim(res->message);
+	trim(res->message);
 	rc = gw_influx_classify(status);
 	if (rc)
 		w->failure = *res;
 	return rc;
 }
 
-static void gw_influx_drop(struct gw_influx_stats *st, size_t lines,
-                           const struct gw_influx_result *res)
+static void drop_lines(struct gw_influx_stats *st, size_t lines, const struct gw_influx_result *res)
 {
 	size_t dropped = gw_influx_partial_dropped(res->message, lines);
 
@@ -430,14 +429,14 @@ int gw_influx_write_all(struct gw_influx *w, const char *body, size_t len,
 		return 0;
 	}
 	if (rc == -EINVAL) {
-		gw_influx_drop(st, lines, &res);
+		drop_lines(st, lines, &res);
 		return 0;
 	}
 	if (rc != -E2BIG)
 		return rc;
 	half = gw_influx_split_at(body, len);
 	if (half == 0) { /* one line the server will never take */
-		gw_influx_drop(st, lines, &res);
+		drop_lines(st, lines, &res);
 		return 0;
 	}
 	rc = gw_influx_write_all(w, body, half, st);
@@ -466,7 +465,7 @@ int gw_influx_http(const char *url, const char *post, size_t post_len, long *sta
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, GW_INFLUX_CONNECT_MS);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, GW_INFLUX_TOTAL_MS);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, gw_influx_on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sb);
 	if (post) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
@@ -489,7 +488,7 @@ struct gw_influx_stream {
 	int rc;
 };
 
-static size_t gw_influx_on_stream(char *data, size_t size, size_t nmemb, void *user)
+static size_t on_stream(char *data, size_t size, size_t nmemb, void *user)
 {
 	struct gw_influx_stream *st = user;
 	size_t n = size * nmemb;
@@ -523,7 +522,7 @@ int gw_influx_get_stream(const char *url, const char *username, const char *pass
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, GW_INFLUX_CONNECT_MS);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, gw_influx_on_stream);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_stream);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &st);
 	if (username && username[0]) {
 		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);

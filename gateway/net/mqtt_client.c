@@ -57,7 +57,7 @@ static int64_t gw_mqtt_now_ms(void)
 }
 
 /* Waits on m->cond until the monotonic time until_ms at the latest; m->lock held. */
-static void gw_mqtt_wait_until(struct gw_mqtt *m, int64_t until_ms)
+static void wait_until(struct gw_mqtt *m, int64_t until_ms)
 {
 	struct timespec ts = {.tv_sec = (time_t)(until_ms / 1000),
 	                      .tv_nsec = (long)(until_ms % 1000) * 1000000L};
@@ -82,7 +82,7 @@ __attribute__((format(printf, 2, 3))) static void gw_mqtt_set_error(struct gw_mq
 		memset(p, '*', plen);
 }
 
-static void gw_mqtt_connect_failed(struct gw_mqtt *m, const char *why)
+static void connect_failed(struct gw_mqtt *m, const char *why)
 {
 	m->state = GW_MQTT_DOWN;
 	gw_mqtt_window_abandon(&m->win);
@@ -96,7 +96,7 @@ static void gw_mqtt_connect_failed(struct gw_mqtt *m, const char *why)
 	pthread_cond_broadcast(&m->cond);
 }
 
-static void gw_mqtt_went_up(struct gw_mqtt *m)
+static void went_up(struct gw_mqtt *m)
 {
 	unsigned failures = gw_limiter_ok(&m->lim);
 
@@ -114,8 +114,8 @@ static void gw_mqtt_went_up(struct gw_mqtt *m)
 
 /* ---- Paho callbacks (Paho's threads) ---- */
 
-static void gw_mqtt_describe(char *buf, size_t len, const char *what,
-                             const MQTTAsync_failureData *d, const char *tls_error)
+static void describe(char *buf, size_t len, const char *what, const MQTTAsync_failureData *d,
+                     const char *tls_error)
 {
 	static const char *const connack[] = {NULL,
 	                                      "unacceptable protocol version",
@@ -135,7 +135,7 @@ static void gw_mqtt_describe(char *buf, size_t len, const char *what,
 	         tls_error[0] ? ")" : "");
 }
 
-static int gw_mqtt_on_tls_error(const char *str, size_t len, void *ctx)
+static int on_tls_error(const char *str, size_t len, void *ctx)
 {
 	struct gw_mqtt *m = ctx;
 
@@ -146,7 +146,7 @@ static int gw_mqtt_on_tls_error(const char *str, size_t len, void *ctx)
 	return 0;
 }
 
-static void gw_mqtt_on_lost(void *ctx, char *cause)
+static void on_lost(void *ctx, char *cause)
 {
 	struct gw_mqtt *m = ctx;
 
@@ -161,13 +161,13 @@ static void gw_mqtt_on_lost(void *ctx, char *cause)
 		gw_log(GW_WARN, "mqtt", "url=%s %s", m->cfg.url, m->error);
 		m->next_attempt_ms = gw_mqtt_now_ms() + m->backoff_ms;
 	} else if (m->state == GW_MQTT_CONNECTING) {
-		gw_mqtt_connect_failed(m, "connection lost before the birth was acknowledged");
+		connect_failed(m, "connection lost before the birth was acknowledged");
 	}
 	pthread_cond_broadcast(&m->cond);
 	pthread_mutex_unlock(&m->lock);
 }
 
-static void gw_mqtt_on_pub_ok(void *ctx, MQTTAsync_successData *d)
+static void on_pub_ok(void *ctx, MQTTAsync_successData *d)
 {
 	struct gw_mqtt_ticket *t = ctx;
 	struct gw_mqtt *m = t->owner;
@@ -178,21 +178,21 @@ static void gw_mqtt_on_pub_ok(void *ctx, MQTTAsync_successData *d)
 	pthread_mutex_lock(&m->lock);
 	current = gw_mqtt_window_done(&m->win, t, true);
 	if (kind == GW_TK_BIRTH && current && m->state == GW_MQTT_CONNECTING)
-		gw_mqtt_went_up(m);
+		went_up(m);
 	if (kind == GW_TK_OFFLINE)
 		m->offline_done = true;
 	pthread_cond_broadcast(&m->cond);
 	pthread_mutex_unlock(&m->lock);
 }
 
-static void gw_mqtt_on_pub_fail(void *ctx, MQTTAsync_failureData *d)
+static void on_pub_fail(void *ctx, MQTTAsync_failureData *d)
 {
 	struct gw_mqtt_ticket *t = ctx;
 	struct gw_mqtt *m = t->owner;
 	enum gw_mqtt_kind kind = t->kind;
 	char why[160];
 
-	gw_mqtt_describe(why, sizeof(why), "publish failed", d, "");
+	describe(why, sizeof(why), "publish failed", d, "");
 	pthread_mutex_lock(&m->lock);
 	if (gw_mqtt_window_done(&m->win, t, false) && !m->closing) {
 		if (kind == GW_TK_DATA) {
@@ -201,7 +201,7 @@ static void gw_mqtt_on_pub_fail(void *ctx, MQTTAsync_failureData *d)
 			m->ev_lost = true;
 			gw_mqtt_set_error(m, "%s", why);
 		} else if (kind == GW_TK_BIRTH && m->state == GW_MQTT_CONNECTING) {
-			gw_mqtt_connect_failed(m, why);
+			connect_failed(m, why);
 		}
 	}
 	if (kind == GW_TK_OFFLINE)
@@ -211,18 +211,18 @@ static void gw_mqtt_on_pub_fail(void *ctx, MQTTAsync_failureData *d)
 }
 
 /* Queues one publish with a ticket; m->lock NOT held. Returns a MQTTASYNC_* code. */
-static int gw_mqtt_send(struct gw_mqtt *m, struct gw_mqtt_ticket *t, const char *topic,
-                        const void *payload, size_t len, int qos, bool retained)
+static int send_ticket(struct gw_mqtt *m, struct gw_mqtt_ticket *t, const char *topic,
+                       const void *payload, size_t len, int qos, bool retained)
 {
 	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
 
-	ro.onSuccess = gw_mqtt_on_pub_ok;
-	ro.onFailure = gw_mqtt_on_pub_fail;
+	ro.onSuccess = on_pub_ok;
+	ro.onFailure = on_pub_fail;
 	ro.context = t;
 	return MQTTAsync_send(m->h, topic, (int)len, payload, qos, retained, &ro);
 }
 
-static void gw_mqtt_on_connect_ok(void *ctx, MQTTAsync_successData *d)
+static void on_connect_ok(void *ctx, MQTTAsync_successData *d)
 {
 	struct gw_mqtt *m = ctx;
 	struct gw_mqtt_ticket *t = NULL;
@@ -236,31 +236,31 @@ static void gw_mqtt_on_connect_ok(void *ctx, MQTTAsync_successData *d)
 	pthread_mutex_unlock(&m->lock);
 	if (!t)
 		return;
-	rc = gw_mqtt_send(m, t, m->status_topic, "online", 6, 1, true);
+	rc = send_ticket(m, t, m->status_topic, "online", 6, 1, true);
 	if (rc == MQTTASYNC_SUCCESS)
 		return;
 	snprintf(why, sizeof(why), "birth not queued: %s", MQTTAsync_strerror(rc));
 	pthread_mutex_lock(&m->lock);
 	if (gw_mqtt_window_done(&m->win, t, false) && m->state == GW_MQTT_CONNECTING)
-		gw_mqtt_connect_failed(m, why);
+		connect_failed(m, why);
 	pthread_mutex_unlock(&m->lock);
 	MQTTAsync_disconnect(m->h, NULL);
 }
 
-static void gw_mqtt_on_connect_fail(void *ctx, MQTTAsync_failureData *d)
+static void on_connect_fail(void *ctx, MQTTAsync_failureData *d)
 {
 	struct gw_mqtt *m = ctx;
 	char why[160];
 
 	pthread_mutex_lock(&m->lock);
 	if (m->state == GW_MQTT_CONNECTING && !m->closing) {
-		gw_mqtt_describe(why, sizeof(why), "connect failed", d, m->tls_error);
-		gw_mqtt_connect_failed(m, why);
+		describe(why, sizeof(why), "connect failed", d, m->tls_error);
+		connect_failed(m, why);
 	}
 	pthread_mutex_unlock(&m->lock);
 }
 
-static void gw_mqtt_on_disconnected(void *ctx, MQTTAsync_successData *d)
+static void on_disconnected(void *ctx, MQTTAsync_successData *d)
 {
 	struct gw_mqtt *m = ctx;
 
@@ -271,16 +271,16 @@ static void gw_mqtt_on_disconnected(void *ctx, MQTTAsync_successData *d)
 	pthread_mutex_unlock(&m->lock);
 }
 
-static void gw_mqtt_on_disconnect_fail(void *ctx, MQTTAsync_failureData *d)
+static void on_disconnect_fail(void *ctx, MQTTAsync_failureData *d)
 {
 	(void)d;
-	gw_mqtt_on_disconnected(ctx, NULL);
+	on_disconnected(ctx, NULL);
 }
 
 /* ---- connecting ---- */
 
 /* Starts one connect attempt. Called and returns with m->lock held; drops it meanwhile. */
-static void gw_mqtt_start_connect(struct gw_mqtt *m)
+static void start_connect(struct gw_mqtt *m)
 {
 	MQTTAsync_connectOptions co = MQTTAsync_connectOptions_initializer;
 	MQTTAsync_willOptions will = MQTTAsync_willOptions_initializer;
@@ -307,8 +307,8 @@ static void gw_mqtt_start_connect(struct gw_mqtt *m)
 	co.automaticReconnect = 0;
 	co.username = c->username[0] ? c->username : NULL;
 	co.password = c->password_file[0] ? m->password : NULL;
-	co.onSuccess = gw_mqtt_on_connect_ok;
-	co.onFailure = gw_mqtt_on_connect_fail;
+	co.onSuccess = on_connect_ok;
+	co.onFailure = on_connect_fail;
 	co.context = m;
 	if (m->tls) {
 		ssl.trustStore = c->ca_file[0] ? c->ca_file : NULL;
@@ -316,7 +316,7 @@ static void gw_mqtt_start_connect(struct gw_mqtt *m)
 		ssl.privateKey = c->key_file[0] ? c->key_file : NULL;
 		ssl.enableServerCertAuth = 1;
 		ssl.verify = 1;
-		ssl.ssl_error_cb = gw_mqtt_on_tls_error;
+		ssl.ssl_error_cb = on_tls_error;
 		ssl.ssl_error_context = m;
 		co.ssl = &ssl;
 	}
@@ -327,15 +327,15 @@ static void gw_mqtt_start_connect(struct gw_mqtt *m)
 		char why[160];
 
 		snprintf(why, sizeof(why), "connect not started: %s", MQTTAsync_strerror(rc));
-		gw_mqtt_connect_failed(m, why);
+		connect_failed(m, why);
 	}
 }
 
 /* Ends an attempt that Paho's connect timeout does not cover (a broker that accepted the
  * session but never acknowledges the birth). Called and returns with m->lock held. */
-static void gw_mqtt_give_up(struct gw_mqtt *m)
+static void give_up(struct gw_mqtt *m)
 {
-	gw_mqtt_connect_failed(m, "connect failed: no answer within 30 s");
+	connect_failed(m, "connect failed: no answer within 30 s");
 	pthread_mutex_unlock(&m->lock);
 	MQTTAsync_disconnect(m->h, NULL);
 	pthread_mutex_lock(&m->lock);
@@ -343,7 +343,7 @@ static void gw_mqtt_give_up(struct gw_mqtt *m)
 
 /* ---- public ---- */
 
-static int gw_mqtt_init_state(struct gw_mqtt *m)
+static int init_state(struct gw_mqtt *m)
 {
 	pthread_condattr_t ca;
 	int rc = gw_mqtt_window_init(&m->win, m->cap, m);
@@ -363,7 +363,7 @@ static int gw_mqtt_init_state(struct gw_mqtt *m)
 	return -rc;
 }
 
-static int gw_mqtt_create(struct gw_mqtt *m)
+static int create_client(struct gw_mqtt *m)
 {
 	MQTTAsync_createOptions o = MQTTAsync_createOptions_initializer;
 	int rc;
@@ -375,7 +375,7 @@ static int gw_mqtt_create(struct gw_mqtt *m)
 	                                 NULL, &o);
 	if (rc != MQTTASYNC_SUCCESS)
 		return rc == MQTTASYNC_BAD_PROTOCOL ? -EINVAL : -EIO;
-	rc = MQTTAsync_setConnectionLostCallback(m->h, m, gw_mqtt_on_lost);
+	rc = MQTTAsync_setConnectionLostCallback(m->h, m, on_lost);
 	if (rc != MQTTASYNC_SUCCESS) {
 		MQTTAsync_destroy(&m->h);
 		return -EIO;
@@ -383,8 +383,8 @@ static int gw_mqtt_create(struct gw_mqtt *m)
 	return 0;
 }
 
-static int gw_mqtt_copy_args(struct gw_mqtt *m, const struct gw_mqtt_cfg *cfg,
-                             const char *client_id, const char *status_topic)
+static int copy_args(struct gw_mqtt *m, const struct gw_mqtt_cfg *cfg, const char *client_id,
+                     const char *status_topic)
 {
 	int n;
 
@@ -405,7 +405,7 @@ static int gw_mqtt_copy_args(struct gw_mqtt *m, const struct gw_mqtt_cfg *cfg,
 	return 0;
 }
 
-static void gw_mqtt_release(struct gw_mqtt *m)
+static void release(struct gw_mqtt *m)
 {
 	gw_mqtt_window_release(&m->win);
 	explicit_bzero(m->password, sizeof(m->password));
@@ -422,13 +422,13 @@ struct gw_mqtt *gw_mqtt_new(const struct gw_mqtt_cfg *cfg, const char *client_id
 		*err = -ENOMEM;
 		return NULL;
 	}
-	rc = gw_mqtt_copy_args(m, cfg, client_id, status_topic);
+	rc = copy_args(m, cfg, client_id, status_topic);
 	if (rc)
 		goto out_free;
-	rc = gw_mqtt_init_state(m);
+	rc = init_state(m);
 	if (rc)
 		goto out_free;
-	rc = gw_mqtt_create(m);
+	rc = create_client(m);
 	if (rc)
 		goto out_sync;
 	*err = 0;
@@ -437,13 +437,13 @@ out_sync:
 	pthread_mutex_destroy(&m->lock);
 	pthread_cond_destroy(&m->cond);
 out_free:
-	gw_mqtt_release(m);
+	release(m);
 	*err = rc;
 	return NULL;
 }
 
 /* Publishes "offline" and disconnects; bounded by deadline. m->lock NOT held. */
-static void gw_mqtt_close(struct gw_mqtt *m, int64_t deadline)
+static void close_client(struct gw_mqtt *m, int64_t deadline)
 {
 	MQTTAsync_disconnectOptions dopt = MQTTAsync_disconnectOptions_initializer;
 	struct gw_mqtt_ticket *t;
@@ -452,7 +452,7 @@ static void gw_mqtt_close(struct gw_mqtt *m, int64_t deadline)
 	pthread_mutex_lock(&m->lock);
 	t = gw_mqtt_window_take(&m->win, GW_TK_OFFLINE, 0);
 	pthread_mutex_unlock(&m->lock);
-	if (t && gw_mqtt_send(m, t, m->status_topic, "offline", 7, 1, true) != MQTTASYNC_SUCCESS) {
+	if (t && send_ticket(m, t, m->status_topic, "offline", 7, 1, true) != MQTTASYNC_SUCCESS) {
 		pthread_mutex_lock(&m->lock);
 		gw_mqtt_window_done(&m->win, t, false);
 		m->offline_done = true;
@@ -460,18 +460,18 @@ static void gw_mqtt_close(struct gw_mqtt *m, int64_t deadline)
 	}
 	pthread_mutex_lock(&m->lock);
 	while (t && !m->offline_done && gw_mqtt_now_ms() < offline_by)
-		gw_mqtt_wait_until(m, offline_by);
+		wait_until(m, offline_by);
 	pthread_mutex_unlock(&m->lock);
 
 	dopt.timeout = 200;
-	dopt.onSuccess = gw_mqtt_on_disconnected;
-	dopt.onFailure = gw_mqtt_on_disconnect_fail;
+	dopt.onSuccess = on_disconnected;
+	dopt.onFailure = on_disconnect_fail;
 	dopt.context = m;
 	if (MQTTAsync_disconnect(m->h, &dopt) != MQTTASYNC_SUCCESS)
 		return;
 	pthread_mutex_lock(&m->lock);
 	while (!m->disc_done && gw_mqtt_now_ms() < deadline)
-		gw_mqtt_wait_until(m, deadline);
+		wait_until(m, deadline);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -486,17 +486,17 @@ void gw_mqtt_free(struct gw_mqtt *m)
 	up = m->state == GW_MQTT_UP;
 	pthread_mutex_unlock(&m->lock);
 	if (up)
-		gw_mqtt_close(m, gw_mqtt_now_ms() + GW_MQTT_CLOSE_MS);
+		close_client(m, gw_mqtt_now_ms() + GW_MQTT_CLOSE_MS);
 	/* Calls back (onFailure) for whatever is still queued, then no more. */
 	MQTTAsync_destroy(&m->h);
 	if (up)
 		gw_log(GW_INFO, "mqtt", "url=%s disconnected", m->cfg.url);
 	pthread_mutex_destroy(&m->lock);
 	pthread_cond_destroy(&m->cond);
-	gw_mqtt_release(m);
+	release(m);
 }
 
-static int gw_mqtt_errno(int rc)
+static int paho_errno(int rc)
 {
 	switch (rc) {
 	case MQTTASYNC_DISCONNECTED:
@@ -532,16 +532,16 @@ int gw_mqtt_publish(struct gw_mqtt *m, const char *topic, const void *payload, s
 	pthread_mutex_unlock(&m->lock);
 	if (rc)
 		return rc;
-	rc = gw_mqtt_send(m, t, topic, payload ? payload : "", len, qos, retained);
+	rc = send_ticket(m, t, topic, payload ? payload : "", len, qos, retained);
 	if (rc == MQTTASYNC_SUCCESS)
 		return 0;
 	pthread_mutex_lock(&m->lock);
 	gw_mqtt_window_done(&m->win, t, false);
 	pthread_mutex_unlock(&m->lock);
-	return gw_mqtt_errno(rc);
+	return paho_errno(rc);
 }
 
-static bool gw_mqtt_pending(const struct gw_mqtt *m, size_t max)
+static bool has_pending(const struct gw_mqtt *m, size_t max)
 {
 	return (m->win.count && max) || m->ev_connected || m->ev_lost || m->ev_failed;
 }
@@ -558,20 +558,20 @@ int gw_mqtt_wait(struct gw_mqtt *m, int timeout_ms, uint64_t *tags, size_t max,
 		int64_t until = end;
 
 		if (m->state == GW_MQTT_DOWN && now >= m->next_attempt_ms) {
-			gw_mqtt_start_connect(m);
+			start_connect(m);
 			continue;
 		}
 		if (m->state == GW_MQTT_CONNECTING && now >= m->attempt_deadline_ms) {
-			gw_mqtt_give_up(m);
+			give_up(m);
 			continue;
 		}
-		if (gw_mqtt_pending(m, max) || now >= end)
+		if (has_pending(m, max) || now >= end)
 			break;
 		if (m->state == GW_MQTT_DOWN && m->next_attempt_ms < until)
 			until = m->next_attempt_ms;
 		if (m->state == GW_MQTT_CONNECTING && m->attempt_deadline_ms < until)
 			until = m->attempt_deadline_ms;
-		gw_mqtt_wait_until(m, until);
+		wait_until(m, until);
 	}
 	n = gw_mqtt_window_collect(&m->win, tags, max);
 	if (ev) {

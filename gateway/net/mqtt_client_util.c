@@ -111,7 +111,7 @@ size_t gw_mqtt_window_collect(struct gw_mqtt_window *w, uint64_t *tags, size_t m
 
 /* ---- helpers ---- */
 
-static int gw_mqtt_check_hostport(const char *hp)
+static int check_hostport(const char *hp)
 {
 	const char *colon = hp[0] == '[' ? strchr(hp, ']') : hp;
 	char *end;
@@ -147,7 +147,7 @@ int gw_mqtt_server_uri(const char *url, char *buf, size_t len, bool *tls)
 			*tls = map[i].tls;
 		}
 	}
-	if (!hp || gw_mqtt_check_hostport(hp))
+	if (!hp || check_hostport(hp))
 		return -EINVAL;
 	tail = hp[0] == '[' ? strchr(hp, ']') : hp;
 	if (strchr(tail, ':'))
