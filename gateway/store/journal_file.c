@@ -63,9 +63,22 @@ int gw_journal_mkdir(const char *dir)
 	return errno == EEXIST ? 0 : -errno;
 }
 
+static const char *const sfx[] = {"", "-wal", "-shm"};
+
+/* Whether any of name+sfx[i] exists (a lost journal leaves only its -wal and -shm). */
+static bool taken(const char *name, size_t n)
+{
+	char buf[4096];
+
+	for (size_t i = 0; i < n; i++)
+		if (snprintf(buf, sizeof(buf), "%s%s", name, sfx[i]) >= (int)sizeof(buf) ||
+		    access(buf, F_OK) == 0)
+			return true;
+	return false;
+}
+
 int gw_journal_move_aside(const char *path, const char *tag, char *dst, size_t len)
 {
-	static const char *const sfx[] = {"", "-wal", "-shm"};
 	char from[4096], to[4096];
 	long long now = (long long)time(NULL);
 	int n;
@@ -75,7 +88,7 @@ int gw_journal_move_aside(const char *path, const char *tag, char *dst, size_t l
 		      : snprintf(dst, len, "%s.%s-%lld", path, tag, now);
 		if (n < 0 || (size_t)n >= len)
 			return -ENAMETOOLONG;
-		if (access(dst, F_OK) != 0)
+		if (!taken(dst, sizeof(sfx) / sizeof(sfx[0])))
 			break;
 	}
 	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
