@@ -144,8 +144,7 @@ static struct gw_journal *start(const struct tmp *t, struct gw_journal **r, int6
 
 /* After the loss and reopen: the writer goes on at seq 6, the reader follows, and the journal
  * as a restart finds it holds the fresh rows, the source, the carried head and lost_seq. */
-static void carries_on(const struct tmp *t, struct gw_journal *j, struct gw_journal *r,
-                       int64_t src)
+static void carries_on(const struct tmp *t, struct gw_journal *j, struct gw_journal *r, int64_t src)
 {
 	struct gw_chain_result res;
 	char text[16];
