@@ -84,6 +84,7 @@ static const char *loss_name(int why)
 static void check_file(struct gw_journal *j, struct batch *b, struct gw_metrics *m)
 {
 	int why = gw_journal_check_path(j), rc;
+	bool fresh = why == -ENOENT || why == -ESTALE;
 
 	if (!why) {
 		if (b->lost && gw_limiter_ok(&b->jlim))
@@ -91,32 +92,33 @@ static void check_file(struct gw_journal *j, struct batch *b, struct gw_metrics 
 		b->lost = false;
 		return;
 	}
-	if (!b->lost && m)
-		atomic_fetch_add(&m->journal_lost, 1);
+	if (!b->lost) {
+		gw_log(GW_ERR, "journal", "journal file %s while running%s", loss_name(why),
+		       fresh ? ": the readings it held are gone from this gateway; starting a "
+		               "fresh journal (chain restarted)"
+		             : "");
+		if (m)
+			atomic_fetch_add(&m->journal_lost, 1);
+	}
 	b->lost = true;
 	rc = gw_journal_reopen(j);
-	if (rc == 0 && (why == -ENOENT || why == -ESTALE)) {
-		gw_log(GW_ERR, "journal",
-		       "journal file %s while running: the readings it held are gone from this "
-		       "gateway; a fresh journal takes the readings from now on (chain restarted)",
-		       loss_name(why));
-		if (m)
-			atomic_fetch_add(&m->journal_reopened, 1);
+	if (rc) {
+		if (gw_limiter_fail(&b->jlim))
+			gw_log(GW_ERR, "journal",
+			       "journal file %s and cannot be repaired: %s (readings still go into "
+			       "the open file; retrying at each commit)",
+			       loss_name(why), strerror(-rc));
+		return;
+	}
+	if (fresh && m)
+		atomic_fetch_add(&m->journal_reopened, 1);
+	if (fresh)
 		b->seal.loaded = false; /* the head is carried over; read it again */
-		b->lost = false;
-		return;
-	}
-	if (rc == 0) {
-		gw_log(GW_ERR, "journal", "journal file %s while running: mode set back to 0600",
-		       loss_name(why));
-		b->lost = false;
-		return;
-	}
-	if (gw_limiter_fail(&b->jlim))
-		gw_log(GW_ERR, "journal",
-		       "journal file %s while running and cannot be repaired: %s "
-		       "(readings still go into the open file; retrying at each commit)",
-		       loss_name(why), strerror(-rc));
+	else
+		gw_log(GW_NOTICE, "journal", "journal file mode set back to 0600");
+	if (gw_limiter_ok(&b->jlim))
+		gw_log(GW_NOTICE, "journal", "the journal file is in order again");
+	b->lost = false;
 }
 
 /* Commits the batch; on success hands it on and empties it. */

@@ -146,7 +146,7 @@ static int start_fresh(struct gw_journal *j)
 	j->gen = (uint64_t)atomic_fetch_add(&generation, 1) + 1;
 	gw_log(GW_NOTICE, MOD,
 	       "path=%s fresh journal started; what was at the path is %s[-wal|-shm]; seqs go on "
-	       "after lost_seq=%lld; chain goes on from day=%lld",
+	       "after lost_seq=%lld; chain goes on from head day=%lld (0: none sealed)",
 	       j->path, aside, (long long)c.last_seq, (long long)(c.has_head ? c.head.day : 0));
 	return 0;
 }
