@@ -87,8 +87,9 @@ int gw_journal_append(struct gw_journal *j, int64_t ts_ms, int64_t src, const vo
 /* Opens a batch explicitly (appends open one by themselves), e.g. to add many sources in one
  * transaction. No-op when one is open. Returns 0 or -errno. */
 int gw_journal_begin(struct gw_journal *j);
-/* Commits the open batch (0 when none is open). On failure the batch stays open when
- * SQLite kept it (the caller may retry or gw_journal_rollback()), otherwise it is gone.
+/* Commits the open batch (0 when none is open); once it returns 0 the batch survives a power
+ * cut (see Durability above; a relaxed_sync handle's may not). On failure the batch stays open
+ * when SQLite kept it (the caller may retry or gw_journal_rollback()), otherwise it is gone.
  * Returns 0, -ENOSPC, -EIO or -EBUSY. */
 int gw_journal_commit(struct gw_journal *j);
 /* Drops the open batch. Returns 0 or -EIO. */
