@@ -101,7 +101,8 @@ static void check_file(struct gw_journal *j, struct batch *b, struct gw_metrics 
 			atomic_fetch_add(&m->journal_lost, 1);
 	}
 	b->lost = true;
-	rc = gw_journal_reopen(j);
+	/* nothing to repair on a read-only file system: commits fail and are retried */
+	rc = why == -EROFS ? why : gw_journal_reopen(j);
 	if (rc) {
 		if (gw_limiter_fail(&b->jlim))
 			gw_log(GW_ERR, "journal",
