@@ -87,7 +87,7 @@ static int img_apply(struct track *t, const struct op *o, int len)
 		return img_resize(t, (size_t)o->off);
 	if (end > t->size && img_resize(t, end))
 		return -ENOMEM;
-	memcpy(t->img + o->off, o->data, (size_t)len);
+	memcpy(t->img + (size_t)o->off, o->data, (size_t)len);
 	return 0;
 }
 
