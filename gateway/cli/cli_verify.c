@@ -9,6 +9,7 @@
 
 #include "chain.h"
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "diag.h"
 #include "journal.h"
@@ -23,8 +24,10 @@ static void usage(FILE *out)
 	        "status)\n"
 	        "and the head, to compare with the head the gateway published over MQTT.\n"
 	        "Status: ok, pruned (retention removed its readings; the digest stands),\n"
-	        "partly-pruned, edited (a reading changed or the order did), deleted, inserted,\n"
-	        "relinked (the chain table itself was changed).\n\n"
+	        "partly-pruned, restarted (its readings were in a journal lost while the gateway\n"
+	        "ran; a fresh one goes on from its digest), edited (a reading changed or the "
+	        "order\n"
+	        "did), deleted, inserted, relinked (the chain table itself was changed).\n\n"
 	        "  -c, --config FILE   gateway.yaml (its gateway.data_dir holds the journal)\n"
 	        "  -d, --data-dir DIR  the directory holding journal.db, instead of -c\n"
 	        "  -q, --quiet         print only the verdict and the head\n"
@@ -67,6 +70,20 @@ static const char *why(enum gw_chain_status st)
 	}
 }
 
+/* The journal was lost while the gateway ran and started afresh: not tampering, but the
+ * readings before it are gone from this gateway (the seals the center got still stand). */
+static void print_restart(const struct gw_chain_result *r)
+{
+	char ts[40], day[16];
+	int64_t d = 0;
+
+	gw_clock_rfc3339(r->restarted_ms, ts, sizeof(ts));
+	gw_journal_day_of(r->restarted_ms, &d);
+	printf("restarted: the journal was lost and started afresh on %s (%s); readings up to "
+	       "seq %lld were in the lost file, the chain goes on from the last day it sealed\n",
+	       gw_chain_day_text(d, day, sizeof(day)), ts, (long long)r->lost_seq);
+}
+
 static void print_summary(const struct gw_chain_result *r)
 {
 	char day[16], hex[2 * GW_SHA256_LEN + 1];
@@ -80,6 +97,8 @@ static void print_summary(const struct gw_chain_result *r)
 		printf("head none (no day sealed yet)\n");
 	}
 	printf("open: %lld readings after the head, not sealed yet\n", (long long)r->open_readings);
+	if (r->restarted_ms)
+		print_restart(r);
 	if (r->open_inserted)
 		printf("open: %lld of them dated a sealed day were not committed by the gateway\n",
 		       (long long)r->open_inserted);

@@ -25,6 +25,8 @@ struct batch {
 	struct gw_source *sources; /* and its source: the tags printed */
 	int64_t first_ms;          /* when the batch's first reading came */
 	struct gw_chain_sealer seal;
+	struct gw_limiter jlim; /* the journal's file lost and not repaired */
+	bool lost;              /* the last check found it lost */
 };
 
 static void print_text(const struct gw_reading *r, const struct gw_reading_tags *tags)
@@ -60,13 +62,75 @@ static void hand_on(struct batch *b, enum gw_output out)
 	fflush(stdout);
 }
 
+static const char *loss_name(int why)
+{
+	switch (why) {
+	case -ENOENT:
+		return "deleted";
+	case -ESTALE:
+		return "replaced by another file";
+	case -EACCES:
+		return "made read-only";
+	case -EROFS:
+		return "on a file system gone read-only";
+	default:
+		return strerror(-why);
+	}
+}
+
+/* Before each commit: a journal file deleted, replaced or made unwritable is raised (log,
+ * metrics) and repaired, so that this batch and the next do not go into a file that no
+ * restart finds (journal.h). A repair that fails is tried again at the next commit. */
+static void check_file(struct gw_journal *j, struct batch *b, struct gw_metrics *m)
+{
+	int why = gw_journal_check_path(j), rc;
+	bool fresh = why == -ENOENT || why == -ESTALE;
+
+	if (!why) {
+		if (b->lost && gw_limiter_ok(&b->jlim))
+			gw_log(GW_NOTICE, "journal", "the journal file is in order again");
+		b->lost = false;
+		return;
+	}
+	if (!b->lost) {
+		gw_log(GW_ERR, "journal", "journal file %s while running%s", loss_name(why),
+		       fresh ? ": the readings it held are gone from this gateway; starting a "
+		               "fresh journal (chain restarted)"
+		             : "");
+		if (m)
+			atomic_fetch_add(&m->journal_lost, 1);
+	}
+	b->lost = true;
+	/* nothing to repair on a read-only file system: commits fail and are retried */
+	rc = why == -EROFS ? why : gw_journal_reopen(j);
+	if (rc) {
+		if (gw_limiter_fail(&b->jlim))
+			gw_log(GW_ERR, "journal",
+			       "journal file %s and cannot be repaired: %s (readings still go into "
+			       "the open file; retrying at each commit)",
+			       loss_name(why), strerror(-rc));
+		return;
+	}
+	if (fresh && m)
+		atomic_fetch_add(&m->journal_reopened, 1);
+	if (fresh)
+		b->seal.loaded = false; /* the head is carried over; read it again */
+	else
+		gw_log(GW_NOTICE, "journal", "journal file mode set back to 0600");
+	if (gw_limiter_ok(&b->jlim))
+		gw_log(GW_NOTICE, "journal", "the journal file is in order again");
+	b->lost = false;
+}
+
 /* Commits the batch; on success hands it on and empties it. */
-static int commit(struct gw_journal *j, struct batch *b, enum gw_output out, struct gw_bell *bell,
+static int commit(struct gw_journal *j, struct batch *b, const struct gw_journal_writer_opts *o,
                   uint64_t *count)
 {
 	uint8_t data[GW_JDATA_MAX];
 	int64_t last = 0, newest = INT64_MIN;
 	int rc = 0;
+
+	check_file(j, b, o->metrics);
 
 	for (size_t i = 0; i < b->n && !rc; i++) {
 		if (b->r[i].ts_ms > newest)
@@ -80,8 +144,8 @@ static int commit(struct gw_journal *j, struct batch *b, enum gw_output out, str
 	}
 	if (!rc)
 		rc = gw_journal_commit(j);
-	if (!rc && bell && gw_journal_last_seq(j, &last) == 0)
-		gw_bell_ring(bell, last);
+	if (!rc && o->bell && gw_journal_last_seq(j, &last) == 0)
+		gw_bell_ring(o->bell, last);
 	if (rc) {
 		gw_journal_rollback(j);
 		if (gw_limiter_fail(&b->lim))
@@ -93,7 +157,7 @@ static int commit(struct gw_journal *j, struct batch *b, enum gw_output out, str
 		gw_log(GW_NOTICE, "journal", "commits work again");
 	/* A reading of a later day seals the days before it (the evidence chain). */
 	gw_chain_committed(&b->seal, j, newest);
-	hand_on(b, out);
+	hand_on(b, o->out);
 	*count += b->n;
 	b->n = 0;
 	return 0;
@@ -209,7 +273,7 @@ int gw_journal_writer_run(const struct gw_config *cfg, struct gw_poller *p, stru
 				continue;
 		}
 		/* The queue is idle (a poll cycle is done), the batch is full, or the end came. */
-		rc = b->n ? commit(j, b, o->out, o->bell, count) : 0;
+		rc = b->n ? commit(j, b, o, count) : 0;
 		if (rc == 0 && !b->n)
 			prune(cfg, j, o->metrics, &next_prune);
 		if (rc == 0 && !b->n)

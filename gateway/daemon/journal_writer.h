@@ -2,7 +2,9 @@
  * them to the journal in batches (one transaction per poll cycle, or per
  * journal.commit_ms, or per GW_DELIVER_BATCH readings), and only then hands them
  * on (printing, and ringing the bell that wakes the sinks). A failed commit keeps the batch and
- * retries: the poller waits on the full queue, so a full disk costs time, not readings. */
+ * retries: the poller waits on the full queue, so a full disk costs time, not readings.
+ * Before each commit it checks that the journal file is still there and writable, and starts
+ * a fresh one when it was deleted or replaced (gw_journal_check_path, gw_journal_reopen). */
 #ifndef GW_JOURNAL_WRITER_H
 #define GW_JOURNAL_WRITER_H
 
@@ -26,7 +28,7 @@ struct gw_journal_writer_opts {
 	int64_t end_mono_ms;               /* stop by itself then (0: never) */
 	const volatile sig_atomic_t *stop; /* set by a signal handler */
 	struct gw_bell *bell;              /* rung after each commit; may be NULL */
-	struct gw_metrics *metrics;        /* counts what retention drops; may be NULL */
+	struct gw_metrics *metrics;        /* retention drops, journal losses; may be NULL */
 	const struct gw_records *records;  /* tags readings with plot owners; may be NULL */
 	const uint8_t *hh_key;             /* the household key (hhref.h); may be NULL */
 	void (*tick)(void *arg);           /* called each pass: per reading, >= every 100 ms idle */

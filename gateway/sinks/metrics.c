@@ -76,6 +76,8 @@ int gw_metrics_json(const struct gw_metrics *m, int64_t now_ms, char *buf, size_
 	             U(s.poll.exceptions), U(s.poll.out_of_range), U(s.poll.reconnects));
 	gw_sb_printf(&o, ",\"sensors\":%zu,\"sensors_backing_off\":%llu,\"retention_dropped\":%llu",
 	             m->cfg->nsensors, U(s.backing_off), U(atomic_load(&m->retention_dropped)));
+	gw_sb_printf(&o, ",\"journal_lost\":%llu,\"journal_reopened\":%llu",
+	             U(atomic_load(&m->journal_lost)), U(atomic_load(&m->journal_reopened)));
 	gw_sb_printf(&o,
 	             ",\"upload_bytes_today\":%llu,\"upload_deferred\":%s,\"rss_kb\":%llu,\"cpu_"
 	             "ms\":%llu",
@@ -169,6 +171,8 @@ int gw_metrics_lines(const struct gw_metrics *m, int64_t now_ms, char *buf, size
 	gw_sb_printf(&o, ",retention_dropped=%llui,upload_bytes_today=%llui,upload_deferred=%s",
 	             U(atomic_load(&m->retention_dropped)), U(s.budget_used),
 	             s.budget_exhausted ? "true" : "false");
+	gw_sb_printf(&o, ",journal_lost=%llui,journal_reopened=%llui",
+	             U(atomic_load(&m->journal_lost)), U(atomic_load(&m->journal_reopened)));
 	gw_sb_printf(&o, ",rss_kb=%llui,cpu_ms=%llui %lld\n", U(s.rss_kb), U(s.cpu_ms),
 	             (long long)now_ms);
 	for (size_t i = 0; rc == 0 && !o.full && i < m->nsinks; i++) {
@@ -254,6 +258,13 @@ static void prom_gateway(const struct gw_metrics *m, const struct snap *s, struc
 	          "Undelivered readings removed by the journal's size cap.");
 	gw_sb_printf(o, "fieldgate_retention_dropped_total %llu\n",
 	             U(atomic_load(&m->retention_dropped)));
+	prom_type(o, "journal_lost_total", "counter",
+	          "Times the journal file was found deleted, replaced or unwritable.");
+	gw_sb_printf(o, "fieldgate_journal_lost_total %llu\n", U(atomic_load(&m->journal_lost)));
+	prom_type(o, "journal_reopened_total", "counter",
+	          "Fresh journals started after the journal file was lost.");
+	gw_sb_printf(o, "fieldgate_journal_reopened_total %llu\n",
+	             U(atomic_load(&m->journal_reopened)));
 	prom_type(o, "upload_bytes_today", "gauge", "Bytes sent today (daily upload budget).");
 	gw_sb_printf(o, "fieldgate_upload_bytes_today %llu\n", U(s->budget_used));
 	prom_type(o, "resident_memory_bytes", "gauge", "Resident set size.");

@@ -24,6 +24,9 @@ struct gw_metrics {
 	struct gw_sink_stats *sinks[GW_METRICS_SINKS];
 	size_t nsinks;
 	atomic_uint_fast64_t retention_dropped; /* undelivered readings retention removed */
+	atomic_uint_fast64_t journal_lost;      /* times the journal file was found deleted,
+	                                         * replaced or unwritable (journal.h) */
+	atomic_uint_fast64_t journal_reopened;  /* fresh journals started after such a loss */
 };
 
 /* The metrics as one JSON object (no newline) at wall time now_ms. Returns the length or

@@ -57,13 +57,16 @@ enum gw_chain_status {
 	GW_CHAIN_OK,
 	GW_CHAIN_PRUNED,        /* retention deleted its rows: the digest stands in for them */
 	GW_CHAIN_PARTLY_PRUNED, /* retention deleted some of its rows: not recomputable */
+	GW_CHAIN_RESTARTED,     /* its rows were in a journal lost while the gateway ran; the
+	                         * fresh one goes on from its digest (journal.h) */
 	GW_CHAIN_EDITED,        /* same number of rows, other digest: edited or reordered */
 	GW_CHAIN_DELETED,       /* fewer rows than sealed */
 	GW_CHAIN_INSERTED,      /* more rows than sealed, or older-dated rows beyond its late */
 	GW_CHAIN_RELINKED,      /* its prev is not the previous day's digest: chain edited */
 };
 
-/* "ok", "pruned", "partly-pruned", "edited", "deleted", "inserted", "relinked". */
+/* "ok", "pruned", "partly-pruned", "restarted", "edited", "deleted", "inserted",
+ * "relinked". */
 const char *gw_chain_status_name(enum gw_chain_status st);
 static inline bool gw_chain_status_bad(enum gw_chain_status st)
 {
@@ -82,13 +85,16 @@ struct gw_chain_day {
 typedef void (*gw_chain_day_fn)(void *user, const struct gw_chain_day *d);
 
 struct gw_chain_result {
-	int64_t days, ok, pruned, bad;
-	int64_t first_bad_day; /* 0 when intact (for inserted rows: the date they carry) */
+	int64_t days, ok, pruned, bad; /* pruned: also counts restarted days */
+	int64_t first_bad_day;         /* 0 when intact (for inserted rows: the date they carry) */
 	enum gw_chain_status first_bad;
 	int64_t open_readings; /* rows after the head, not sealed yet */
 	int64_t open_inserted; /* of them, dated a sealed day beyond the gateway's late count */
 	bool has_head;
 	struct gw_journal_link head;
+	int64_t restarted_ms; /* when the journal was last started afresh while running (0: never)
+	                       */
+	int64_t lost_seq;     /* rows up to it were in the lost journal */
 };
 
 /* Recomputes every sealed day from the rows and compares it with what was sealed, calling

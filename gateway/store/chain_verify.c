@@ -11,6 +11,7 @@ struct verify {
 	gw_chain_day_fn fn;
 	void *user;
 	int64_t pruned_seq;
+	int64_t lost_seq; /* rows up to it were in a journal lost while running */
 	int64_t prev_last;
 	uint8_t prev_digest[GW_SHA256_LEN];
 	struct gw_chain_result *res;
@@ -25,8 +26,13 @@ static int hash_row(void *user, const struct gw_journal_row *r)
 static enum gw_chain_status judge(const struct verify *v, const struct gw_journal_link *l,
                                   const struct gw_chain_day *d)
 {
-	if (memcmp(l->prev, v->prev_digest, GW_SHA256_LEN) != 0)
+	/* a fresh journal starts from the lost one's head, whose predecessors it never had */
+	bool carried = v->res->days == 0 && l->last_seq <= v->lost_seq;
+
+	if (!carried && memcmp(l->prev, v->prev_digest, GW_SHA256_LEN) != 0)
 		return GW_CHAIN_RELINKED;
+	if (l->last_seq <= v->lost_seq && d->found == 0)
+		return GW_CHAIN_RESTARTED;
 	if (l->first_seq <= v->pruned_seq && d->found < l->readings)
 		return d->found == 0 ? GW_CHAIN_PRUNED : GW_CHAIN_PARTLY_PRUNED;
 	if (d->found < l->readings)
@@ -110,6 +116,15 @@ static int verify_open(struct verify *v)
 	return 0;
 }
 
+static int meta_or_zero(struct gw_journal *j, const char *key, int64_t *v)
+{
+	int rc = gw_journal_meta_get(j, key, v);
+
+	if (rc == -ENOENT)
+		*v = 0;
+	return rc == -ENOENT ? 0 : rc;
+}
+
 int gw_chain_verify(struct gw_journal *j, gw_chain_day_fn fn, void *user,
                     struct gw_chain_result *res)
 {
@@ -121,9 +136,12 @@ int gw_chain_verify(struct gw_journal *j, gw_chain_day_fn fn, void *user,
 	memset(res, 0, sizeof(*res));
 	if (rc)
 		return rc;
-	rc = gw_journal_meta_get(j, "pruned_seq", &v.pruned_seq);
-	if (rc == -ENOENT)
-		rc = 0;
+	rc = meta_or_zero(j, "pruned_seq", &v.pruned_seq);
+	if (rc == 0)
+		rc = meta_or_zero(j, "lost_seq", &v.lost_seq);
+	if (rc == 0)
+		rc = meta_or_zero(j, "restarted_ms", &res->restarted_ms);
+	res->lost_seq = v.lost_seq;
 	if (rc == 0)
 		rc = gw_journal_links(j, verify_day, &v);
 	if (rc >= 0)
@@ -135,8 +153,8 @@ int gw_chain_verify(struct gw_journal *j, gw_chain_day_fn fn, void *user,
 
 const char *gw_chain_status_name(enum gw_chain_status st)
 {
-	static const char *const names[] = {"ok",      "pruned",   "partly-pruned", "edited",
-	                                    "deleted", "inserted", "relinked"};
+	static const char *const names[] = {"ok",     "pruned",  "partly-pruned", "restarted",
+	                                    "edited", "deleted", "inserted",      "relinked"};
 
 	return (size_t)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
 }

@@ -36,8 +36,11 @@ struct gw_feed *gw_feed_open(const char *data_dir, const char *sink, int *err)
 
 	if (f) {
 		f->sink = sink;
-		/* the daemon's own handle has checked the file at start */
-		f->j = gw_journal_open(data_dir, &(struct gw_journal_opts){.no_check = true}, &rc);
+		/* the daemon's own handle has checked the file at start; a cursor move lost to a
+		 * power cut only means sending again (journal.h, Durability) */
+		f->j = gw_journal_open(
+		        data_dir, &(struct gw_journal_opts){.no_check = true, .relaxed_sync = true},
+		        &rc);
 	}
 	if (f && f->j) {
 		*err = 0;

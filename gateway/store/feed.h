@@ -1,6 +1,8 @@
 /* A sink's view of the journal. Each sink thread opens its own feed (its own journal
  * handle), reads the rows after its cursor decoded into readings with their tags, and
- * acknowledges what its server accepted. The bell (bell.h) says when there are new rows. */
+ * acknowledges what its server accepted. The bell (bell.h) says when there are new rows.
+ * When the writer starts a fresh journal after losing the file, the feed's handle follows it
+ * by itself (journal.h); sequence numbers go on, so a sink's place stays valid. */
 #ifndef GW_FEED_H
 #define GW_FEED_H
 

@@ -50,7 +50,10 @@ int gw_journal_errno(int rc)
 
 int gw_journal_exec(struct gw_journal *j, const char *sql)
 {
-	int rc = sqlite3_exec(j->db, sql, NULL, NULL, NULL);
+	int rc;
+
+	gw_journal_follow(j);
+	rc = sqlite3_exec(j->db, sql, NULL, NULL, NULL);
 
 	if (rc != SQLITE_OK)
 		gw_log(GW_ERR, MOD, "sql failed: %s", sqlite3_errmsg(j->db));
@@ -60,7 +63,10 @@ int gw_journal_exec(struct gw_journal *j, const char *sql)
 int gw_journal_query(struct gw_journal *j, const char *sql, const char *s, int64_t v, int64_t *out)
 {
 	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
+	int rc;
+
+	gw_journal_follow(j);
+	rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
 
 	if (rc != SQLITE_OK)
 		return gw_journal_errno(rc);
@@ -103,13 +109,16 @@ int gw_journal_stmt(struct gw_journal *j, const char *sql, const struct gw_journ
 {
 	struct gw_journal_val cols[GW_JOURNAL_MAX_COLS];
 	sqlite3_stmt *st;
-	int n = 0, cb = 0, nc;
-	int rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
+	int n = 0, cb = 0, nc, rc;
 
+	gw_journal_follow(j);
+	rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return gw_journal_errno(rc);
 	for (int i = 0; i < nb; i++)
-		if (binds[i].p)
+		if (binds[i].p && binds[i].text)
+			sqlite3_bind_text(st, i + 1, binds[i].p, (int)binds[i].len, SQLITE_STATIC);
+		else if (binds[i].p)
 			sqlite3_bind_blob(st, i + 1, binds[i].p, (int)binds[i].len, SQLITE_STATIC);
 		else
 			sqlite3_bind_int64(st, i + 1, binds[i].i);
@@ -146,71 +155,13 @@ int gw_journal_tx_end(struct gw_journal *j, bool own, int rc)
 	return rc;
 }
 
-/* Creates the file mode 0600 whatever the umask (SQLite gives the WAL the same mode); an
- * existing one is set to 0600 by path. */
-static int gw_journal_create_file(const char *path)
-{
-	/* Never open and close an existing journal here: closing any descriptor of a file
-	 * drops every POSIX lock this process holds on it, SQLite's included, and another
-	 * process could then checkpoint and delete the WAL under our other handles. */
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	struct stat st;
-	int rc;
-
-	if (fd < 0 && errno == EEXIST) {
-		if (lstat(path, &st) < 0)
-			return -errno;
-		if (S_ISLNK(st.st_mode))
-			return -ELOOP;
-		return (st.st_mode & 0777) == 0600 || chmod(path, 0600) == 0 ? 0 : -errno;
-	}
-	if (fd < 0)
-		return -errno;
-	rc = fchmod(fd, 0600) < 0 ? -errno : 0;
-	close(fd);
-	return rc;
-}
-
-static int gw_journal_mkdir(const char *dir)
-{
-	if (mkdir(dir, 0700) == 0)
-		return chmod(dir, 0700) < 0 ? -errno : 0;
-	return errno == EEXIST ? 0 : -errno;
-}
-
-/* Moves path and its -wal/-shm to path.corrupt-<time>[...]. */
-static int gw_journal_move_aside(const char *path, char *dst, size_t len)
-{
-	static const char *const sfx[] = {"", "-wal", "-shm"};
-	char from[4096], to[4096];
-	long long now = (long long)time(NULL);
-	int n;
-
-	for (int k = 0; k < 100; k++) {
-		n = k ? snprintf(dst, len, "%s.corrupt-%lld.%d", path, now, k)
-		      : snprintf(dst, len, "%s.corrupt-%lld", path, now);
-		if (n < 0 || (size_t)n >= len)
-			return -ENAMETOOLONG;
-		if (access(dst, F_OK) != 0)
-			break;
-	}
-	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-		n = snprintf(from, sizeof(from), "%s%s", path, sfx[i]);
-		if (n < 0 || (size_t)n >= sizeof(from) ||
-		    snprintf(to, sizeof(to), "%s%s", dst, sfx[i]) >= (int)sizeof(to))
-			return -ENAMETOOLONG;
-		if (rename(from, to) < 0 && errno != ENOENT)
-			return -errno;
-	}
-	return 0;
-}
-
-/* 0: passes quick_check; -EBADMSG: damaged (why in why); other -errno: not checked. */
-static int gw_journal_check(struct gw_journal *j, char *why, size_t len)
+/* 0: passes the check (sql: a PRAGMA quick_check or integrity_check); -EBADMSG: damaged
+ * (its first finding in why); other -errno: not checked. */
+static int gw_journal_check(struct gw_journal *j, const char *sql, char *why, size_t len)
 {
 	sqlite3_stmt *st = NULL;
 	const char *r = NULL;
-	int rc = sqlite3_prepare_v2(j->db, "PRAGMA quick_check", -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
 
 	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		r = (const char *)sqlite3_column_text(st, 0);
@@ -225,49 +176,50 @@ static int gw_journal_check(struct gw_journal *j, char *why, size_t len)
 	return gw_journal_errno(rc);
 }
 
-static int gw_journal_connect(struct gw_journal *j, const char *path, int busy_ms)
+static int gw_journal_connect(struct gw_journal *j, bool create)
 {
-	int rc = gw_journal_create_file(path);
+	int rc = gw_journal_create_file(j->path, create);
 
 	if (rc) {
-		gw_log(GW_ERR, MOD, "path=%s create failed: %s", path, strerror(-rc));
+		if (create)
+			gw_log(GW_ERR, MOD, "path=%s create failed: %s", j->path, strerror(-rc));
 		return rc;
 	}
-	rc = sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	rc = sqlite3_open_v2(j->path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		gw_log(GW_ERR, MOD, "path=%s open failed: %s", path, sqlite3_errstr(rc));
+		gw_log(GW_ERR, MOD, "path=%s open failed: %s", j->path, sqlite3_errstr(rc));
 		sqlite3_close(j->db);
 		j->db = NULL;
 		return gw_journal_errno(rc);
 	}
-	sqlite3_busy_timeout(j->db, busy_ms);
+	sqlite3_busy_timeout(j->db, j->o.busy_timeout_ms > 0 ? j->o.busy_timeout_ms : 5000);
 	sqlite3_extended_result_codes(j->db, 1);
 	return 0;
 }
 
 /* Connects and checks; a damaged database is moved aside and replaced by an empty one. */
-static int gw_journal_connect_checked(struct gw_journal *j, const char *path, int busy_ms)
+static int gw_journal_connect_checked(struct gw_journal *j)
 {
 	char why[256] = "", aside[4096];
-	int rc = gw_journal_connect(j, path, busy_ms);
+	int rc = gw_journal_connect(j, true);
 
 	if (rc)
 		return rc;
-	rc = gw_journal_check(j, why, sizeof(why));
+	rc = gw_journal_check(j, "PRAGMA quick_check", why, sizeof(why));
 	if (rc != -EBADMSG)
 		return rc;
 	sqlite3_close(j->db);
 	j->db = NULL;
-	rc = gw_journal_move_aside(path, aside, sizeof(aside));
+	rc = gw_journal_move_aside(j->path, "corrupt", aside, sizeof(aside));
 	if (rc) {
-		gw_log(GW_ERR, MOD, "path=%s damaged (%s) and could not be moved aside: %s", path,
-		       why, strerror(-rc));
+		gw_log(GW_ERR, MOD, "path=%s damaged (%s) and could not be moved aside: %s",
+		       j->path, why, strerror(-rc));
 		return rc;
 	}
 	gw_log(GW_ERR, MOD, "path=%s failed integrity check (%s); moved to %s, starting fresh",
-	       path, why, aside);
+	       j->path, why, aside);
 	j->recovered = true;
-	return gw_journal_connect(j, path, busy_ms);
+	return gw_journal_connect(j, true);
 }
 
 static int gw_journal_version(struct gw_journal *j, int64_t *v)
@@ -301,17 +253,24 @@ static int gw_journal_migrate(struct gw_journal *j, int64_t from)
 	return rc;
 }
 
+int gw_journal_integrity(struct gw_journal *j, char *why, size_t len)
+{
+	return gw_journal_check(j, "PRAGMA integrity_check", why, len);
+}
+
 /* Everything after the integrity check: refuse a newer schema before writing anything. */
-static int gw_journal_prepare(struct gw_journal *j, const char *path)
+static int gw_journal_prepare(struct gw_journal *j, bool create)
 {
 	int64_t v;
 	int rc = gw_journal_version(j, &v);
 
 	if (rc)
 		return rc;
+	if (!create && v != GW_JOURNAL_SCHEMA_VERSION)
+		return -EAGAIN; /* not ready yet, or not ours to migrate */
 	if (v > GW_JOURNAL_SCHEMA_VERSION) {
 		gw_log(GW_ERR, MOD, "path=%s schema_version=%lld is newer than this build (%d)",
-		       path, (long long)v, GW_JOURNAL_SCHEMA_VERSION);
+		       j->path, (long long)v, GW_JOURNAL_SCHEMA_VERSION);
 		return -EPROTO;
 	}
 	/* Only take effect on an empty database: incremental vacuum lets prune give pages back
@@ -321,9 +280,15 @@ static int gw_journal_prepare(struct gw_journal *j, const char *path)
 	    (rc = gw_journal_exec(j, "PRAGMA page_size=1024; PRAGMA auto_vacuum=INCREMENTAL")) != 0)
 		return rc;
 	rc = gw_journal_query(j, "PRAGMA journal_mode=WAL", NULL, 0, NULL);
+	/* The durability journal.h promises: FULL syncs the WAL at every commit, so a commit
+	 * that returned survives a power cut. NORMAL (syncing at checkpoints only) would keep
+	 * the file intact but lose the commits since the last checkpoint; a relaxed handle only
+	 * commits cursor moves, whose loss means sending again. A small page cache keeps memory
+	 * flat: inserts are appends. */
 	if (rc == 0)
-		/* A small page cache keeps memory flat: inserts are appends. */
-		rc = gw_journal_exec(j, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-512");
+		rc = gw_journal_exec(
+		        j, j->o.relaxed_sync ? "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-512"
+		                             : "PRAGMA synchronous=FULL; PRAGMA cache_size=-512");
 	if (rc == 0)
 		rc = gw_journal_migrate(j, v);
 	if (rc == 0)
@@ -333,29 +298,35 @@ static int gw_journal_prepare(struct gw_journal *j, const char *path)
 	return rc;
 }
 
+int gw_journal_attach(struct gw_journal *j, bool create)
+{
+	int rc = !create || j->o.no_check ? gw_journal_connect(j, create)
+	                                  : gw_journal_connect_checked(j);
+
+	return rc ? rc : gw_journal_prepare(j, create);
+}
+
 struct gw_journal *gw_journal_open(const char *dir, const struct gw_journal_opts *o, int *err)
 {
 	struct gw_journal *j = NULL;
-	char path[4096];
-	int busy = o && o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000;
 	int n, rc = gw_journal_mkdir(dir);
 
 	if (rc) {
 		gw_log(GW_ERR, MOD, "dir=%s mkdir failed: %s", dir, strerror(-rc));
 		goto out;
 	}
-	n = snprintf(path, sizeof(path), "%s/journal.db", dir);
-	rc = -ENAMETOOLONG;
-	if (n < 0 || (size_t)n >= sizeof(path))
-		goto out;
 	rc = -ENOMEM;
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		goto out;
-	rc = o && o->no_check ? gw_journal_connect(j, path, busy)
-	                      : gw_journal_connect_checked(j, path, busy);
-	if (rc == 0)
-		rc = gw_journal_prepare(j, path);
+	n = snprintf(j->path, sizeof(j->path), "%s/journal.db", dir);
+	rc = -ENAMETOOLONG;
+	if (n < 0 || (size_t)n >= sizeof(j->path))
+		goto out_free;
+	if (o)
+		j->o = *o;
+	j->gen = gw_journal_gen();
+	rc = gw_journal_attach(j, true);
 	if (rc)
 		goto out_free;
 	goto out;
@@ -368,15 +339,44 @@ out:
 	return j;
 }
 
+bool gw_journal_moved(struct gw_journal *j)
+{
+	int moved = 0;
+
+	return j->db &&
+	       sqlite3_file_control(j->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK &&
+	       moved;
+}
+
+bool gw_journal_autocommit(struct gw_journal *j)
+{
+	return !j->db || sqlite3_get_autocommit(j->db);
+}
+
+void gw_journal_detach(struct gw_journal *j, bool keep_wal)
+{
+	int on = 1;
+
+	if (!j->db)
+		return;
+	/* The last connection to close checkpoints and deletes the WAL by its name. */
+	if (keep_wal)
+		sqlite3_file_control(j->db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
+	sqlite3_finalize(j->ins);
+	j->ins = NULL;
+	if (sqlite3_close(j->db) != SQLITE_OK)
+		gw_log(GW_ERR, MOD, "close failed: %s", sqlite3_errmsg(j->db));
+	j->db = NULL;
+}
+
 void gw_journal_close(struct gw_journal *j)
 {
 	if (!j)
 		return;
 	if (j->in_tx)
 		gw_journal_rollback(j);
-	sqlite3_finalize(j->ins);
-	if (sqlite3_close(j->db) != SQLITE_OK)
-		gw_log(GW_ERR, MOD, "close failed: %s", sqlite3_errmsg(j->db));
+	/* moved while a fresh journal was started: the WAL's name is the fresh one's */
+	gw_journal_detach(j, j->gen != gw_journal_gen() && gw_journal_moved(j));
 	free(j);
 }
 
@@ -415,7 +415,10 @@ int gw_journal_source_get(struct gw_journal *j, int64_t id, char *buf, size_t le
 {
 	sqlite3_stmt *st;
 	const unsigned char *d;
-	int rc = sqlite3_prepare_v2(j->db, "SELECT desc FROM sources WHERE id=?", -1, &st, NULL);
+	int rc;
+
+	gw_journal_follow(j);
+	rc = sqlite3_prepare_v2(j->db, "SELECT desc FROM sources WHERE id=?", -1, &st, NULL);
 
 	if (rc != SQLITE_OK)
 		return gw_journal_errno(rc);
@@ -497,11 +500,14 @@ int gw_journal_fetch(struct gw_journal *j, int64_t after_seq, size_t max, gw_jou
                      void *user)
 {
 	sqlite3_stmt *st;
-	int n = 0, cb = 0;
-	int rc = sqlite3_prepare_v2(j->db,
-	                            "SELECT seq, ts_ms, src, data FROM readings WHERE seq > "
-	                            "? ORDER BY seq LIMIT ?",
-	                            -1, &st, NULL);
+	int n = 0, cb = 0, rc;
+
+	gw_journal_follow(j);
+	rc = sqlite3_prepare_v2(
+	        j->db,
+	        "SELECT seq, ts_ms, src, data FROM readings WHERE seq > ? ORDER BY seq "
+	        "LIMIT ?",
+	        -1, &st, NULL);
 
 	if (rc != SQLITE_OK)
 		return gw_journal_errno(rc);

@@ -16,9 +16,18 @@
 
 struct gw_journal;
 
+/* Durability. A batch whose gw_journal_commit() returned 0 is on the storage: it survives a
+ * crash of the process and a power cut (SQLite WAL with synchronous=FULL: one fsync of the WAL
+ * per commit). What a power cut loses is what was not committed yet: the open batch, at most
+ * one poll cycle or one journal.commit_ms of readings, which is therefore the knob that trades
+ * loss against SD-card wear. After a power cut the journal opens intact (it passes PRAGMA
+ * integrity_check) and its evidence chain verifies. A relaxed_sync handle (the sinks' feeds)
+ * may lose its last commits on a power cut, never the file's integrity: it commits only
+ * cursor moves, whose loss means sending again. */
 struct gw_journal_opts {
 	int busy_timeout_ms; /* waiting for another handle's lock; 0: 5000 */
 	bool no_check;       /* a second handle in the same process: skip the integrity check */
+	bool relaxed_sync;   /* commits may be lost on a power cut (see above) */
 };
 
 /* Opens (creating if needed) DIR/journal.db. dir is created mode 0700 when missing (its
@@ -35,6 +44,33 @@ struct gw_journal *gw_journal_open(const char *dir, const struct gw_journal_opts
 void gw_journal_close(struct gw_journal *j);
 /* True when open found a damaged database and started a fresh one. */
 bool gw_journal_recovered(const struct gw_journal *j);
+/* Runs PRAGMA integrity_check (reads the whole file: for tests and tooling, not each start).
+ * Returns 0 when intact, -EBADMSG with the first finding in why (len bytes, truncated), or
+ * -errno when it could not run. */
+int gw_journal_integrity(struct gw_journal *j, char *why, size_t len);
+
+/* Losing the file. A journal deleted, replaced (another file or a directory moved over it) or
+ * made unwritable while open would otherwise take every later commit into a file no one can
+ * open again. The writer calls gw_journal_check_path() before each commit and, on a finding,
+ * gw_journal_reopen(). Every other handle of this process follows by itself: at its next
+ * query outside a transaction it closes the lost file and opens the fresh one (it goes on
+ * from its place: sequence numbers continue). */
+
+/* Whether DIR/journal.db is still the file j writes: 0 when it is; -ENOENT (deleted),
+ * -ESTALE (another file or a directory is there now), -EACCES (its mode lost the owner's
+ * write bit), -EROFS (the file system went read-only). One stat and one statvfs. */
+int gw_journal_check_path(struct gw_journal *j);
+/* Repairs what gw_journal_check_path() found. The file still there: its mode is set back to
+ * 0600 (-EROFS stays -EROFS). Deleted or replaced: whatever is at the path (the other file,
+ * the lost journal's -wal and -shm) is moved aside as journal.db.lost-<unix time>[-wal|-shm],
+ * a fresh journal is created and carries over from the lost one, still readable through j:
+ * the sources (same ids), the sequence (new rows go on from the last seq), the evidence
+ * chain's head (the chain goes on from it), meta lost_seq (rows up to it were in the lost
+ * file: verify reports their days "restarted", not deleted) and restarted_ms, and counter
+ * journal_restarts; then j writes the fresh file and the other handles follow. Not inside a
+ * batch (-EBUSY). On failure j keeps the old file (later commits still go there) and the
+ * caller tries again. Returns 0 or -errno. */
+int gw_journal_reopen(struct gw_journal *j);
 
 /* The id of the source described by desc (a non-empty text), adding it when new (inside
  * an open batch it commits with the batch). Equal texts get the same id. Borrows desc.
@@ -51,8 +87,9 @@ int gw_journal_append(struct gw_journal *j, int64_t ts_ms, int64_t src, const vo
 /* Opens a batch explicitly (appends open one by themselves), e.g. to add many sources in one
  * transaction. No-op when one is open. Returns 0 or -errno. */
 int gw_journal_begin(struct gw_journal *j);
-/* Commits the open batch (0 when none is open). On failure the batch stays open when
- * SQLite kept it (the caller may retry or gw_journal_rollback()), otherwise it is gone.
+/* Commits the open batch (0 when none is open); once it returns 0 the batch survives a power
+ * cut (see Durability above; a relaxed_sync handle's may not). On failure the batch stays open
+ * when SQLite kept it (the caller may retry or gw_journal_rollback()), otherwise it is gone.
  * Returns 0, -ENOSPC, -EIO or -EBUSY. */
 int gw_journal_commit(struct gw_journal *j);
 /* Drops the open batch. Returns 0 or -EIO. */

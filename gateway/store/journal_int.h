@@ -1,5 +1,6 @@
-/* Internal to the journal module (journal.c, journal_prune.c): the handle and the SQL
- * helpers built on it. SQLite stays behind journal.c: this header only names its types. */
+/* Internal to the journal module (journal*.c): the handle, the SQL helpers built on it, the
+ * file-level helpers (journal_file.c) and following a journal that was started afresh
+ * (journal_reopen.c). SQLite stays behind journal.c: this header only names its types. */
 #ifndef GW_JOURNAL_INT_H
 #define GW_JOURNAL_INT_H
 
@@ -19,7 +20,40 @@ struct gw_journal {
 	struct sqlite3_stmt *ins; /* the append statement, reused */
 	bool in_tx;               /* a batch is open */
 	bool recovered;
+	struct gw_journal_opts o;
+	uint64_t gen;    /* the journal generation this handle is on (journal_reopen.c) */
+	char path[4096]; /* DIR/journal.db */
 };
+
+/* Connects j to j->path and prepares it (pragmas, migrations, the append statement). create:
+ * as gw_journal_open does (creating, checking, migrating); otherwise (following a journal
+ * another handle started) the file must exist at the current schema, else -EAGAIN. On
+ * failure j may hold a connection: gw_journal_detach() it. Returns 0 or -errno. */
+int gw_journal_attach(struct gw_journal *j, bool create);
+/* Closes j's connection (not j). keep_wal: never delete the WAL by name on close, because
+ * the name now belongs to another journal. */
+void gw_journal_detach(struct gw_journal *j, bool keep_wal);
+/* True when j->path no longer names the file j has open (deleted, renamed, replaced). */
+bool gw_journal_moved(struct gw_journal *j);
+/* True when no transaction (batch or snapshot) is open on j. */
+bool gw_journal_autocommit(struct gw_journal *j);
+/* The generation of journals started afresh in this process (0 at start). */
+uint64_t gw_journal_gen(void);
+/* Moves j onto the file at its path when a handle started a fresh journal since j looked and
+ * j's file is gone from the path; outside transactions only. A failure leaves j where it
+ * was, to try again at the next call. */
+void gw_journal_follow(struct gw_journal *j);
+
+/* journal_file.c. Creates path mode 0600 (create; fsyncs the directory after) or, existing,
+ * sets its mode to 0600; -ELOOP for a symlink, -EISDIR for another non-file. */
+int gw_journal_create_file(const char *path, bool create);
+/* mkdir mode 0700; an existing directory is fine. */
+int gw_journal_mkdir(const char *dir);
+/* Moves path and its -wal/-shm to path.TAG-<unix time>[.k][-wal|-shm] (dst gets the name). */
+int gw_journal_move_aside(const char *path, const char *tag, char *dst, size_t len);
+/* 0 when path is a file its owner may write on a writable file system; -EACCES (the mode
+ * lost S_IWUSR), -EROFS, or the errno of stat. */
+int gw_journal_path_writable(const char *path);
 
 /* An SQLite result code as 0 or -errno (-ENOSPC, -EBUSY, -ENOMEM, else -EIO). */
 int gw_journal_errno(int rc);
@@ -29,11 +63,13 @@ int gw_journal_exec(struct gw_journal *j, const char *sql);
  * column of the first row in *out. Returns 0, -ENOENT when out is set and there is no
  * row (*out is then 0), or -errno. */
 int gw_journal_query(struct gw_journal *j, const char *sql, const char *s, int64_t v, int64_t *out);
-/* One bound parameter or result column: an integer, or bytes (p, len) when p is set. */
+/* One bound parameter or result column: an integer, or bytes (p, len) when p is set (bound
+ * as text when text is set, else as a blob). */
 struct gw_journal_val {
 	int64_t i;
 	const void *p;
 	size_t len;
+	bool text;
 };
 
 #define GW_JOURNAL_MAX_COLS 8
