@@ -145,6 +145,25 @@ enum gw_frame_verdict gw_frame_check(const struct gw_frame_req *r, bool tcp, con
 	return tcp ? check_tcp(r, adu, n, exception) : check_rtu(r, adu, n, exception);
 }
 
+bool gw_frame_tail_is_harmless(const struct gw_frame_req *r, const uint8_t *rsp, size_t len,
+                               const uint8_t *tail, size_t n)
+{
+	size_t off = 0;
+
+	while (off < n) {
+		size_t k = gw_frame_rtu_len(tail + off, n - off);
+		bool copy;
+
+		if (k == 0 || k > n - off)
+			return false;
+		copy = k == len && memcmp(tail + off, rsp, len) == 0;
+		if (!copy && check_rtu(r, tail + off, k, NULL) != GW_FRAME_FOREIGN)
+			return false;
+		off += k;
+	}
+	return true;
+}
+
 size_t gw_frame_values(const struct gw_frame_req *r, bool tcp, const uint8_t *adu, uint16_t *out)
 {
 	const uint8_t *pdu = adu + (tcp ? GW_FRAME_MBAP : 1);

@@ -44,6 +44,13 @@ size_t gw_frame_rtu_len(const uint8_t *buf, size_t n);
 enum gw_frame_verdict gw_frame_check(const struct gw_frame_req *r, bool tcp, const uint8_t *adu,
                                      size_t n, int *exception);
 
+/* True when the n bytes that followed RTU reply rsp (len bytes) without a
+ * pause cannot be this request's real answer: they are whole frames, each a
+ * copy of rsp or a frame with a valid CRC for another unit. Anything else
+ * means a stale frame may have been taken for the reply, the answer behind it. */
+bool gw_frame_tail_is_harmless(const struct gw_frame_req *r, const uint8_t *rsp, size_t len,
+                               const uint8_t *tail, size_t n);
+
 /* The values of a reply gw_frame_check found OK into out: registers as words,
  * bits one per word (0 or 1), a write's echoed value. Returns how many. */
 size_t gw_frame_values(const struct gw_frame_req *r, bool tcp, const uint8_t *adu, uint16_t *out);

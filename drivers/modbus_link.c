@@ -26,8 +26,10 @@ struct gw_link {
 	struct gw_link_cfg cfg; /* strings borrowed from the caller */
 	modbus_t *ctx;
 	struct gw_serial_bridge *bridge;
-	struct gw_far *far;             /* rtu_tcp and dtu: what the bridge carries to */
-	uint16_t tid;                   /* the last Modbus TCP transaction id sent */
+	struct gw_far *far; /* rtu_tcp and dtu: what the bridge carries to */
+	uint16_t tid;       /* the last Modbus TCP transaction id sent */
+	int late_unit;      /* RTU: the unit whose request timed out last (-1: none) ... */
+	int64_t late_until; /* ... and until when its late reply may still come */
 	atomic_uint_fast64_t discarded; /* bytes thrown away: stale, trailing, foreign */
 };
 
@@ -54,6 +56,7 @@ struct gw_link *gw_link_new(const struct gw_link_cfg *cfg)
 		return NULL;
 	l->cfg = *cfg;
 	atomic_init(&l->discarded, 0);
+	l->late_unit = -1;
 	if (cfg->type == GW_LINK_RTU_TCP || cfg->type == GW_LINK_DTU) {
 		l->far = gw_far_new(cfg);
 		if (!l->far) {
@@ -310,12 +313,11 @@ static unsigned quiet_ms(const struct gw_link *l)
 	return (unsigned)((35u * 11u * 1000u + 10u * baud - 1) / (10u * baud)) + SERIAL_SLACK_MS;
 }
 
-/* How long after a timeout a late reply is still waited out: half the
- * response time on a serial line, all of it on a cellular link, where late
- * replies are routine. */
+/* How long after a timeout a late reply may still come and is waited out
+ * before the next request to the same unit: the response time again. */
 static unsigned guard_ms(const struct gw_link *l)
 {
-	return l->cfg.type == GW_LINK_RTU ? response_ms(l) / 2 : response_ms(l);
+	return response_ms(l);
 }
 
 static void set_response_ms(struct gw_link *l, unsigned ms)
@@ -432,28 +434,19 @@ static int receive_reply(struct gw_link *l, const struct gw_frame_req *r, uint8_
 	return rc;
 }
 
-/* True when the n bytes behind a reply (kept: the first of them) are nothing
- * but whole copies of it: a doubled reply, harmless. */
-static bool only_copies(const uint8_t *tail, size_t kept, size_t n, const uint8_t *rsp, size_t len)
-{
-	if (len == 0 || n % len != 0 || n > kept)
-		return false;
-	for (size_t off = 0; off < n; off += len)
-		if (memcmp(tail + off, rsp, len) != 0)
-			return false;
-	return true;
-}
-
-/* After the exchange the line must go quiet; what comes is discarded. A
- * reply with anything but copies of itself right behind it is not trusted: a
- * stale frame may have come first and the real answer behind it. After a
- * timeout the late reply is waited out, so it never meets the next request.
- * Modbus TCP needs neither: transaction ids tell replies apart. */
-static int settle(struct gw_link *l, const uint8_t *rsp, size_t len, int rc)
+/* After the exchange the line must go quiet; what comes is discarded. A reply
+ * with anything right behind it but copies of itself or frames for other
+ * units is not trusted: a stale frame may have come first and the real answer
+ * behind it. After a timeout the unit's late reply may still come: the next
+ * request to that unit waits it out (flush_before); a request to another unit
+ * skips it as foreign. Modbus TCP needs neither: transaction ids tell replies
+ * apart. */
+static int settle(struct gw_link *l, const struct gw_frame_req *r, const uint8_t *rsp, size_t len,
+                  int rc)
 {
 	uint8_t tail[2 * GW_FRAME_MAX];
 	int fd = modbus_get_socket(l->ctx);
-	unsigned q = quiet_ms(l), min = 0;
+	unsigned q = quiet_ms(l);
 	size_t n;
 
 	if (gw_link_rc_is_lost(rc) || (is_tcp(l) && rc != -EBADMSG))
@@ -462,13 +455,35 @@ static int settle(struct gw_link *l, const uint8_t *rsp, size_t len, int rc)
 		discard(l, gw_drain_now(fd));
 		return rc;
 	}
-	if (rc == -ETIMEDOUT)
-		min = guard_ms(l);
-	n = gw_drain_wait(fd, min, q, min + 10 * q + 100, tail, sizeof(tail));
+	if (rc == -ETIMEDOUT) {
+		l->late_unit = r->unit;
+		l->late_until = gw_clock_mono_ms() + guard_ms(l);
+	}
+	n = gw_drain_wait(fd, 0, q, 10 * q + 100, tail, sizeof(tail));
 	discard(l, n);
-	if (n == 0 || (rc != 0 && rc != -EREMOTEIO) || only_copies(tail, sizeof(tail), n, rsp, len))
+	if (n == 0 || (rc != 0 && rc != -EREMOTEIO))
+		return rc;
+	if (n <= sizeof(tail) && gw_frame_tail_is_harmless(r, rsp, len, tail, n))
 		return rc;
 	return -EBADMSG;
+}
+
+/* Before a request to the unit that timed out last, its late reply is waited
+ * out; then whatever is pending is stale. */
+static void flush_before(struct gw_link *l, const struct gw_frame_req *r)
+{
+	int fd = modbus_get_socket(l->ctx);
+	int64_t left = l->late_until - gw_clock_mono_ms();
+
+	if (l->late_unit == r->unit && left > 0) {
+		unsigned q = quiet_ms(l);
+
+		discard(l, gw_drain_wait(fd, (unsigned)left, q, (unsigned)left + 10 * q + 100, NULL,
+		                         0));
+	}
+	if (l->late_unit >= 0 && left <= 0)
+		l->late_unit = -1;
+	discard(l, gw_drain_now(fd));
 }
 
 static int link_exchange(struct gw_link *l, struct gw_frame_req *r, uint16_t *out, int *exception)
@@ -477,12 +492,11 @@ static int link_exchange(struct gw_link *l, struct gw_frame_req *r, uint16_t *ou
 	size_t len = 0;
 	int rc;
 
-	/* whatever is pending now came after the last exchange settled: stale */
-	discard(l, gw_drain_now(modbus_get_socket(l->ctx)));
+	flush_before(l, r);
 	rc = send_request(l, r);
 	if (rc == 0)
 		rc = receive_reply(l, r, rsp, &len, exception);
-	rc = settle(l, rsp, len, rc);
+	rc = settle(l, r, rsp, len, rc);
 	if (rc == 0)
 		gw_frame_values(r, is_tcp(l), rsp, out);
 	if (rc && l->cfg.debug)
