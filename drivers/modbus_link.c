@@ -28,8 +28,11 @@ struct gw_link {
 	struct gw_serial_bridge *bridge;
 	struct gw_far *far; /* rtu_tcp and dtu: what the bridge carries to */
 	uint16_t tid;       /* the last Modbus TCP transaction id sent */
-	int late_unit;      /* RTU: the unit whose request timed out last (-1: none) ... */
-	int64_t late_until; /* ... and until when its late reply may still come */
+	/* RTU: a request that timed out may still be answered until late_until */
+	bool owed;
+	bool retrying; /* this exchange repeats the owed request */
+	struct gw_frame_req late;
+	int64_t late_until;
 	atomic_uint_fast64_t discarded; /* bytes thrown away: stale, trailing, foreign */
 };
 
@@ -56,7 +59,6 @@ struct gw_link *gw_link_new(const struct gw_link_cfg *cfg)
 		return NULL;
 	l->cfg = *cfg;
 	atomic_init(&l->discarded, 0);
-	l->late_unit = -1;
 	if (cfg->type == GW_LINK_RTU_TCP || cfg->type == GW_LINK_DTU) {
 		l->far = gw_far_new(cfg);
 		if (!l->far) {
@@ -198,6 +200,7 @@ out_bridge:
 
 void gw_link_close(struct gw_link *l)
 {
+	l->owed = false;
 	if (l->ctx) {
 		modbus_close(l->ctx);
 		modbus_free(l->ctx);
@@ -455,8 +458,10 @@ static int settle(struct gw_link *l, const struct gw_frame_req *r, const uint8_t
 		discard(l, gw_drain_now(fd));
 		return rc;
 	}
-	if (rc == -ETIMEDOUT) {
-		l->late_unit = r->unit;
+	if (rc == -ETIMEDOUT || l->retrying) {
+		/* a retry's answer may have been the first request's: one reply is still owed */
+		l->owed = true;
+		l->late = *r;
 		l->late_until = gw_clock_mono_ms() + guard_ms(l);
 	}
 	n = gw_drain_wait(fd, 0, q, 10 * q + 100, tail, sizeof(tail));
@@ -468,21 +473,31 @@ static int settle(struct gw_link *l, const struct gw_frame_req *r, const uint8_t
 	return -EBADMSG;
 }
 
-/* Before a request to the unit that timed out last, its late reply is waited
- * out; then whatever is pending is stale. */
+static bool same_request(const struct gw_frame_req *a, const struct gw_frame_req *b)
+{
+	return a->unit == b->unit && a->function == b->function && a->addr == b->addr &&
+	       a->count == b->count;
+}
+
+/* Before another request to a unit that still owes a reply, the reply is
+ * waited out; a repeat of the owed request goes at once (either reply answers
+ * it) and carries the debt on. Then whatever is pending is stale. */
 static void flush_before(struct gw_link *l, const struct gw_frame_req *r)
 {
 	int fd = modbus_get_socket(l->ctx);
 	int64_t left = l->late_until - gw_clock_mono_ms();
 
-	if (l->late_unit == r->unit && left > 0) {
+	l->retrying = false;
+	if (l->owed && left > 0 && l->late.unit == r->unit) {
 		unsigned q = quiet_ms(l);
 
-		discard(l, gw_drain_wait(fd, (unsigned)left, q, (unsigned)left + 10 * q + 100, NULL,
-		                         0));
+		l->retrying = same_request(&l->late, r);
+		if (!l->retrying)
+			discard(l, gw_drain_wait(fd, (unsigned)left, q,
+			                         (unsigned)left + 10 * q + 100, NULL, 0));
 	}
-	if (l->late_unit >= 0 && left <= 0)
-		l->late_unit = -1;
+	if (!l->retrying && (left <= 0 || l->late.unit == r->unit))
+		l->owed = false;
 	discard(l, gw_drain_now(fd));
 }
 
