@@ -1,6 +1,7 @@
 /* Reply checks against their request (frame.c): a table of RTU and Modbus TCP
  * replies that must be taken, skipped as foreign, or rejected; the request bytes
- * and the values of an accepted reply. */
+ * and the values of an accepted reply; which bytes right behind a reply leave it
+ * trusted. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -136,6 +137,31 @@ static void test_frame_values_ok(void **state)
 	assert_int_equal(out[0], 7);
 }
 
+static void test_frame_tail_cases_ok(void **state)
+{
+	struct gw_frame_req r = {.unit = 1, .function = 3, .count = 1};
+	uint8_t rsp[] = {1, 3, 2, 0x12, 0x34, 0, 0};
+	uint8_t other[] = {1, 3, 2, 0x56, 0x78, 0, 0};   /* same unit, other value: stale? */
+	uint8_t foreign[] = {9, 3, 2, 0x56, 0x78, 0, 0}; /* another unit's reply */
+	uint8_t tail[32];
+
+	(void)state;
+	with_crc(rsp, 5);
+	with_crc(other, 5);
+	with_crc(foreign, 5);
+	memcpy(tail, rsp, 7);
+	memcpy(tail + 7, rsp, 7);
+	assert_true(gw_frame_tail_is_harmless(&r, rsp, 7, tail, 7));
+	assert_true(gw_frame_tail_is_harmless(&r, rsp, 7, tail, 14));
+	assert_false(gw_frame_tail_is_harmless(&r, rsp, 7, tail, 10)); /* a copy cut short */
+	memcpy(tail + 7, foreign, 7);
+	assert_true(gw_frame_tail_is_harmless(&r, rsp, 7, tail, 14));
+	assert_false(gw_frame_tail_is_harmless(&r, rsp, 7, other, 7));
+	foreign[6] ^= 1;
+	assert_false(gw_frame_tail_is_harmless(&r, rsp, 7, foreign, 7)); /* bad CRC: noise */
+	assert_false(gw_frame_tail_is_harmless(&r, rsp, 7, (const uint8_t *)"\x01", 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +169,7 @@ int main(void)
 	        cmocka_unit_test(test_frame_rtu_cases_ok),
 	        cmocka_unit_test(test_frame_tcp_cases_ok),
 	        cmocka_unit_test(test_frame_values_ok),
+	        cmocka_unit_test(test_frame_tail_cases_ok),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
