@@ -13,7 +13,7 @@ length crc_error, never good; and the bus counted what it threw away.
 Without the fix this fails on its second check: libmodbus 3.1.6 checks only the
 transaction id, so `tcp1-bad_proto`, `tcp1-bad_len` and `tcp1-bad_unit` read good
 (the values are right, the frames are not the answer to anything): "tcp1-bad_proto:
-want only crc_error, got {'good'}". Later checks fail too: a wrong transaction id
+want only crc_error, got {'good'}" (or {'crc_error', 'good'}). Later checks fail too: a wrong transaction id
 reads crc_error, and the late unit's request after a late reply reads crc_error
 instead of its own answer."""
 import os
