@@ -5,14 +5,20 @@
 #include "modbus_link.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <modbus.h>
 
+#include "clock.h"
+#include "drain.h"
 #include "dtu_far.h"
+#include "frame.h"
 #include "log.h"
 #include "serial_bridge.h"
 
@@ -21,6 +27,13 @@ struct gw_link {
 	modbus_t *ctx;
 	struct gw_serial_bridge *bridge;
 	struct gw_far *far; /* rtu_tcp and dtu: what the bridge carries to */
+	uint16_t tid;       /* the last Modbus TCP transaction id sent */
+	/* RTU: a request that timed out may still be answered until late_until */
+	bool owed;
+	bool retrying; /* this exchange repeats the owed request */
+	struct gw_frame_req late;
+	int64_t late_until;
+	atomic_uint_fast64_t discarded; /* bytes thrown away: stale, trailing, foreign */
 };
 
 bool gw_link_cfg_is_ok(const struct gw_link_cfg *cfg)
@@ -45,6 +58,7 @@ struct gw_link *gw_link_new(const struct gw_link_cfg *cfg)
 	if (!l)
 		return NULL;
 	l->cfg = *cfg;
+	atomic_init(&l->discarded, 0);
 	if (cfg->type == GW_LINK_RTU_TCP || cfg->type == GW_LINK_DTU) {
 		l->far = gw_far_new(cfg);
 		if (!l->far) {
@@ -186,6 +200,7 @@ out_bridge:
 
 void gw_link_close(struct gw_link *l)
 {
+	l->owed = false;
 	if (l->ctx) {
 		modbus_close(l->ctx);
 		modbus_free(l->ctx);
@@ -246,19 +261,6 @@ static int rc_from_errno(int e, int *exception)
 	return -e;
 }
 
-/* After a failed exchange, drop whatever else arrives late so it is not taken
- * for the next reply (libmodbus's own recovery would sleep a whole timeout). */
-static int failed(struct gw_link *l, int e, int *exception)
-{
-	int rc = rc_from_errno(e, exception);
-
-	if (rc == -EBADMSG || rc == -ETIMEDOUT)
-		modbus_flush(l->ctx);
-	if (l->cfg.debug)
-		gw_log(GW_DEBUG, "link", "request failed: %s", modbus_strerror(e));
-	return rc;
-}
-
 static int link_ready(struct gw_link *l, int unit)
 {
 	if (!l->ctx)
@@ -279,34 +281,263 @@ static int link_ready(struct gw_link *l, int unit)
 	return 0;
 }
 
-static int read_kind(modbus_t *ctx, enum gw_regkind kind, uint16_t addr, uint16_t count,
-                     uint16_t *out)
-{
-	uint8_t bits[GW_MAX_BITS];
-	int n;
+/* ---- one exchange: flush, request, the reply checked against it, settle ----
+ * RTU has no transaction id: a late, doubled or trailing reply looks like the
+ * answer to the next request of the same shape. So the line is emptied before
+ * each request, a reply counts only if it matches the request field by field,
+ * the line must go quiet behind it, and after a timeout a late reply is waited
+ * out. Everything thrown away is counted (gw_link_discarded). */
 
-	switch (kind) {
-	case GW_REG_HOLDING:
-		return modbus_read_registers(ctx, addr, count, out);
-	case GW_REG_INPUT:
-		return modbus_read_input_registers(ctx, addr, count, out);
-	case GW_REG_COIL:
-		n = modbus_read_bits(ctx, addr, count, bits);
-		break;
-	default:
-		n = modbus_read_input_bits(ctx, addr, count, bits);
-		break;
+#define DEFAULT_RESPONSE_MS 500 /* libmodbus's own */
+#define SERIAL_SLACK_MS     10  /* a USB adapter's latency on top of t3.5 */
+#define NET_QUIET_MS        50  /* RTU over TCP: a reply's packets come closer than this */
+#define MAX_SKIPPED         8   /* foreign frames skipped while one reply is awaited */
+
+static bool is_tcp(const struct gw_link *l)
+{
+	return l->cfg.type == GW_LINK_TCP;
+}
+
+static unsigned response_ms(const struct gw_link *l)
+{
+	return l->cfg.response_timeout_ms ? l->cfg.response_timeout_ms : DEFAULT_RESPONSE_MS;
+}
+
+/* Silence that ends a frame: t3.5 (11-bit characters; 1.75 ms above 19200
+ * baud) plus adapter latency on a serial line, a network's jitter over TCP. */
+static unsigned quiet_ms(const struct gw_link *l)
+{
+	uint32_t baud = l->cfg.baud ? l->cfg.baud : 9600;
+
+	if (l->cfg.type != GW_LINK_RTU)
+		return NET_QUIET_MS;
+	if (baud > 19200)
+		return 2 + SERIAL_SLACK_MS;
+	return (unsigned)((35u * 11u * 1000u + 10u * baud - 1) / (10u * baud)) + SERIAL_SLACK_MS;
+}
+
+/* How long after a timeout a late reply may still come and is waited out
+ * before the next request to the same unit: the response time again. */
+static unsigned guard_ms(const struct gw_link *l)
+{
+	return response_ms(l);
+}
+
+static void set_response_ms(struct gw_link *l, unsigned ms)
+{
+	uint32_t sec, usec;
+
+	ms_split(ms, &sec, &usec);
+	modbus_set_response_timeout(l->ctx, sec, usec);
+}
+
+static void discard(struct gw_link *l, size_t n)
+{
+	if (!n)
+		return;
+	atomic_fetch_add(&l->discarded, n);
+	if (l->cfg.debug)
+		gw_log(GW_DEBUG, "link", "discarded %zu bytes", n);
+}
+
+/* Writes all of buf to the TCP socket, waiting up to the response time. */
+static int tcp_send(struct gw_link *l, const uint8_t *buf, size_t n)
+{
+	int fd = modbus_get_socket(l->ctx);
+
+	while (n > 0) {
+		ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+		if (w > 0) {
+			buf += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w == 0 || (errno != EAGAIN && errno != EINTR))
+			return w == 0 ? -EIO : -errno;
+		if (poll(&p, 1, (int)response_ms(l)) == 0)
+			return -ETIMEDOUT;
 	}
-	for (int i = 0; i < n; i++)
-		out[i] = bits[i] ? 1 : 0;
-	return n;
+	return 0;
+}
+
+/* Sends r; over TCP with the next transaction id (libmodbus's raw requests
+ * all carry 0, which would make a late reply look current). */
+static int send_request(struct gw_link *l, struct gw_frame_req *r)
+{
+	uint8_t buf[16];
+
+	if (is_tcp(l)) {
+		r->tid = ++l->tid;
+		return tcp_send(l, buf, gw_frame_request_tcp(r, buf));
+	}
+	errno = 0;
+	if (modbus_send_raw_request(l->ctx, buf, (int)gw_frame_request(r, buf)) < 0)
+		return rc_from_errno(errno, NULL);
+	return 0;
+}
+
+/* Judges one received frame of n bytes (0: libmodbus passed over an RTU
+ * frame for another unit). Returns 0 (the answer), -EREMOTEIO, -EBADMSG, or
+ * -EAGAIN for a foreign frame to skip. Counts what it rejects. */
+static int judge(struct gw_link *l, const struct gw_frame_req *r, const uint8_t *rsp, int n,
+                 int *exception)
+{
+	size_t len = n > 0 ? (size_t)n : gw_frame_rtu_len(rsp, GW_FRAME_MAX);
+
+	switch (gw_frame_check(r, is_tcp(l), rsp, len, exception)) {
+	case GW_FRAME_OK:
+		return 0;
+	case GW_FRAME_EXCEPTION:
+		return -EREMOTEIO;
+	case GW_FRAME_FOREIGN:
+		discard(l, len);
+		return -EAGAIN;
+	default:
+		discard(l, len);
+		return -EBADMSG;
+	}
+}
+
+/* Receives r's reply into rsp (*len its length when 0 or -EREMOTEIO),
+ * skipping frames for another unit or transaction until the response time is
+ * up. Returns 0, -EREMOTEIO, -EBADMSG, -ETIMEDOUT or a lost link's code. */
+static int receive_reply(struct gw_link *l, const struct gw_frame_req *r, uint8_t *rsp, size_t *len,
+                         int *exception)
+{
+	int64_t deadline = gw_clock_mono_ms() + response_ms(l);
+	int rc = -ETIMEDOUT;
+	int i;
+
+	for (i = 0; i < MAX_SKIPPED && rc == -ETIMEDOUT; i++) {
+		int64_t left = deadline - gw_clock_mono_ms();
+		int n;
+
+		if (i > 0 && left <= 0)
+			break;
+		if (i > 0)
+			set_response_ms(l, (unsigned)left);
+		errno = 0;
+		n = modbus_receive_confirmation(l->ctx, rsp);
+		if (n < 0) {
+			rc = rc_from_errno(errno, NULL);
+			if (rc == -EBADMSG && !is_tcp(l))
+				discard(l, gw_frame_rtu_len(rsp, GW_FRAME_MAX));
+			break;
+		}
+		rc = judge(l, r, rsp, n, exception);
+		if (rc == -EAGAIN)
+			rc = -ETIMEDOUT;
+		else
+			*len = (size_t)n;
+	}
+	if (i > 1)
+		set_response_ms(l, response_ms(l));
+	return rc;
+}
+
+/* After the exchange the line must go quiet; what comes is discarded. A reply
+ * with anything right behind it but copies of itself or frames for other
+ * units is not trusted: a stale frame may have come first and the real answer
+ * behind it. After a timeout the unit's late reply may still come: the next
+ * request to that unit waits it out (flush_before); a request to another unit
+ * skips it as foreign. Modbus TCP needs neither: transaction ids tell replies
+ * apart. */
+static int settle(struct gw_link *l, const struct gw_frame_req *r, const uint8_t *rsp, size_t len,
+                  int rc)
+{
+	uint8_t tail[2 * GW_FRAME_MAX];
+	int fd = modbus_get_socket(l->ctx);
+	unsigned q = quiet_ms(l);
+	size_t n;
+
+	if (gw_link_rc_is_lost(rc) || (is_tcp(l) && rc != -EBADMSG))
+		return rc;
+	if (is_tcp(l)) {
+		discard(l, gw_drain_now(fd));
+		return rc;
+	}
+	if (rc == -ETIMEDOUT || l->retrying) {
+		/* a retry's answer may have been the first request's: one reply is still owed */
+		l->owed = true;
+		l->late = *r;
+		l->late_until = gw_clock_mono_ms() + guard_ms(l);
+	}
+	n = gw_drain_wait(fd, 0, q, 10 * q + 100, tail, sizeof(tail));
+	discard(l, n);
+	if (n == 0 || (rc != 0 && rc != -EREMOTEIO))
+		return rc;
+	if (n <= sizeof(tail) && gw_frame_tail_is_harmless(r, rsp, len, tail, n))
+		return rc;
+	return -EBADMSG;
+}
+
+static bool same_request(const struct gw_frame_req *a, const struct gw_frame_req *b)
+{
+	return a->unit == b->unit && a->function == b->function && a->addr == b->addr &&
+	       a->count == b->count;
+}
+
+/* Before another request to a unit that still owes a reply, the reply is
+ * waited out; a repeat of the owed request goes at once (either reply answers
+ * it) and carries the debt on. Then whatever is pending is stale. */
+static void flush_before(struct gw_link *l, const struct gw_frame_req *r)
+{
+	int fd = modbus_get_socket(l->ctx);
+	int64_t left = l->late_until - gw_clock_mono_ms();
+
+	l->retrying = false;
+	if (l->owed && left > 0 && l->late.unit == r->unit) {
+		unsigned q = quiet_ms(l);
+
+		l->retrying = same_request(&l->late, r);
+		if (!l->retrying)
+			discard(l, gw_drain_wait(fd, (unsigned)left, q,
+			                         (unsigned)left + 10 * q + 100, NULL, 0));
+	}
+	if (!l->retrying && (left <= 0 || l->late.unit == r->unit))
+		l->owed = false;
+	discard(l, gw_drain_now(fd));
+}
+
+static int link_exchange(struct gw_link *l, struct gw_frame_req *r, uint16_t *out, int *exception)
+{
+	uint8_t rsp[GW_FRAME_MAX];
+	size_t len = 0;
+	int rc;
+
+	flush_before(l, r);
+	rc = send_request(l, r);
+	if (rc == 0)
+		rc = receive_reply(l, r, rsp, &len, exception);
+	rc = settle(l, r, rsp, len, rc);
+	if (rc == 0)
+		gw_frame_values(r, is_tcp(l), rsp, out);
+	if (rc && l->cfg.debug)
+		gw_log(GW_DEBUG, "link", "unit=%u function=%u addr=%u request failed: %s",
+		       (unsigned)r->unit, (unsigned)r->function, (unsigned)r->addr, strerror(-rc));
+	return rc;
+}
+
+static uint8_t function_of(enum gw_regkind kind)
+{
+	static const uint8_t fn[GW_REG_COUNT] = {
+	        [GW_REG_HOLDING] = 0x03,
+	        [GW_REG_INPUT] = 0x04,
+	        [GW_REG_COIL] = 0x01,
+	        [GW_REG_DISCRETE] = 0x02,
+	};
+
+	return fn[kind];
 }
 
 int gw_link_read(struct gw_link *l, int unit, enum gw_regkind kind, uint16_t addr, uint16_t count,
                  uint16_t *out, int *exception)
 {
 	bool bits = kind == GW_REG_COIL || kind == GW_REG_DISCRETE;
-	int rc, n;
+	struct gw_frame_req r = {.addr = addr, .count = count};
+	int rc;
 
 	if (exception)
 		*exception = 0;
@@ -315,16 +546,16 @@ int gw_link_read(struct gw_link *l, int unit, enum gw_regkind kind, uint16_t add
 	rc = link_ready(l, unit);
 	if (rc)
 		return rc;
-	errno = 0;
-	n = read_kind(l->ctx, kind, addr, count, out);
-	if (n < 0)
-		return failed(l, errno, exception);
-	return n == count ? 0 : -EBADMSG;
+	r.unit = (uint8_t)unit;
+	r.function = function_of(kind);
+	return link_exchange(l, &r, out, exception);
 }
 
 int gw_link_write_register(struct gw_link *l, int unit, uint16_t addr, uint16_t value,
                            int *exception)
 {
+	struct gw_frame_req r = {.function = 0x06, .addr = addr, .count = value};
+	uint16_t echo;
 	int rc;
 
 	if (exception)
@@ -332,10 +563,13 @@ int gw_link_write_register(struct gw_link *l, int unit, uint16_t addr, uint16_t 
 	rc = link_ready(l, unit);
 	if (rc)
 		return rc;
-	errno = 0;
-	if (modbus_write_register(l->ctx, addr, value) < 0)
-		return failed(l, errno, exception);
-	return 0;
+	r.unit = (uint8_t)unit;
+	return link_exchange(l, &r, &echo, exception);
+}
+
+uint64_t gw_link_discarded(const struct gw_link *l)
+{
+	return atomic_load(&l->discarded) + (l->far ? gw_far_discarded(l->far) : 0);
 }
 
 enum gw_quality gw_link_quality(int rc)

@@ -58,8 +58,11 @@ void gw_link_close(struct gw_link *l);
 bool gw_link_is_open(const struct gw_link *l);
 
 /* Reads count registers (or bits, one per word as 0/1) of kind at addr from
- * unit. Returns 0; -ETIMEDOUT (no answer); -EBADMSG (bad CRC or garbled
- * frame); -EREMOTEIO with *exception set (Modbus exception response);
+ * unit. Input pending before the request is discarded; the reply must match
+ * the request (unit, function, byte count, CRC; over TCP also transaction id,
+ * protocol id, MBAP length) and, on RTU lines, be followed by silence; after a
+ * timeout a late reply is waited out and discarded. Returns 0; -ETIMEDOUT (no answer); -EBADMSG
+ * (bad CRC or garbled frame); -EREMOTEIO with *exception set (Modbus exception response);
  * -ENOTCONN/-ECONNRESET/-EIO (link lost: close and reconnect). */
 int gw_link_read(struct gw_link *l, int unit, enum gw_regkind kind, uint16_t addr, uint16_t count,
                  uint16_t *out, int *exception);
@@ -67,6 +70,12 @@ int gw_link_read(struct gw_link *l, int unit, enum gw_regkind kind, uint16_t add
 /* Writes one holding register (function 06). Same returns as gw_link_read. */
 int gw_link_write_register(struct gw_link *l, int unit, uint16_t addr, uint16_t value,
                            int *exception);
+
+/* Bytes thrown away so far, never taken as a reply: whatever was pending
+ * before a request, bytes behind a reply or after a timeout, frames for
+ * another unit or transaction, and what a DTU sent unasked. Safe to call from
+ * any thread. */
+uint64_t gw_link_discarded(const struct gw_link *l);
 
 /* Changes the timeouts of an open link (scan uses short ones). */
 void gw_link_set_timeouts(struct gw_link *l, unsigned response_ms, unsigned byte_ms);

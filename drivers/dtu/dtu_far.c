@@ -33,7 +33,8 @@ struct gw_far {
 	struct gw_dtu_filter filt;
 	int64_t win_start;
 	size_t win_bytes;
-	atomic_llong last_rx; /* monotonic ms */
+	atomic_llong last_rx;           /* monotonic ms */
+	atomic_uint_fast64_t discarded; /* bytes the filter dropped as unasked for */
 };
 
 struct gw_far *gw_far_new(const struct gw_link_cfg *cfg)
@@ -45,6 +46,7 @@ struct gw_far *gw_far_new(const struct gw_link_cfg *cfg)
 		return NULL;
 	f->cfg = *cfg;
 	atomic_init(&f->last_rx, 0);
+	atomic_init(&f->discarded, 0);
 	if (cfg->type != GW_LINK_DTU)
 		return f;
 	sc = (struct gw_dtu_slot_cfg){.name = cfg->name,
@@ -140,6 +142,8 @@ static long far_recv(void *ctx, const uint8_t *in, size_t n, uint8_t *out)
 {
 	struct gw_far *f = ctx;
 	int64_t now = gw_clock_mono_ms();
+	uint64_t before = f->filt.unsolicited;
+	size_t len;
 
 	atomic_store(&f->last_rx, now);
 	if (over_cap(f, n, now)) {
@@ -147,7 +151,9 @@ static long far_recv(void *ctx, const uint8_t *in, size_t n, uint8_t *out)
 		       f->cfg.name, f->peer, f->cfg.max_bytes_per_s);
 		return -EMSGSIZE;
 	}
-	return (long)gw_dtu_filter_recv(&f->filt, in, n, out);
+	len = gw_dtu_filter_recv(&f->filt, in, n, out);
+	atomic_fetch_add(&f->discarded, f->filt.unsolicited - before);
+	return (long)len;
 }
 
 static int open_dtu(struct gw_far *f, struct gw_serial_bridge **out)
@@ -211,4 +217,9 @@ bool gw_far_is_stale(struct gw_far *f)
 	       "bus=%s peer=%s silent for %lld s (3 heartbeats missed): connection dropped",
 	       f->cfg.name, f->peer, (long long)(silent / 1000));
 	return true;
+}
+
+uint64_t gw_far_discarded(const struct gw_far *f)
+{
+	return atomic_load(&f->discarded);
 }

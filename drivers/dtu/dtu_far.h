@@ -26,5 +26,8 @@ void gw_far_closed(struct gw_far *f);
 /* True when the far end should be dropped and opened again: the DTU dialled
  * anew, or was silent past 3 heartbeat intervals. */
 bool gw_far_is_stale(struct gw_far *f);
+/* Bytes the DTU sent that no request was waiting for (dropped before they
+ * reached the Modbus master), since gw_far_new. */
+uint64_t gw_far_discarded(const struct gw_far *f);
 
 #endif

@@ -374,3 +374,8 @@ void gw_poller_sensor_stats(const struct gw_poller *p, size_t i, struct gw_poll_
 			*out = p->devs[k].st;
 	pthread_mutex_unlock((pthread_mutex_t *)&p->stats_lock);
 }
+
+uint64_t gw_poller_bus_discarded(const struct gw_poller *p, size_t i)
+{
+	return i < p->nbuses && p->buses[i].link ? gw_link_discarded(p->buses[i].link) : 0;
+}

@@ -46,5 +46,8 @@ void gw_poller_free(struct gw_poller *p);
 
 /* Copies the counters of sensor i (index into cfg->sensors). */
 void gw_poller_sensor_stats(const struct gw_poller *p, size_t i, struct gw_poll_stats *out);
+/* Bytes bus i (index into cfg->buses) discarded instead of taking them for a
+ * reply: stale, doubled, trailing or foreign (gw_link_discarded). */
+uint64_t gw_poller_bus_discarded(const struct gw_poller *p, size_t i);
 
 #endif

@@ -15,6 +15,7 @@
 struct snap {
 	struct gw_poll_stats poll; /* summed over sensors */
 	uint64_t backing_off;      /* sensors in back-off */
+	uint64_t discarded;        /* bytes the buses discarded, summed */
 	uint64_t rss_kb, cpu_ms, budget_used;
 	bool budget_exhausted;
 };
@@ -49,6 +50,8 @@ static void take(const struct gw_metrics *m, struct snap *s)
 		s->poll.reconnects += one.reconnects;
 		s->backing_off += one.backing_off;
 	}
+	for (size_t i = 0; m->poller && i < m->cfg->nbuses; i++)
+		s->discarded += gw_poller_bus_discarded(m->poller, i);
 	s->rss_kb = rss_kb();
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		s->cpu_ms = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
@@ -72,8 +75,11 @@ int gw_metrics_json(const struct gw_metrics *m, int64_t now_ms, char *buf, size_
 	             "errors\":%llu",
 	             (long long)now_ms, U(s.poll.polls), U(s.poll.good), U(s.poll.timeouts),
 	             U(s.poll.crc_errors));
-	gw_sb_printf(&o, ",\"exceptions\":%llu,\"out_of_range\":%llu,\"reconnects\":%llu",
-	             U(s.poll.exceptions), U(s.poll.out_of_range), U(s.poll.reconnects));
+	gw_sb_printf(&o,
+	             ",\"exceptions\":%llu,\"out_of_range\":%llu,\"reconnects\":%llu,\"discarded_"
+	             "bytes\":%llu",
+	             U(s.poll.exceptions), U(s.poll.out_of_range), U(s.poll.reconnects),
+	             U(s.discarded));
 	gw_sb_printf(&o, ",\"sensors\":%zu,\"sensors_backing_off\":%llu,\"retention_dropped\":%llu",
 	             m->cfg->nsensors, U(s.backing_off), U(atomic_load(&m->retention_dropped)));
 	gw_sb_printf(&o, ",\"journal_lost\":%llu,\"journal_reopened\":%llu",
@@ -153,6 +159,27 @@ static int sensor_line(const struct gw_metrics *m, size_t i, int64_t now_ms, cha
 	return o.full ? -ENOSPC : 0;
 }
 
+/* "bus,gateway=..,bus=.. discarded_bytes=..": what one bus threw away instead of
+ * taking it for a reply. */
+static int bus_line(const struct gw_metrics *m, size_t i, int64_t now_ms, char *buf, size_t len,
+                    size_t *pos)
+{
+	struct gw_strbuf o = {.buf = buf, .len = len};
+	int rc = head(buf, len, pos, "bus", m->cfg->gateway_id, NULL);
+
+	if (rc == 0)
+		rc = gw_str_append(buf, len, pos, ",bus=");
+	if (rc == 0)
+		rc = gw_lp_append(buf, len, pos, GW_LP_TAG_VALUE, m->cfg->buses[i].name);
+	if (rc)
+		return rc;
+	o.pos = *pos;
+	gw_sb_printf(&o, " discarded_bytes=%llui %lld\n", U(gw_poller_bus_discarded(m->poller, i)),
+	             (long long)now_ms);
+	*pos = o.pos;
+	return o.full ? -ENOSPC : 0;
+}
+
 int gw_metrics_lines(const struct gw_metrics *m, int64_t now_ms, char *buf, size_t len, size_t *pos)
 {
 	struct gw_strbuf o = {.buf = buf, .len = len};
@@ -168,6 +195,7 @@ int gw_metrics_lines(const struct gw_metrics *m, int64_t now_ms, char *buf, size
 	             U(s.poll.exceptions));
 	gw_sb_printf(&o, ",out_of_range=%llui,reconnects=%llui,sensors_backing_off=%llui",
 	             U(s.poll.out_of_range), U(s.poll.reconnects), U(s.backing_off));
+	gw_sb_printf(&o, ",discarded_bytes=%llui", U(s.discarded));
 	gw_sb_printf(&o, ",retention_dropped=%llui,upload_bytes_today=%llui,upload_deferred=%s",
 	             U(atomic_load(&m->retention_dropped)), U(s.budget_used),
 	             s.budget_exhausted ? "true" : "false");
@@ -193,6 +221,11 @@ int gw_metrics_lines(const struct gw_metrics *m, int64_t now_ms, char *buf, size
 	for (size_t i = 0; m->poller && rc == 0 && !o.full && i < m->cfg->nsensors; i++) {
 		*pos = o.pos;
 		rc = sensor_line(m, i, now_ms, buf, len, pos);
+		o.pos = *pos;
+	}
+	for (size_t i = 0; m->poller && rc == 0 && !o.full && i < m->cfg->nbuses; i++) {
+		*pos = o.pos;
+		rc = bus_line(m, i, now_ms, buf, len, pos);
 		o.pos = *pos;
 	}
 	if (rc || o.full) {
@@ -250,6 +283,10 @@ static void prom_gateway(const struct gw_metrics *m, const struct snap *s, struc
 		gw_sb_printf(o, "fieldgate_%s %llu\n", polls[i].name,
 		             U(*(const uint64_t *)((const char *)&s->poll + polls[i].off)));
 	}
+	prom_type(o, "discarded_bytes_total", "counter",
+	          "Bytes discarded instead of taken for a reply (stale, doubled, trailing, "
+	          "foreign).");
+	gw_sb_printf(o, "fieldgate_discarded_bytes_total %llu\n", U(s->discarded));
 	prom_type(o, "sensors", "gauge", "Configured sensors.");
 	gw_sb_printf(o, "fieldgate_sensors %zu\n", m->cfg->nsensors);
 	prom_type(o, "sensors_backing_off", "gauge", "Sensors in back-off after failures.");
@@ -345,6 +382,19 @@ static void prom_sensors(const struct gw_metrics *m, struct gw_strbuf *o)
 	}
 }
 
+static void prom_buses(const struct gw_metrics *m, struct gw_strbuf *o)
+{
+	if (!m->poller || !m->cfg->nbuses)
+		return;
+	prom_type(o, "bus_discarded_bytes_total", "counter",
+	          "Bytes this bus discarded instead of taking them for a reply.");
+	for (size_t i = 0; i < m->cfg->nbuses; i++) {
+		gw_sb_printf(o, "fieldgate_bus_discarded_bytes_total{bus=\"");
+		prom_label(o, m->cfg->buses[i].name);
+		gw_sb_printf(o, "\"} %llu\n", U(gw_poller_bus_discarded(m->poller, i)));
+	}
+}
+
 int gw_metrics_prom(const struct gw_metrics *m, char *buf, size_t len)
 {
 	struct gw_strbuf o = {.buf = buf, .len = len};
@@ -356,11 +406,13 @@ int gw_metrics_prom(const struct gw_metrics *m, char *buf, size_t len)
 	prom_gateway(m, &s, &o);
 	prom_sinks(m, &o);
 	prom_sensors(m, &o);
+	prom_buses(m, &o);
 	return o.full ? -ENOSPC : (int)o.pos;
 }
 
 size_t gw_metrics_size(const struct gw_config *cfg)
 {
-	/* worst case per sensor: 8 series with three 63-byte labels, each escaped */
-	return 8192 + cfg->nsensors * 4096;
+	/* worst case per sensor: 8 series with three 63-byte labels, each escaped; per bus
+	 * two lines with one */
+	return 8192 + cfg->nsensors * 4096 + cfg->nbuses * 512;
 }

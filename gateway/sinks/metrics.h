@@ -1,7 +1,7 @@
 /* The gateway's self-metrics: polls, timeouts, CRC errors and poll latency (from the
  * poller), journal depth and per-sink sent/failed/dropped/lag (from the sinks' stats),
  * the upload budget, memory. Formatted for MQTT (one JSON object) and InfluxDB (lines of
- * measurements "gateway", "sink" and "sensor") and Prometheus (served by metrics_http.c);
+ * measurements "gateway", "sink", "sensor" and "bus") and Prometheus (served by metrics_http.c);
  * the sinks send them at gateway.metrics_interval_s. */
 #ifndef GW_METRICS_H
 #define GW_METRICS_H
