@@ -34,6 +34,7 @@ struct report_opts {
 	bool unmasked;
 	bool influx;                        /* --source influx: the fleet's readings */
 	const char *influx_url, *influx_db; /* NULL: the config's influxdb section */
+	enum gw_lang lang;
 };
 
 static void usage(FILE *out)
@@ -185,6 +186,11 @@ static int take_opt(struct report_opts *o, int c, const char *arg)
 	case 'D':
 		o->influx_db = arg;
 		return 0;
+	case 'L':
+		if (gw_lang_parse(arg, &o->lang) == 0)
+			return 0;
+		fprintf(stderr, "fieldgate report: --lang: unknown \"%s\" (want zh or en)\n", arg);
+		return -EINVAL;
 	default:
 		return -EINVAL;
 	}
@@ -205,6 +211,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	                                         {"influx-url", required_argument, NULL, 'U'},
 	                                         {"influx-db", required_argument, NULL, 'D'},
 	                                         {"database", required_argument, NULL, 'D'},
+	                                         {"lang", required_argument, NULL, 'L'},
 	                                         {"help", no_argument, NULL, 'h'},
 	                                         {NULL, 0, NULL, 0}};
 	int c;
@@ -346,6 +353,8 @@ static void fill_meta(const struct gw_config *cfg, const struct report_opts *o,
 	m->unmasked = o->unmasked;
 	m->verdicts = verdicts;
 	m->rates = &cfg->rates;
+	m->cfg = cfg;
+	m->lang = o->lang;
 }
 
 static int write_form(FILE *out, enum format fmt, const struct gw_form *f,
