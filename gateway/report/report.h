@@ -95,6 +95,19 @@ void gw_report_svg(FILE *out, const struct gw_plot_result *r, const struct gw_re
 /* Writes s with &, <, >, " and ' escaped for html text and attributes. */
 void gw_report_html_text(FILE *out, const char *s);
 
+/* How a CSV reaches its reader: UTF-8 with a BOM (the default: a Chinese-locale Excel then
+ * reads UTF-8), UTF-8 without one, or GB18030. */
+enum gw_encoding { GW_ENC_UTF8_BOM, GW_ENC_UTF8, GW_ENC_GB18030 };
+/* "utf-8-bom" (or "utf-8-sig"), "utf-8" (or "utf8"), "gb18030"; -EINVAL otherwise. */
+int gw_encoding_parse(const char *s, enum gw_encoding *out);
+/* Writes utf8 (len bytes, as a csv writer produced it) to out in enc. Returns 0, -EIO,
+ * -EILSEQ or -ENOMEM. */
+int gw_report_csv_put(FILE *out, const char *utf8, size_t len, enum gw_encoding enc);
+/* A text cell as a CSV field: RFC 4180 quoting; text a spreadsheet would take for a
+ * formula (starting with =, +, -, @, tab or CR) gets a leading '; id: an ID number or
+ * phone that a spreadsheet would turn into a number gets a leading tab (it stays text). */
+void gw_report_csv_field(FILE *out, const char *s, bool text, bool id);
+
 /* The writers. Each writes the whole report to out and returns 0, or -EIO when a write
  * failed. Borrows everything. */
 int gw_report_csv(FILE *out, const struct gw_form *f, const struct gw_report_meta *m);
