@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "sheets.h"
 
 /* Non-key columns per part of a wide table: what fits across A4 landscape at 7 pt. */
 #define PART_COLS 10
@@ -208,6 +209,39 @@ static void verdict_class(FILE *out, const struct gw_plot_result *r, enum gw_lan
 	fprintf(out, "<span class=\"%s\">%s</span>", cls, gw_term_verdict(r, lang));
 }
 
+/* Where the plot is (a geo: link a phone's map app opens), its sensors and the days of
+ * the readings its verdict used. */
+static void plot_where(FILE *out, const struct gw_form_row *w, const struct gw_report_meta *m)
+{
+	bool en = m->lang == GW_LANG_EN;
+	const struct gw_plot_result *r = w->result;
+	char sensors[256], a[32], b[32];
+	int first = 0, last = 0;
+
+	fprintf(out, "<p class=\"where\">%s ", en ? "position:" : "位置：");
+	if (w->plot->has_pos)
+		fprintf(out, "<a href=\"geo:%.6f,%.6f\">%.6f, %.6f</a>", w->plot->lat, w->plot->lon,
+		        w->plot->lat, w->plot->lon);
+	else
+		fputs(en ? "not recorded" : "未登记", out);
+	fprintf(out, " &#183; %s ", en ? "sensors:" : "传感器：");
+	gw_sheets_sensors(m, w->plot->id, sensors, sizeof(sensors));
+	gw_report_html_text(out, sensors[0] ? sensors : en ? "none" : "无");
+	for (size_t i = 0; r && i < r->ndays; i++) {
+		if (r->days[i].received <= 0)
+			continue;
+		first = first ? first : r->days[i].day;
+		last = r->days[i].day;
+	}
+	fprintf(out, " &#183; %s ", en ? "readings used:" : "所用数据日期：");
+	if (first)
+		fprintf(out, en ? "%s to %s" : "%s 至 %s", gw_term_date(first, m->lang, a, sizeof(a)),
+		        gw_term_date(last, m->lang, b, sizeof(b)));
+	else
+		fputs(en ? "none" : "无", out);
+	fputs("</p>\n", out);
+}
+
 static void plot_card(FILE *out, const struct gw_form *f, const struct gw_form_row *w,
                       const struct gw_report_meta *m)
 {
@@ -231,6 +265,7 @@ static void plot_card(FILE *out, const struct gw_form *f, const struct gw_form_r
 		fputs(++shown % 6 == 0 ? "</b></td></tr><tr>" : "</b></td>", out);
 	}
 	fputs("</tr></table>\n", out);
+	plot_where(out, w, m);
 	if (w->result)
 		gw_report_svg(out, w->result, m);
 	fputs("</section>\n", out);
