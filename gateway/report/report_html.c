@@ -218,13 +218,13 @@ static void plot_where(FILE *out, const struct gw_form_row *w, const struct gw_r
 	char sensors[256], a[32], b[32];
 	int first = 0, last = 0;
 
-	fprintf(out, "<p class=\"where\">%s ", en ? "position:" : "位置：");
+	fprintf(out, "<p class=\"where\">%s", en ? "position: " : "位置：");
 	if (w->plot->has_pos)
 		fprintf(out, "<a href=\"geo:%.6f,%.6f\">%.6f, %.6f</a>", w->plot->lat, w->plot->lon,
 		        w->plot->lat, w->plot->lon);
 	else
 		fputs(en ? "not recorded" : "未登记", out);
-	fprintf(out, " &#183; %s ", en ? "sensors:" : "传感器：");
+	fprintf(out, " &#183; %s", en ? "sensors: " : "传感器：");
 	gw_sheets_sensors(m, w->plot->id, sensors, sizeof(sensors));
 	gw_report_html_text(out, sensors[0] ? sensors : en ? "none" : "无");
 	for (size_t i = 0; r && i < r->ndays; i++) {
@@ -233,9 +233,10 @@ static void plot_where(FILE *out, const struct gw_form_row *w, const struct gw_r
 		first = first ? first : r->days[i].day;
 		last = r->days[i].day;
 	}
-	fprintf(out, " &#183; %s ", en ? "readings used:" : "所用数据日期：");
+	fprintf(out, " &#183; %s", en ? "readings used: " : "所用数据日期：");
 	if (first)
-		fprintf(out, en ? "%s to %s" : "%s 至 %s", gw_term_date(first, m->lang, a, sizeof(a)),
+		fprintf(out, en ? "%s to %s" : "%s 至 %s",
+		        gw_term_date(first, m->lang, a, sizeof(a)),
 		        gw_term_date(last, m->lang, b, sizeof(b)));
 	else
 		fputs(en ? "none" : "无", out);
