@@ -23,6 +23,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_plan_records  # noqa: E402
 from gwtest import FIELDGATE, check, main, tmpdir  # noqa: E402
+from test_report_html import chromium, pdf_pages  # noqa: E402
 
 import openpyxl  # noqa: E402  (Debian's python3-openpyxl: scripts/setup.sh --test)
 
@@ -299,6 +300,27 @@ def test_selection(cfg):
         report(cfg, *args, rc=2)
 
 
+def test_html_print(d, cfg):
+    """The sheets print on A4 in headless Chromium with every heading, total and signature."""
+    for form, args, words in (
+            ("summary", ("--township", TOWNSHIP), ["汇总表（脱贫户）", "汇总表（一般户）", "行政村", "备注"]),
+            ("roster", ("--township", TOWNSHIP, "--village", VILLAGE), ["花名册（脱贫户）", "身份证号", "签名"])):
+        html = os.path.join(d, form + ".html")
+        pdf = os.path.join(d, form + ".pdf")
+        report(cfg, "--form", form, *args, "--format", "html", "--out", html)
+        page = open(html, encoding="utf-8").read()
+        check("<script" not in page and "@page { size: A4 landscape" in page, f"{form} html page rule")
+        chromium(d, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", "file://" + html)
+        pages = pdf_pages(pdf)
+        text = "".join(subprocess.run(["pdftotext", "-raw", pdf, "-"], capture_output=True, text=True,
+                                      timeout=60).stdout.split())
+        words += ["地膜资金", "种子资金", "合计资金", "村级负责人签字", "村监委会主任签字",
+                  "乡（镇）农业发展服务中心负责人签字", "单位：亩、卷、公斤、元"]
+        missing = [w for w in words if w not in text]
+        check(not missing, f"{form}: not in the printed PDF: {missing}")
+        check(pages >= 2, f"{form}: {pages} pages (a sheet per category starts a page)")
+
+
 def test_english(cfg):
     raw, _ = report(cfg, "--form", "summary", "--township", TOWNSHIP, "--lang", "en")
     head = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -326,6 +348,7 @@ sensors:
     test_hostile(d, cfg)
     test_selection(cfg)
     test_english(cfg)
+    test_html_print(d, cfg)
     shutil.rmtree(d)
 
 
