@@ -34,7 +34,8 @@ declare -A owner=(
   [zlib.h]=gateway/net/influx_gzip.c
   [MQTTAsync.h]=gateway/net/mqtt_client.c
   [csv.h]=gateway/records/records_csv.c
-  [iconv.h]=gateway/records/records_csv.c
+  [iconv.h]=gateway/records/records_csv.c   # the report's GB18030 CSV converts through it
+  [xlsxwriter.h]=gateway/report/report_xlsx.c
   [microhttpd.h]=gateway/net/metrics_http.c
 )
 

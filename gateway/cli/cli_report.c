@@ -14,26 +14,25 @@
 #include "acceptance.h"
 #include "chain.h"
 #include "cli.h"
+#include "cli_report_book.h"
 #include "clock.h"
 #include "config.h"
 #include "forms.h"
 #include "records.h"
 #include "report.h"
-#include "report_file.h"
-
-enum format { FMT_CSV, FMT_JSON, FMT_HTML };
 
 struct report_opts {
 	const char *config;
 	enum gw_form_level level;
-	enum format format;
-	int category;                 /* -1: both */
-	int window_start, window_end; /* MMDD; 0: the config's */
-	int year;                     /* 0: the engine's rule */
-	const char *out;
-	bool unmasked;
+	bool level_given;
+	struct gw_report_sheets sheets; /* sheets.form NULL: the --level report */
+	struct gw_report_out output;
+	int category;                       /* -1: both */
+	int window_start, window_end;       /* MMDD; 0: the config's */
+	int year;                           /* 0: the engine's rule */
 	bool influx;                        /* --source influx: the fleet's readings */
 	const char *influx_url, *influx_db; /* NULL: the config's influxdb section */
+	enum gw_lang lang;
 };
 
 static void usage(FILE *out)
@@ -114,6 +113,58 @@ static int parse_window(const char *s, struct report_opts *o)
 	return 0;
 }
 
+static int parse_format(const char *arg, enum gw_report_fmt *out)
+{
+	static const char *const names[] = {"csv", "json", "html", "xlsx"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(arg, names[i]) == 0) {
+			*out = (enum gw_report_fmt)i;
+			return 0;
+		}
+	}
+	fprintf(stderr,
+	        "fieldgate report: --format: unknown \"%s\" (want csv, json, html or xlsx)\n", arg);
+	return -EINVAL;
+}
+
+/* The options of the sheets and of what every report is written in. */
+static int take_sheet_opt(struct report_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'o':
+		o->output.path = arg;
+		return 0;
+	case 'u':
+		o->output.unmasked = true;
+		return 0;
+	case 'F':
+		o->sheets.form = arg;
+		return 0;
+	case 'T':
+		o->sheets.township = arg;
+		return 0;
+	case 'V':
+		o->sheets.village = arg;
+		return 0;
+	case 'E':
+		if (gw_encoding_parse(arg, &o->output.encoding) == 0)
+			return 0;
+		fprintf(stderr,
+		        "fieldgate report: --encoding: unknown \"%s\" (want utf-8-bom, utf-8 or "
+		        "gb18030)\n",
+		        arg);
+		return -EINVAL;
+	case 'L':
+		if (gw_lang_parse(arg, &o->lang) == 0)
+			return 0;
+		fprintf(stderr, "fieldgate report: --lang: unknown \"%s\" (want zh or en)\n", arg);
+		return -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
 static int take_opt(struct report_opts *o, int c, const char *arg)
 {
 	enum gw_category cat;
@@ -125,6 +176,7 @@ static int take_opt(struct report_opts *o, int c, const char *arg)
 		o->config = arg;
 		return 0;
 	case 'l':
+		o->level_given = true;
 		if (gw_form_level_parse(arg, &o->level) == 0)
 			return 0;
 		fprintf(stderr,
@@ -133,16 +185,7 @@ static int take_opt(struct report_opts *o, int c, const char *arg)
 		        arg);
 		return -EINVAL;
 	case 'f':
-		o->format = strcmp(arg, "csv") == 0    ? FMT_CSV
-		            : strcmp(arg, "json") == 0 ? FMT_JSON
-		            : strcmp(arg, "html") == 0 ? FMT_HTML
-		                                       : (enum format) - 1;
-		if ((int)o->format >= 0)
-			return 0;
-		fprintf(stderr,
-		        "fieldgate report: --format: unknown \"%s\" (want csv, json or html)\n",
-		        arg);
-		return -EINVAL;
+		return parse_format(arg, &o->output.format);
 	case 'w':
 		return parse_window(arg, o);
 	case 'y':
@@ -164,12 +207,6 @@ static int take_opt(struct report_opts *o, int c, const char *arg)
 		        "poverty_alleviated or general)\n",
 		        arg);
 		return -EINVAL;
-	case 'o':
-		o->out = arg;
-		return 0;
-	case 'u':
-		o->unmasked = true;
-		return 0;
 	case 'S':
 		if (strcmp(arg, "journal") == 0 || strcmp(arg, "influx") == 0) {
 			o->influx = arg[0] == 'i';
@@ -186,9 +223,11 @@ static int take_opt(struct report_opts *o, int c, const char *arg)
 		o->influx_db = arg;
 		return 0;
 	default:
-		return -EINVAL;
+		return take_sheet_opt(o, c, arg);
 	}
 }
+
+static int check_combination(const struct report_opts *o);
 
 /* Returns 0, 1 for --help (printed), or 2 after reporting bad usage. */
 static int parse_args(int argc, char **argv, struct report_opts *o)
@@ -205,6 +244,11 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	                                         {"influx-url", required_argument, NULL, 'U'},
 	                                         {"influx-db", required_argument, NULL, 'D'},
 	                                         {"database", required_argument, NULL, 'D'},
+	                                         {"lang", required_argument, NULL, 'L'},
+	                                         {"form", required_argument, NULL, 'F'},
+	                                         {"township", required_argument, NULL, 'T'},
+	                                         {"village", required_argument, NULL, 'V'},
+	                                         {"encoding", required_argument, NULL, 'E'},
 	                                         {"help", no_argument, NULL, 'h'},
 	                                         {NULL, 0, NULL, 0}};
 	int c;
@@ -229,7 +273,32 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		        optind < argc ? argv[optind] : "");
 		return 2;
 	}
-	if (o->unmasked && !o->out) {
+	return check_combination(o);
+}
+
+static int check_combination(const struct report_opts *o)
+{
+	enum gw_form_level l;
+	const char *bad = NULL;
+
+	if (o->sheets.form && gw_cli_report_form_level(o->sheets.form, &l))
+		return 2;
+	if (o->sheets.form && o->level_given)
+		bad = "--form and --level: one or the other (--form: the county's sheets)";
+	else if (o->sheets.form && o->output.format == GW_FMT_JSON)
+		bad = "--format json is for --level reports (the sheets: csv, html or xlsx)";
+	else if (!o->sheets.form && o->output.format == GW_FMT_XLSX)
+		bad = "--format xlsx is for the county's sheets (--form summary|roster|acceptance|"
+		      "visits)";
+	else if (!o->sheets.form && (o->sheets.township || o->sheets.village))
+		bad = "--township and --village select sheets of --form";
+	else if (o->output.format == GW_FMT_XLSX && !o->output.path)
+		bad = "--format xlsx writes a file: give --out FILE";
+	if (bad) {
+		fprintf(stderr, "fieldgate report: %s\n", bad);
+		return 2;
+	}
+	if (o->output.unmasked && !o->output.path) {
 		fprintf(stderr,
 		        "fieldgate report: --unmasked writes ID numbers and phones in clear: "
 		        "only to a file (--out FILE), never to stdout\n");
@@ -343,51 +412,40 @@ static void fill_meta(const struct gw_config *cfg, const struct report_opts *o,
 	        !o->influx && gw_chain_head_text(cfg->data_dir, t->chain, sizeof(t->chain)) == 0
 	                ? t->chain
 	                : NULL;
-	m->unmasked = o->unmasked;
+	m->unmasked = o->output.unmasked;
 	m->verdicts = verdicts;
 	m->rates = &cfg->rates;
+	m->cfg = cfg;
+	m->lang = o->lang;
 }
 
-static int write_form(FILE *out, enum format fmt, const struct gw_form *f,
-                      const struct gw_report_meta *m)
+struct level_ctx {
+	const struct gw_form *f;
+	const struct gw_report_meta *m;
+	enum gw_report_fmt format;
+};
+
+static int write_level(FILE *out, const char *path, const void *arg)
 {
-	if (fmt == FMT_JSON)
-		return gw_report_json(out, f, m);
-	if (fmt == FMT_HTML)
-		return gw_report_html(out, f, m);
-	return gw_report_csv(out, f, m);
+	const struct level_ctx *c = arg;
+
+	(void)path;
+	if (c->format == GW_FMT_JSON)
+		return gw_report_json(out, c->f, c->m);
+	if (c->format == GW_FMT_HTML)
+		return gw_report_html(out, c->f, c->m);
+	return gw_report_csv(out, c->f, c->m);
 }
 
-/* Writes the form to stdout, or to o->out whole or not at all. Returns an exit code. */
+/* Writes the --level report. Returns an exit code. */
 static int emit(const struct report_opts *o, const struct gw_form *f,
                 const struct gw_report_meta *m)
 {
-	struct gw_report_file rf;
-	int rc;
+	struct level_ctx c = {.f = f, .m = m, .format = o->output.format};
+	char what[48];
 
-	if (!o->out) {
-		rc = write_form(stdout, o->format, f, m);
-		if (!rc && fflush(stdout))
-			rc = -EIO;
-	} else {
-		rc = gw_report_file_open(&rf, o->out, o->unmasked);
-		if (rc) {
-			fprintf(stderr, "fieldgate report: %s: cannot create: %s\n", o->out,
-			        strerror(-rc));
-			return 1;
-		}
-		rc = write_form(rf.f, o->format, f, m);
-		rc = rc ? (gw_report_file_abort(&rf), rc) : gw_report_file_commit(&rf);
-	}
-	if (rc) {
-		fprintf(stderr, "fieldgate report: %s: write failed: %s\n",
-		        o->out ? o->out : "stdout", strerror(-rc));
-		return 1;
-	}
-	if (o->out)
-		fprintf(stderr, "report: wrote %s (%zu rows and a total)%s\n", o->out, f->nrows,
-		        o->unmasked ? ", unmasked, mode 0600" : "");
-	return 0;
+	snprintf(what, sizeof(what), "%zu rows and a total", f->nrows);
+	return gw_cli_report_emit(&o->output, write_level, &c, what);
 }
 
 static int load(const struct report_opts *o, struct gw_config **cfg, struct gw_records **recs)
@@ -436,6 +494,11 @@ int gw_cli_report(int argc, char **argv)
 		rc = rc == -EINVAL && o.influx ? 2 : 1;
 		goto out_free;
 	}
+	if (o.sheets.form && (gw_cli_report_form_level(o.sheets.form, &o.level) ||
+	                      gw_cli_report_check_sel(&o.sheets, recs))) {
+		rc = 2;
+		goto out_free;
+	}
 	fo = (struct gw_form_opts){.level = o.level, .category = o.category, .rates = &cfg->rates};
 	if (gw_form_build(recs, res, n, &fo, &form)) {
 		fprintf(stderr, "fieldgate report: out of memory\n");
@@ -443,9 +506,10 @@ int gw_cli_report(int argc, char **argv)
 		goto out_free;
 	}
 	fill_meta(cfg, &o, res, n, res != NULL, &t, &m);
-	if (o.format == FMT_CSV)
+	if (o.output.format == GW_FMT_CSV)
 		fprintf(stderr, "report: %s\n", gw_report_note);
-	rc = emit(&o, form, &m);
+	rc = o.sheets.form ? gw_cli_report_book(&o.sheets, &o.output, form, &m)
+	                   : emit(&o, form, &m);
 out_free:
 	gw_form_free(form);
 	gw_plot_results_free(res, n);

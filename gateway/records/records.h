@@ -89,6 +89,12 @@ int gw_mask_phone(const char *phone, char *out, size_t len);
  * (0 + 2-3 digits, an optional '-', then 7-8 digits: "0954-5012345"). */
 bool gw_phone_valid(const char *phone);
 
+/* utf8 (len bytes) converted to GB18030, the encoding a Chinese-locale Excel opens a CSV
+ * in; records_csv.c owns iconv.h, so the report's writers convert through here. Returns 0
+ * with *out owned (NUL-terminated, *out_len bytes without the NUL), -EILSEQ for bytes that
+ * are not UTF-8, or -ENOMEM; *out is NULL on failure. */
+int gw_records_to_gb18030(const char *utf8, size_t len, char **out, size_t *out_len);
+
 /* English names, as written in the CSV files and the reports (static strings). */
 const char *gw_film_name(enum gw_film f);
 const char *gw_category_name(enum gw_category c);

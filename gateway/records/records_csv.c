@@ -115,11 +115,15 @@ static int line_of(const char *buf, size_t off)
 	return line;
 }
 
-/* GB18030 in -> *out (owned) UTF-8. Returns 0, -EILSEQ with *bad_off set, or -ENOMEM. */
-static int from_gb18030(const char *in, size_t len, char **out, size_t *out_len, size_t *bad_off)
+/* in (charset from) -> *out (owned, charset to, NUL-terminated). Returns 0, -EILSEQ with
+ * *bad_off set, or -ENOMEM. */
+static int convert(const char *to, const char *from, const char *in, size_t len, char **out,
+                   size_t *out_len, size_t *bad_off)
 {
-	iconv_t cd = iconv_open("UTF-8", "GB18030");
-	size_t cap = len * 2 + 4; /* a GB18030 character is never shorter than its UTF-8 / 2 */
+	iconv_t cd = iconv_open(to, from);
+	/* either way a character at most doubles: GB18030 1-4 bytes, UTF-8 1-4, and a 1-byte
+	 * one is ASCII in both */
+	size_t cap = len * 2 + 4;
 	char *src = (char *)in, *dst, *res;
 	size_t left = len, room = cap;
 	int rc = 0;
@@ -137,11 +141,26 @@ static int from_gb18030(const char *in, size_t len, char **out, size_t *out_len,
 		*bad_off = (size_t)(src - in);
 		free(res);
 	} else {
+		*dst = '\0';
 		*out = res;
 		*out_len = (size_t)(dst - res);
 	}
 	iconv_close(cd);
 	return rc;
+}
+
+static int from_gb18030(const char *in, size_t len, char **out, size_t *out_len, size_t *bad_off)
+{
+	return convert("UTF-8", "GB18030", in, len, out, out_len, bad_off);
+}
+
+int gw_records_to_gb18030(const char *utf8, size_t len, char **out, size_t *out_len)
+{
+	size_t bad = 0;
+
+	*out = NULL;
+	*out_len = 0;
+	return convert("GB18030", "UTF-8", utf8, len, out, out_len, &bad);
 }
 
 /* Makes *buf UTF-8 without a BOM, converting it from GB18030 when it is not UTF-8.

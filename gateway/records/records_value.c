@@ -26,10 +26,16 @@ static const struct label category_labels[] = {
         {"一般户", GW_CAT_GENERAL},
 };
 static const struct label planting_labels[] = {
-        {"single", GW_PLANT_SINGLE},    {"intercrop", GW_PLANT_INTERCROP},
-        {"grain", GW_PLANT_GRAIN},      {"单种", GW_PLANT_SINGLE},
-        {"间作", GW_PLANT_INTERCROP},   {"套种", GW_PLANT_INTERCROP},
-        {"间套种", GW_PLANT_INTERCROP}, {"籽粒", GW_PLANT_GRAIN},
+        {"single", GW_PLANT_SINGLE},
+        {"intercrop", GW_PLANT_INTERCROP},
+        {"grain", GW_PLANT_GRAIN},
+        {"单种", GW_PLANT_SINGLE},
+        {"间作", GW_PLANT_INTERCROP},
+        {"套种", GW_PLANT_INTERCROP},
+        {"间套种", GW_PLANT_INTERCROP},
+        {"玉豆套种", GW_PLANT_INTERCROP},
+        {"大豆玉米带状复合种植", GW_PLANT_INTERCROP},
+        {"籽粒", GW_PLANT_GRAIN},
         {"籽粒玉米", GW_PLANT_GRAIN},
 };
 

@@ -10,6 +10,9 @@
 
 #include "forms.h"
 
+/* The language of what a county user reads: Chinese (the default) or English. */
+enum gw_lang { GW_LANG_ZH, GW_LANG_EN };
+
 /* What the report says about itself (every string borrowed, may be "" but not NULL, except
  * chain_head: NULL when there is none to print). */
 struct gw_report_meta {
@@ -26,10 +29,13 @@ struct gw_report_meta {
 	bool unmasked;                               /* ID numbers and phones in clear */
 	bool verdicts; /* verdicts were computed (else every plot is unjudged) */
 	const struct gw_rates_cfg *rates;
+	const struct gw_config *cfg; /* the sensors of each plot; NULL: none known */
+	enum gw_lang lang;           /* headings and values the html and the sheets show */
 };
 
-/* The statement every report carries. */
+/* The statement every report carries, and its Chinese (shown first in a Chinese report). */
 extern const char gw_report_note[];
+extern const char gw_report_note_zh[];
 
 enum gw_cell_kind { GW_CELL_NULL, GW_CELL_TEXT, GW_CELL_NUM };
 
@@ -62,6 +68,25 @@ const char *gw_cell_text(struct gw_cell *c);
 /* "2023-06-20" from yyyymmdd 20230620 into buf (>= 11 bytes); "" for 0. Returns buf. */
 const char *gw_report_date(int yyyymmdd, char *buf, size_t len);
 
+/* "zh" (also "zh-CN", "中文") or "en"; -EINVAL otherwise. */
+int gw_lang_parse(const char *s, enum gw_lang *out);
+/* The county's terms (脱贫户/一般户, 全膜/半膜/无膜, 单种/玉豆套种/籽粒玉米, 合格/不合格/无法判定/
+ * 数据不足/无传感器 and 未核验 for a plot without a result, 按期/晚于覆膜期限) or the English
+ * names. Static strings. */
+const char *gw_term_category(enum gw_category c, enum gw_lang lang);
+const char *gw_term_film(enum gw_film f, enum gw_lang lang);
+const char *gw_term_planting(enum gw_planting p, enum gw_lang lang);
+const char *gw_term_verdict(const struct gw_plot_result *r, enum gw_lang lang);
+const char *gw_term_late(bool late, enum gw_lang lang);
+/* yyyymmdd as "2023年6月20日" (zh) or "2023-06-20" (en) into buf (>= 24 bytes); "" for 0.
+ * Returns buf. */
+const char *gw_term_date(int yyyymmdd, enum gw_lang lang, char *buf, size_t len);
+/* Turns the English value gw_report_cell gave for column key into lang's term (category,
+ * film, planting, verdict, late, first_covered); other cells are left alone. w: the row
+ * (verdict needs its plot). */
+void gw_report_cell_localise(struct gw_cell *c, const char *key, const struct gw_form_row *w,
+                             enum gw_lang lang);
+
 /* A small inline SVG chart of r's days: daily mean moisture and the under-film minus bare
  * temperature delta across the season, the window shaded, the deadline and the delta
  * thresholds marked, each day's film state as a strip. No script, no external resource. */
@@ -69,6 +94,19 @@ void gw_report_svg(FILE *out, const struct gw_plot_result *r, const struct gw_re
 
 /* Writes s with &, <, >, " and ' escaped for html text and attributes. */
 void gw_report_html_text(FILE *out, const char *s);
+
+/* How a CSV reaches its reader: UTF-8 with a BOM (the default: a Chinese-locale Excel then
+ * reads UTF-8), UTF-8 without one, or GB18030. */
+enum gw_encoding { GW_ENC_UTF8_BOM, GW_ENC_UTF8, GW_ENC_GB18030 };
+/* "utf-8-bom" (or "utf-8-sig"), "utf-8" (or "utf8"), "gb18030"; -EINVAL otherwise. */
+int gw_encoding_parse(const char *s, enum gw_encoding *out);
+/* Writes utf8 (len bytes, as a csv writer produced it) to out in enc. Returns 0, -EIO,
+ * -EILSEQ or -ENOMEM. */
+int gw_report_csv_put(FILE *out, const char *utf8, size_t len, enum gw_encoding enc);
+/* A text cell as a CSV field: RFC 4180 quoting; text a spreadsheet would take for a
+ * formula (starting with =, +, -, @, tab or CR) gets a leading '; id: an ID number or
+ * phone that a spreadsheet would turn into a number gets a leading tab (it stays text). */
+void gw_report_csv_field(FILE *out, const char *s, bool text, bool id);
 
 /* The writers. Each writes the whole report to out and returns 0, or -EIO when a write
  * failed. Borrows everything. */

@@ -9,6 +9,8 @@
 const char gw_report_note[] =
         "Verdicts are point evidence for the plot: they say what the plot's own sensors "
         "recorded, not what the rest of a household's or village's area did.";
+const char gw_report_note_zh[] = "验收结论是地块的点证据：只说明该地块自身传感器的记录，"
+                                 "不代表该户或该村其余面积的情况。";
 
 /* Columns every level shares after its own: the forms' amounts, then acceptance. */
 #define AMOUNTS                                                                                    \

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "sheets.h"
 
 /* Non-key columns per part of a wide table: what fits across A4 landscape at 7 pt. */
 #define PART_COLS 10
@@ -66,9 +67,27 @@ static void meta_line(FILE *out, const char *label, const char *value)
 	fputs("</p>\n", out);
 }
 
+static const char *level_title(enum gw_form_level l, bool en)
+{
+	static const char *const zh[] = {"地块", "农户（花名册）", "行政村（汇总表）",
+	                                 "乡（镇）（计划分配表、资金计划表）"};
+
+	return en ? gw_form_level_name(l) : (unsigned)l < 4 ? zh[l] : "?";
+}
+
+static const char *category_text(const struct gw_report_meta *m)
+{
+	enum gw_category c;
+
+	if (gw_category_parse(m->category, &c) == 0)
+		return gw_term_category(c, m->lang);
+	return m->lang == GW_LANG_EN ? m->category : "全部";
+}
+
 static void head(FILE *out, const struct gw_form *f, const struct gw_report_meta *m)
 {
 	const struct gw_rates_cfg *r = m->rates;
+	bool en = m->lang == GW_LANG_EN;
 	char year[16];
 
 	snprintf(year, sizeof(year), "%d", m->year);
@@ -76,16 +95,24 @@ static void head(FILE *out, const struct gw_form *f, const struct gw_report_meta
 	      "<title>fieldgate acceptance report</title>\n",
 	      out);
 	fprintf(out, style, f->level == GW_LEVEL_PLOT ? "portrait" : "landscape");
-	fprintf(out, "</head><body>\n<h1>覆膜种植验收报告 / acceptance report: %s level</h1>\n",
-	        gw_form_level_name(f->level));
-	meta_line(out, "gateway", m->gateway);
-	meta_line(out, "generated", m->generated);
-	meta_line(out, "season", m->year ? year : "unknown (no readings)");
-	meta_line(out, "acceptance window", m->window);
-	meta_line(out, "laying deadline", m->deadline);
-	meta_line(out, "household category", m->category);
-	meta_line(out, "ID numbers and phones", m->unmasked ? "UNMASKED" : "masked");
-	meta_line(out, "evidence chain head", m->chain_head ? m->chain_head : "none");
+	fprintf(out, "</head><body>\n<h1>%s: %s</h1>\n",
+	        en ? "acceptance report" : "覆膜种植验收报告", level_title(f->level, en));
+	meta_line(out, en ? "gateway" : "网关", m->gateway);
+	meta_line(out, en ? "generated" : "生成时间", m->generated);
+	meta_line(out, en ? "season" : "年度",
+	          m->year ? year
+	          : en    ? "unknown (no readings)"
+	                  : "未知（无读数）");
+	meta_line(out, en ? "acceptance window" : "验收期", m->window);
+	meta_line(out, en ? "laying deadline" : "覆膜期限", m->deadline);
+	meta_line(out, en ? "household category" : "农户类别", category_text(m));
+	meta_line(out, en ? "ID numbers and phones" : "身份证号和电话",
+	          m->unmasked ? (en ? "UNMASKED" : "未遮蔽（不得外传）")
+	                      : (en ? "masked" : "已遮蔽"));
+	meta_line(out, en ? "evidence chain head" : "证据链头",
+	          m->chain_head ? m->chain_head
+	          : en          ? "none"
+	                        : "无");
 	fprintf(out,
 	        "<p class=\"meta\">rates: full film %g kg/mu, half film %g kg/mu, %g roll/mu, "
 	        "film %g yuan/kg, seed %g kg/mu at %g yuan/kg, intercrop %g yuan/mu, government "
@@ -93,12 +120,15 @@ static void head(FILE *out, const struct gw_form *f, const struct gw_report_meta
 	        r->full_film_kg_per_mu, r->half_film_kg_per_mu, r->rolls_per_mu,
 	        r->film_yuan_per_kg, r->seed_kg_per_mu, r->seed_yuan_per_kg,
 	        r->intercrop_yuan_per_mu, r->government_pct);
+	if (!en)
+		fprintf(out, "<p class=\"note\">%s</p>\n", gw_report_note_zh);
 	fputs("<p class=\"note\">", out);
 	gw_report_html_text(out, gw_report_note);
 	fputs("</p>\n", out);
 	if (!m->verdicts)
-		fputs("<p class=\"note\">No verdicts in this report: the acceptance columns are "
-		      "empty.</p>\n",
+		fputs(en ? "<p class=\"note\">No verdicts in this report: the acceptance columns "
+		           "are empty.</p>\n"
+		         : "<p class=\"note\">本报告无验收结论（无读数）：验收各列为空。</p>\n",
 		      out);
 }
 
@@ -108,13 +138,11 @@ static void cell(FILE *out, const struct gw_form *f, const struct gw_form_row *w
 	struct gw_cell c;
 
 	gw_report_cell(f, w, total, col, m, &c);
-	if (c.kind == GW_CELL_TEXT && strcmp(col->key, "category") == 0)
-		c.text = strcmp(c.text, "general") == 0              ? "一般户"
-		         : strcmp(c.text, "poverty_alleviated") == 0 ? "脱贫户"
-		                                                     : c.text;
+	gw_report_cell_localise(&c, col->key, total ? NULL : w, m->lang);
 	fputs(c.kind == GW_CELL_NUM ? "<td class=\"n\">" : "<td>", out);
-	gw_report_html_text(out, total && strcmp(col->key, "township") == 0 ? "合计 total"
-	                                                                    : gw_cell_text(&c));
+	gw_report_html_text(out, total && strcmp(col->key, "township") == 0
+	                                 ? (m->lang == GW_LANG_EN ? "total" : "合计")
+	                                 : gw_cell_text(&c));
 	fputs("</td>", out);
 }
 
@@ -171,14 +199,48 @@ static void tables(FILE *out, const struct gw_form *f, const struct gw_report_me
 	}
 }
 
-static void verdict_class(FILE *out, const struct gw_plot_result *r)
+static void verdict_class(FILE *out, const struct gw_plot_result *r, enum gw_lang lang)
 {
 	const char *cls = !r                              ? "other"
 	                  : r->verdict == GW_VERDICT_PASS ? "pass"
 	                  : r->verdict == GW_VERDICT_FAIL ? "fail"
 	                                                  : "other";
 
-	fprintf(out, "<span class=\"%s\">%s</span>", cls, r ? gw_verdict_name(r->verdict) : "-");
+	fprintf(out, "<span class=\"%s\">%s</span>", cls, gw_term_verdict(r, lang));
+}
+
+/* Where the plot is (a geo: link a phone's map app opens), its sensors and the days of
+ * the readings its verdict used. */
+static void plot_where(FILE *out, const struct gw_form_row *w, const struct gw_report_meta *m)
+{
+	bool en = m->lang == GW_LANG_EN;
+	const struct gw_plot_result *r = w->result;
+	char sensors[256], a[32], b[32];
+	int first = 0, last = 0;
+
+	fprintf(out, "<p class=\"where\">%s", en ? "position: " : "位置：");
+	if (w->plot->has_pos)
+		fprintf(out, "<a href=\"geo:%.6f,%.6f\">%.6f, %.6f</a>", w->plot->lat, w->plot->lon,
+		        w->plot->lat, w->plot->lon);
+	else
+		fputs(en ? "not recorded" : "未登记", out);
+	fprintf(out, " &#183; %s", en ? "sensors: " : "传感器：");
+	gw_sheets_sensors(m, w->plot->id, sensors, sizeof(sensors));
+	gw_report_html_text(out, sensors[0] ? sensors : en ? "none" : "无");
+	for (size_t i = 0; r && i < r->ndays; i++) {
+		if (r->days[i].received <= 0)
+			continue;
+		first = first ? first : r->days[i].day;
+		last = r->days[i].day;
+	}
+	fprintf(out, " &#183; %s", en ? "readings used: " : "所用数据日期：");
+	if (first)
+		fprintf(out, en ? "%s to %s" : "%s 至 %s",
+		        gw_term_date(first, m->lang, a, sizeof(a)),
+		        gw_term_date(last, m->lang, b, sizeof(b)));
+	else
+		fputs(en ? "none" : "无", out);
+	fputs("</p>\n", out);
 }
 
 static void plot_card(FILE *out, const struct gw_form *f, const struct gw_form_row *w,
@@ -192,10 +254,11 @@ static void plot_card(FILE *out, const struct gw_form *f, const struct gw_form_r
 	fputs("<section class=\"plot\"><h2>", out);
 	gw_report_html_text(out, w->plot->id);
 	fputs(" &#8212; ", out);
-	verdict_class(out, w->result);
+	verdict_class(out, w->result, m->lang);
 	fputs("</h2>\n<table class=\"kv\"><tr>", out);
 	for (size_t i = 0; i < ncols; i++) {
 		gw_report_cell(f, w, false, &cols[i], m, &c);
+		gw_report_cell_localise(&c, cols[i].key, w, m->lang);
 		if (c.kind == GW_CELL_NULL)
 			continue;
 		fprintf(out, "<td>%s <b>", cols[i].label);
@@ -203,6 +266,7 @@ static void plot_card(FILE *out, const struct gw_form *f, const struct gw_form_r
 		fputs(++shown % 6 == 0 ? "</b></td></tr><tr>" : "</b></td>", out);
 	}
 	fputs("</tr></table>\n", out);
+	plot_where(out, w, m);
 	if (w->result)
 		gw_report_svg(out, w->result, m);
 	fputs("</section>\n", out);
@@ -214,7 +278,7 @@ int gw_report_html(FILE *out, const struct gw_form *f, const struct gw_report_me
 	if (f->level == GW_LEVEL_PLOT) {
 		for (size_t i = 0; i < f->nrows; i++)
 			plot_card(out, f, &f->rows[i], m);
-		fputs("<h2>合计 total</h2>\n", out);
+		fputs(m->lang == GW_LANG_EN ? "<h2>total</h2>\n" : "<h2>合计</h2>\n", out);
 	}
 	tables(out, f, m, f->level == GW_LEVEL_PLOT ? f->nrows : 0);
 	if (f->level == GW_LEVEL_HOUSEHOLD || f->level == GW_LEVEL_VILLAGE)

@@ -39,7 +39,7 @@ sensors:
 
 def report(cfg, *args):
     p = subprocess.run([FIELDGATE, "report", "-c", cfg, *args], capture_output=True, timeout=60)
-    return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8")
+    return p.returncode, p.stdout.decode("utf-8-sig"), p.stderr.decode("utf-8")
 
 
 def no_secrets(text, ids, phones, what):

@@ -38,7 +38,7 @@ def report(cfg, *args):
     p = subprocess.run([FIELDGATE, "report", "-c", cfg, "--level", "township", *args],
                        capture_output=True, timeout=60)
     check(p.returncode == 0, f"report {args} exit {p.returncode}: {p.stderr.decode()}")
-    return p.stdout.decode("utf-8")
+    return p.stdout.decode("utf-8-sig")  # csv: UTF-8 with a BOM
 
 
 def rows_by_township(text):

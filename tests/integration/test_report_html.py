@@ -33,7 +33,7 @@ def chromium(d, *args):
 def report(cfg, *args):
     p = subprocess.run([FIELDGATE, "report", "-c", cfg, *args], capture_output=True, timeout=60)
     check(p.returncode == 0, f"report {args}: exit {p.returncode}: {p.stderr.decode()}")
-    return p.stdout.decode("utf-8")
+    return p.stdout.decode("utf-8-sig")  # csv: UTF-8 with a BOM
 
 
 def pdf_pages(pdf):

@@ -6,10 +6,17 @@ written into that journal as hourly readings of the same sources: XM-0001 covere
 late), the other plots without sensors (no_sensor). Checks the plot, household and
 township reports' verdict columns and verified area, the days in json, and that the html
 report's per-plot charts are in the DOM headless Chromium builds and print on A4; every
-report prints the evidence chain head `verify` computes (the season sealed by the daemon)."""
+report prints the evidence chain head `verify` computes (the season sealed by the daemon).
+The inspectors' sheets of that season: the field visit list names exactly the plots that
+are not a pass on time (XM-0001 is the only one), in walking order, prints on A4 and reads
+on a 390 px wide screen without sideways scrolling; the 验收表 gives each plot's verdict in
+Chinese, why, its sensors and position; the plot cards link the position (geo:), name the
+sensors and the days of data used. Fails without those: the visit list would hold
+XM-0001 or miss a no-sensor plot, the page would be wider than the phone."""
 import calendar
 import csv
 import datetime
+from html import escape as html_escape
 import io
 import json
 import os
@@ -90,7 +97,7 @@ def write_season(d):
 def report(cfg, *args):
     p = subprocess.run([FIELDGATE, "report", "-c", cfg, *args], capture_output=True, timeout=60, env=ENV)
     check(p.returncode == 0, f"report {args}: exit {p.returncode}: {p.stderr.decode()}")
-    return p.stdout.decode("utf-8")
+    return p.stdout.decode("utf-8-sig")  # csv: UTF-8 with a BOM
 
 
 def check_plots(cfg):
@@ -147,6 +154,74 @@ def check_html(d, cfg):
     return pages
 
 
+def sheet_rows(cfg, form, *args):
+    text = report(cfg, "--form", form, "--year", "2023", *args)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return [r for r in rows if r["序号"]], [r for r in rows if not r["序号"]]
+
+
+def check_visits(d, cfg):
+    with open(os.path.join(d, "plots.csv"), encoding="utf-8") as f:
+        plots = [r["plot_id"] for r in csv.DictReader(f)]
+    # the season as written: only XM-0001 is covered in the window and laid by 05-10
+    want = [p for p in plots if p != "XM-0001"]
+    rows, totals = sheet_rows(cfg, "visits")
+    got = [r["地块编号"] for r in rows]
+    check(sorted(got) == sorted(want), f"visit list names {got}, want {want}")
+    check(got == ["XM-0002", "XM-0003", "XM-0004", "JH-0001", "JH-0002"], f"visit order {got}")
+    why = {r["地块编号"]: (r["验收结论"], r["核查原因"]) for r in rows}
+    check(why["XM-0002"][0] == "不合格" and why["XM-0004"][0] == "无传感器" and why["XM-0003"][0] == "合格"
+          and "晚于覆膜期限" in why["XM-0003"][1], f"visit reasons {why}")
+    check(all(r["电话"][3:7] == "****" for r in rows) and rows[0]["纬度"] == "35.492", f"visit cells {rows[0]}")
+    check(len(totals) == 2 and totals[0]["行政村"] == "合计", f"visit totals {totals}")
+    html = os.path.join(d, "visits.html")
+    report(cfg, "--form", "visits", "--year", "2023", "--format", "html", "--out", html)
+    page = open(html, encoding="utf-8").read()
+    check('href="geo:35.492,106.333"' in page and "<script" not in page, "visit html: no geo link")
+    pdf = os.path.join(d, "visits.pdf")
+    chromium(d, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", "file://" + html)
+    pages = pdf_pages(pdf)
+    # on a phone: headless Chromium's window is never narrower than 500 px, so the page goes
+    # into a 390 px wide frame (srcdoc: same origin) with a probe that writes the layout's
+    # width and the cells' font size into the outer page
+    probe = page.replace("</body>", "<script>parent.document.body.setAttribute('data-width', "
+                         "document.documentElement.scrollWidth + ' ' + innerWidth + ' ' + "
+                         "getComputedStyle(document.querySelector('td')).fontSize);</script></body>")
+    outer = os.path.join(d, "visits-phone.html")
+    with open(outer, "w", encoding="utf-8") as f:
+        f.write('<!DOCTYPE html><html><body style="margin:0"><iframe width="390" height="844" '
+                'style="border:0" srcdoc="' + html_escape(probe, quote=True) + '"></iframe></body></html>')
+    dom = chromium(d, "--dump-dom", "file://" + outer)
+    m = re.search(r'data-width="(\d+) (\d+) ([\d.]+)px"', dom)
+    check(m and m.group(2) == "390" and int(m.group(1)) <= 390 and float(m.group(3)) >= 14,
+          f"visit list at 390 px: layout width, frame width, font {m.group(0) if m else dom[:300]}")
+    png = os.environ.get("GW_VISITS_SCREENSHOT")
+    if png:  # for a person to look at
+        chromium(d, f"--screenshot={png}", "--window-size=500,844", "file://" + outer)
+    return pages
+
+
+def check_acceptance(cfg, verified):
+    rows, totals = sheet_rows(cfg, "acceptance", "--township", "新民乡")
+    got = {r["地块编号"]: r for r in rows}
+    check(set(got) == {"XM-0001", "XM-0002", "XM-0003", "XM-0004"}, f"acceptance plots {list(got)}")
+    r = got["XM-0003"]
+    check(r["验收结论"] == "合格" and r["首次覆膜日期"] == "2023年5月28日" and "晚于覆膜期限" in r["依据"]
+          and r["传感器"] == "xm-0003-under, xm-0003-bare" and r["纬度"] == "35.494" and r["经度"] == "106.336"
+          and r["身份证号"][6:14] == "********" and r["类别"] == "脱贫户", f"acceptance XM-0003 {r}")
+    check(got["XM-0002"]["验收结论"] == "不合格" and got["XM-0002"]["验收合格面积"] == "0", f"XM-0002 {got['XM-0002']}")
+    total = [float(t["验收合格面积"]) for t in totals if t["姓名"] == "合计"]  # a sheet per village
+    check(len(total) == 2 and abs(sum(total) - verified) < 1e-9, f"acceptance totals {totals}")
+    check({t["姓名"] for t in totals} == {"脱贫户合计", "一般户合计", "合计"}, f"category totals {totals}")
+
+
+def check_cards(d, cfg):
+    page = report(cfg, "--level", "plot", "--format", "html", "--year", "2023")
+    check('<a href="geo:35.490000,106.330000">' in page and "xm-0001-under, xm-0001-bare" in page
+          and "所用数据日期：2023年4月20日 至 2023年7月20日" in page and "不合格" in page,
+          "plot card lacks position, sensors, data days or the Chinese verdict")
+
+
 def run_once(cfg):
     p = subprocess.run([FIELDGATE, "run", "-c", cfg, "--once"], capture_output=True, timeout=60, env=ENV)
     check(p.returncode == 0, f"run --once exit {p.returncode}: {p.stderr.decode()}")
@@ -179,7 +254,10 @@ def run():
     verified = check_plots(cfg)
     check_forms(cfg, verified)
     pages = check_html(d, cfg)
-    print(f"{n} season readings; plot report {pages} A4 pages")
+    check_acceptance(cfg, verified)
+    check_cards(d, cfg)
+    visit_pages = check_visits(d, cfg)
+    print(f"{n} season readings; plot report {pages} A4 pages, visit list {visit_pages}")
     shutil.rmtree(d)
 
 

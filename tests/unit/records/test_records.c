@@ -350,8 +350,30 @@ static void test_records_labels_round_trip_ok(void **state)
 	assert_int_equal(p, GW_PLANT_INTERCROP);
 	assert_int_equal(gw_planting_parse("籽粒", &p), 0);
 	assert_string_equal(gw_planting_name(p), "grain");
+	/* the gazette's own term (appendix table 1); rejected before issue 14 */
+	p = GW_PLANT_SINGLE;
+	assert_int_equal(gw_planting_parse("玉豆套种", &p), 0);
+	assert_int_equal(p, GW_PLANT_INTERCROP);
 	assert_int_equal(gw_planting_parse("单种", &p), 0);
 	assert_string_equal(gw_planting_name(p), "single");
+}
+
+/* The report's --encoding gb18030 goes through here: fails if the direction is swapped or
+ * the bytes are cut short. */
+static void test_records_to_gb18030_bytes_ok(void **state)
+{
+	static const char want[] = "\xd3\xf1\xb6\xb9\xcc\xd7\xd6\xd6,ab";
+	char *out = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(gw_records_to_gb18030("玉豆套种,ab", strlen("玉豆套种,ab"), &out, &n), 0);
+	assert_int_equal(n, sizeof(want) - 1);
+	assert_memory_equal(out, want, n);
+	assert_int_equal(out[n], '\0');
+	free(out);
+	assert_int_equal(gw_records_to_gb18030("\xff\xfe", 2, &out, &n), -EILSEQ);
+	assert_null(out);
 }
 
 int main(void)
@@ -368,6 +390,7 @@ int main(void)
 	        cmocka_unit_test(test_records_mask_phone_cases_ok),
 	        cmocka_unit_test(test_records_phone_cases_ok),
 	        cmocka_unit_test(test_records_labels_round_trip_ok),
+	        cmocka_unit_test(test_records_to_gb18030_bytes_ok),
 	};
 
 	/* relative paths, so messages (and .expected files) name fixtures relatively */
