@@ -52,8 +52,8 @@ int gw_acc_finish(struct gw_acc *a, const struct gw_records *recs, const struct 
 /* Declares cfg's film rules (acceptance.c). Returns 0 or -errno. */
 int gw_acceptance_rules_from_config(const struct gw_config *cfg, struct gw_acc *a);
 
-/* Local calendar helpers (TZ): the local day number (days since 1970-01-01) of ts_ms,
- * and yyyymmdd <-> day numbers. */
+/* Local calendar helpers in the gateway's zone (gw_tz_local(), never the process TZ): the
+ * local day number (days since 1970-01-01) of ts_ms, and yyyymmdd <-> day numbers. */
 int32_t gw_acc_local_day(int64_t ts_ms, int32_t *sec_of_day);
 int gw_acc_yyyymmdd(int32_t day);
 int32_t gw_acc_day_of(int y, int m, int d);

@@ -5,6 +5,7 @@
 
 #include "accept_acc.h"
 #include "film.h"
+#include "tz.h"
 
 #define GW_ACC_MAX_CH 8 /* channels (distinct points) of one sensor */
 
@@ -44,6 +45,7 @@ struct acc_rule {
 
 struct gw_acc {
 	struct gw_accept_cfg ac;
+	const struct gw_tz *tz; /* borrowed: the zone of every local day (gw_tz_local()) */
 	struct acc_sensor *sensors;
 	size_t nsensors, cap_sensors;
 	size_t *order; /* sensor indices sorted by (gateway, id), for lookups */
@@ -52,6 +54,9 @@ struct gw_acc {
 	bool fed;       /* a reading was added: no more rules */
 	int64_t max_ts; /* newest reading (INT64_MIN: none) */
 };
+
+/* Sensor s's interval on local day `day` (days since 1970-01-01), seconds, > 0. */
+unsigned gw_acc_interval(const struct gw_acc *a, long s, int32_t day);
 
 /* Borrows: sensor s's sums of day, or NULL. */
 const struct acc_day *gw_acc_day_find(const struct acc_sensor *s, int32_t day);

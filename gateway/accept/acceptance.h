@@ -23,27 +23,36 @@ enum gw_verdict {
 	GW_VERDICT_INDETERMINATE,
 };
 
+#define GW_REASON_LEN 192
+
 /* One plot on one local day (yyyymmdd). */
 struct gw_plot_day {
 	int day;
 	enum gw_film_state state;
-	int64_t received;    /* readings of the plot's sensors that day */
-	int64_t expected;    /* what their intervals call for */
+	int64_t received;    /* expected slots of the plot's sensors that hold a reading that day */
+	int64_t expected;    /* slots their intervals (in force that day) call for */
 	double moisture_pct; /* day's mean of good moisture values; NAN when none */
-	double delta_c;      /* temperature_pair: 10:00-16:00 mean under film minus bare; NAN */
+	double delta_c;      /* temperature_pair: 10:00-16:00 mean under film minus bare, rounded
+	                        to hundredths of a degree (what the thresholds saw); NAN */
 };
 
 /* One plot over the season. */
 struct gw_plot_result {
 	char plot[GW_ID_LEN];
 	enum gw_verdict verdict;
-	int64_t received, expected; /* in the window */
+	int64_t received, expected; /* slots in the window (received <= expected) */
 	double availability;        /* received / expected; 0 when nothing was expected */
 	unsigned covered, not_covered, indeterminate, no_data; /* days in the window */
-	unsigned season_covered;  /* covered days in the whole season (the year) */
-	int first_covered;        /* yyyymmdd of the first covered day seen at all; 0: none */
-	bool late;                /* first_covered after the laying deadline */
-	struct gw_plot_day *days; /* owned: every day with data or in the window, in order */
+	unsigned season_covered;    /* covered days in the whole season (the year) */
+	int first_covered;          /* yyyymmdd of the first covered day seen at all; 0: none */
+	int first_evidence;         /* yyyymmdd of the first day the film evidence told a state
+	                               (not no_data); 0: none */
+	bool late;                  /* first_covered after the laying deadline, the evidence having
+	                               reported on or before it */
+	bool laying_unknown;        /* first_covered after the deadline, but the evidence only
+	                               reported from first_evidence, after the deadline */
+	char reason[GW_REASON_LEN]; /* one line: why this verdict */
+	struct gw_plot_day *days;   /* owned: every day with data or in the window, in order */
 	size_t ndays;
 };
 

@@ -38,7 +38,7 @@ struct gw_cell {
 	const char *text; /* GW_CELL_TEXT: borrows the form, or buf */
 	double num;       /* GW_CELL_NUM */
 	int decimals;     /* GW_CELL_NUM: how it is rounded and printed */
-	char buf[32];
+	char buf[64];     /* a date, a number, the laying text */
 };
 
 struct gw_rcol {

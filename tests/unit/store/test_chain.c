@@ -2,7 +2,7 @@
  * README specifies it, every kind of tampering (edit, delete, swap, insert, source text,
  * time stamp, the chain table) detected and the right day named, retention reported as
  * pruned not deleted, late rows, migration of a version 1 journal, the head's JSON and the
- * sealing policy. Days are UTC (TZ is set). */
+ * sealing policy. Days are UTC (the gateway's zone is set). */
 #include <errno.h>
 #include <ftw.h>
 #include <setjmp.h>
@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "tz.h"
 #include "chain.h"
 #include "clock.h"
 #include "journal_int.h"
@@ -78,8 +79,7 @@ static int setup(void **state)
 
 	if (!t)
 		return -1;
-	setenv("TZ", "UTC", 1);
-	tzset();
+	assert_int_equal(gw_tz_use("UTC"), 0); /* the gateway's zone, not the process TZ */
 	snprintf(t->base, sizeof(t->base), "/tmp/gw_chain_XXXXXX");
 	if (!mkdtemp(t->base))
 		return -1;
