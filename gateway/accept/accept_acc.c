@@ -32,6 +32,7 @@ void gw_acc_free(struct gw_acc *a)
 	free(a->sensors);
 	free(a->order);
 	free(a->rules);
+	free(a->epochs);
 	free(a);
 }
 
@@ -131,6 +132,55 @@ static int rule_slot(struct gw_acc *a, struct acc_rule **out)
 	return 0;
 }
 
+int gw_acc_begin_set(struct gw_acc *a, int32_t from, const struct gw_accept_cfg *ac)
+{
+	struct acc_epoch *e;
+
+	if (a->fed || (a->nepochs && a->epochs[a->nepochs - 1].from >= from))
+		return -EINVAL;
+	e = realloc(a->epochs, (a->nepochs + 1) * sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	a->epochs = e;
+	e[a->nepochs++] = (struct acc_epoch){.from = from, .ac = *ac};
+	a->ac = *ac;
+	return 0;
+}
+
+void gw_acc_set_zone(struct gw_acc *a, const struct gw_tz *tz)
+{
+	a->tz = tz;
+}
+
+long gw_acc_epoch_of(const struct gw_acc *a, int32_t day)
+{
+	long e = 0;
+
+	if (!a->nepochs)
+		return -1;
+	while ((size_t)e + 1 < a->nepochs && a->epochs[e + 1].from <= day)
+		e++;
+	return e;
+}
+
+const struct gw_accept_cfg *gw_acc_day_cfg(const struct gw_acc *a, int32_t day)
+{
+	long e = gw_acc_epoch_of(a, day);
+
+	return e < 0 ? &a->ac : &a->epochs[e].ac;
+}
+
+unsigned gw_acc_interval(const struct gw_acc *a, long s, int32_t day)
+{
+	long e = gw_acc_epoch_of(a, day);
+
+	for (size_t r = 0; e >= 0 && r < a->nrules; r++)
+		for (size_t k = 0; k < 2 && a->rules[r].epoch == (size_t)e; k++)
+			if (a->rules[r].sensor[k] == s)
+				return a->rules[r].interval_s[k];
+	return a->sensors[s].interval_s;
+}
+
 int gw_acc_add_rule(struct gw_acc *a, const struct gw_acc_rule *in)
 {
 	size_t nsens = in->kind == GW_RULE_SWITCH ? 1 : 2;
@@ -146,6 +196,7 @@ int gw_acc_add_rule(struct gw_acc *a, const struct gw_acc_rule *in)
 	snprintf(r->plot, sizeof(r->plot), "%s", in->plot);
 	r->kind = in->kind;
 	r->sensor[1] = -1;
+	r->epoch = a->nepochs ? a->nepochs - 1 : 0;
 	for (size_t k = 0; k < nsens; k++) {
 		long s = sensor_add(a, in->gateway ? in->gateway : "", in->sensor[k],
 		                    in->interval_s[k]);
@@ -157,15 +208,10 @@ int gw_acc_add_rule(struct gw_acc *a, const struct gw_acc_rule *in)
 			return (int)c;
 		r->sensor[k] = s;
 		r->ch[k] = (size_t)c;
+		r->interval_s[k] = in->interval_s[k] ? in->interval_s[k] : 60;
 	}
 	a->nrules++;
 	return 0;
-}
-
-unsigned gw_acc_interval(const struct gw_acc *a, long s, int32_t day)
-{
-	(void)day;
-	return a->sensors[s].interval_s;
 }
 
 size_t gw_acc_points(struct gw_acc *a, long s, const char *const **names)
@@ -241,11 +287,16 @@ int gw_acc_add(struct gw_acc *a, long si, int64_t ts_ms, const double *vals)
 	struct acc_sensor *s = &a->sensors[si];
 	int32_t sec;
 	int32_t day = gw_tz_day(a->tz, ts_ms, &sec);
-	bool in_hours =
-	        sec >= (int32_t)a->ac.hour_start * 3600 && sec < (int32_t)a->ac.hour_end * 3600;
+	const struct gw_accept_cfg *ac = gw_acc_day_cfg(a, day);
+	bool in_hours = sec >= (int32_t)ac->hour_start * 3600 && sec < (int32_t)ac->hour_end * 3600;
 	struct acc_day *d = day_get(s, day);
-	int32_t slot = sec / (int32_t)gw_acc_interval(a, si, day);
+	int32_t slot;
 
+	if (!s->iv || s->iv_day != day) { /* the interval in force that day */
+		s->iv = gw_acc_interval(a, si, day);
+		s->iv_day = day;
+	}
+	slot = sec / (int32_t)s->iv;
 	if (!d)
 		return -ENOMEM;
 	a->fed = true;

@@ -79,7 +79,7 @@ static int64_t per_day(const struct gw_acc *a, long s, int32_t day, int64_t seco
 static enum gw_film_state rule_state(const struct plot_ctx *p, const struct acc_rule *ru,
                                      int32_t day, double *value)
 {
-	const struct gw_accept_cfg *ac = &p->a->ac;
+	const struct gw_accept_cfg *ac = gw_acc_day_cfg(p->a, day);
 	int64_t hours = (int64_t)(ac->hour_end - ac->hour_start) * 3600;
 	int64_t all[2], in_hours[2];
 
@@ -112,6 +112,36 @@ static void moisture(const struct plot_ctx *p, int32_t day, struct gw_plot_day *
 	out->moisture_pct = n ? sum / (double)n : NAN;
 }
 
+/* Whether rule r of the plot is in force on day. */
+static bool in_force(const struct plot_ctx *p, size_t r, int32_t day)
+{
+	long e = gw_acc_epoch_of(p->a, day);
+
+	return e < 0 || p->a->rules[p->rules[r]].epoch == (size_t)e;
+}
+
+/* The day's received and expected slots over the channels of the rules in force. */
+static void slots(const struct plot_ctx *p, int32_t day, struct gw_plot_day *out)
+{
+	struct plot_ctx f = *p;
+
+	f.nch = 0;
+	for (size_t r = 0; r < p->nrules; r++)
+		for (size_t k = 0; k < 2 && in_force(p, r, day); k++)
+			if (p->a->rules[p->rules[r]].sensor[k] >= 0)
+				add_chan(&f, p->a->rules[p->rules[r]].sensor[k],
+				         p->a->rules[p->rules[r]].ch[k]);
+	out->received = out->expected = 0;
+	for (size_t i = 0; i < f.nch; i++) {
+		int64_t n = chan_day(p->a, f.sens[i], f.ch[i], day)->slots;
+		int64_t expected = per_day(p->a, f.sens[i], day, 86400);
+
+		/* one reading per expected slot: a repeat never makes up for a gap */
+		out->received += n < expected ? n : expected;
+		out->expected += expected;
+	}
+}
+
 static void fill_day(const struct plot_ctx *p, int32_t day, struct gw_plot_day *out)
 {
 	bool has_delta = false;
@@ -123,21 +153,15 @@ static void fill_day(const struct plot_ctx *p, int32_t day, struct gw_plot_day *
 		const struct acc_rule *ru = &p->a->rules[p->rules[r]];
 		double v;
 
+		if (!in_force(p, r, day))
+			continue;
 		out->state = gw_film_combine(out->state, rule_state(p, ru, day, &v));
 		if (ru->kind == GW_RULE_TEMPERATURE_PAIR && !has_delta && !isnan(v)) {
 			out->delta_c = v;
 			has_delta = true;
 		}
 	}
-	out->received = out->expected = 0;
-	for (size_t i = 0; i < p->nch; i++) {
-		int64_t slots = chan_day(p->a, p->sens[i], p->ch[i], day)->slots;
-		int64_t expected = per_day(p->a, p->sens[i], day, 86400);
-
-		/* one reading per expected slot: a repeat never makes up for a gap */
-		out->received += slots < expected ? slots : expected;
-		out->expected += expected;
-	}
+	slots(p, day, out);
 	moisture(p, day, out);
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "acceptance.h"
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
@@ -23,6 +24,7 @@
 #include "service.h"
 #include "simclock.h"
 #include "sinks.h"
+#include "tz.h"
 
 /* How long the sinks keep sending what is committed once polling has ended. */
 #define ONCE_DRAIN_MS 15000
@@ -144,6 +146,8 @@ static struct gw_journal *open_journal(const struct gw_config *cfg)
 	if (!j)
 		gw_log(GW_ERR, "run", "cannot open the journal in %s: %s", cfg->data_dir,
 		       strerror(-err));
+	else /* a change of the rules in force is evidence too; a failure is logged */
+		gw_acceptance_record_rules(cfg, j, gw_clock_wall_ms());
 	return j;
 }
 
@@ -239,6 +243,7 @@ int gw_cli_run(int argc, char **argv)
 		fprintf(stderr, "%s: %d error(s); nothing started\n", o.path, d.nerrors);
 		return 2;
 	}
+	gw_tz_use(cfg->timezone); /* every local day is the zone's, before any thread starts */
 	rc = gw_records_load(cfg, &d, &recs);
 	if (rc) {
 		fprintf(stderr, "%s: %d error(s) in the records; nothing started\n", o.path,

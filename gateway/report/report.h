@@ -23,8 +23,10 @@ struct gw_report_meta {
 	const char *category;                        /* "poverty_alleviated", "general" or "all" */
 	const char *source;                          /* "journal" ... */
 	const char *chain_head;                      /* the evidence chain's head, or NULL */
-	bool unmasked;                               /* ID numbers and phones in clear */
-	bool verdicts; /* verdicts were computed (else every plot is unjudged) */
+	const char *timezone;                        /* the zone of every local day */
+	const char *rules; /* which rules judged the days ("recorded: ..." or "current: ...") */
+	bool unmasked;     /* ID numbers and phones in clear */
+	bool verdicts;     /* verdicts were computed (else every plot is unjudged) */
 	const struct gw_rates_cfg *rates;
 };
 

@@ -86,6 +86,8 @@ static void head(FILE *out, const struct gw_form *f, const struct gw_report_meta
 	meta_line(out, "household category", m->category);
 	meta_line(out, "ID numbers and phones", m->unmasked ? "UNMASKED" : "masked");
 	meta_line(out, "evidence chain head", m->chain_head ? m->chain_head : "none");
+	meta_line(out, "time zone", m->timezone ? m->timezone : "");
+	meta_line(out, "rules", m->rules ? m->rules : "");
 	fprintf(out,
 	        "<p class=\"meta\">rates: full film %g kg/mu, half film %g kg/mu, %g roll/mu, "
 	        "film %g yuan/kg, seed %g kg/mu at %g yuan/kg, intercrop %g yuan/mu, government "

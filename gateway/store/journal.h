@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 /* The newest schema this build knows; a journal with a higher version is refused. */
-#define GW_JOURNAL_SCHEMA_VERSION 2
+#define GW_JOURNAL_SCHEMA_VERSION 3
 
 struct gw_journal;
 

@@ -16,10 +16,10 @@
 
 #include <cmocka.h>
 
-#include "tz.h"
 #include "chain.h"
 #include "clock.h"
 #include "journal_int.h"
+#include "tz.h"
 
 #define DAY_MS  (86400LL * 1000)
 #define DAY0_MS 1687255200000LL /* 2023-06-20T10:00:00Z */
@@ -397,7 +397,7 @@ static void test_chain_migrate_v1_keeps_rows(void **state)
 	gw_journal_close(t->j);
 	t->j = open_ok(t);
 	assert_int_equal(gw_journal_meta_get(t->j, "schema_version", &v), 0);
-	assert_int_equal(v, 2);
+	assert_int_equal(v, GW_JOURNAL_SCHEMA_VERSION);
 	assert_int_equal(gw_journal_count_after(t->j, 0, &n), 0);
 	assert_int_equal(n, 3 * PER_DAY);
 	r = verify(t);
