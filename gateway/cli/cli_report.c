@@ -119,6 +119,17 @@ static int parse_window(const char *s, struct report_opts *o)
 	return 0;
 }
 
+static int parse_rules(const char *arg, struct report_opts *o)
+{
+	if (strcmp(arg, "recorded") == 0 || strcmp(arg, "current") == 0) {
+		o->rules_current = arg[0] == 'c';
+		return 0;
+	}
+	fprintf(stderr, "fieldgate report: --rules: unknown \"%s\" (want recorded or current)\n",
+	        arg);
+	return -EINVAL;
+}
+
 static int take_opt(struct report_opts *o, int c, const char *arg)
 {
 	enum gw_category cat;
@@ -185,14 +196,7 @@ static int take_opt(struct report_opts *o, int c, const char *arg)
 		        arg);
 		return -EINVAL;
 	case 'R':
-		if (strcmp(arg, "recorded") == 0 || strcmp(arg, "current") == 0) {
-			o->rules_current = arg[0] == 'c';
-			return 0;
-		}
-		fprintf(stderr,
-		        "fieldgate report: --rules: unknown \"%s\" (want recorded or current)\n",
-		        arg);
-		return -EINVAL;
+		return parse_rules(arg, o);
 	case 'U':
 		o->influx_url = arg;
 		return 0;

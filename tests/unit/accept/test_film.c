@@ -185,71 +185,71 @@ static struct gw_plot_result res(int64_t rec, int64_t exp, unsigned cov, unsigne
 	return r;
 }
 
+static const struct verdict_case {
+	int64_t rec, exp;
+	unsigned cov, nc, ind, nd;
+	bool rule;
+	enum gw_verdict want;
+	const char *reason;
+} verdict_cases[] = {
+        {1000, 1000, 26, 0, 0, 0, false, GW_VERDICT_NO_SENSOR,
+         "no film-evidence sensor on the plot"},
+        {7999, 10000, 26, 0, 0, 0, true, GW_VERDICT_INSUFFICIENT_DATA,
+         "availability 79.9 % is below 80 % (7999 of 10000 expected readings)"},
+        {0, 0, 0, 0, 0, 0, true, GW_VERDICT_INSUFFICIENT_DATA,
+         "availability 0.0 % is below 80 % (0 of 0 expected readings)"},
+        {8000, 10000, 26, 0, 0, 0, true, GW_VERDICT_PASS,
+         "26 of 26 window days covered, 0 not covered, availability 80.0 %"},
+        /* more readings than slots (doubled replies): never above 100 % */
+        {1002, 1000, 26, 0, 0, 0, true, GW_VERDICT_PASS,
+         "26 of 26 window days covered, 0 not covered, availability 100.0 %"},
+        {962, 1000, 14, 1, 11, 0, true, GW_VERDICT_PASS,
+         "14 of 26 window days covered, 1 not covered, availability 96.2 %"},
+        /* covered days at half the window's days */
+        {1000, 1000, 13, 0, 13, 0, true, GW_VERDICT_PASS,
+         "13 of 26 window days covered, 0 not covered, availability 100.0 %"},
+        {1000, 1000, 12, 0, 14, 0, true, GW_VERDICT_INDETERMINATE,
+         "12 of 26 window days covered (pass needs 13), 0 not covered, availability 100.0 "
+         "%"},
+        {1000, 1000, 12, 0, 13, 0, true, GW_VERDICT_INDETERMINATE, /* 12.5 rounds up */
+         "12 of 25 window days covered (pass needs 13), 0 not covered, availability 100.0 "
+         "%"},
+        /* not covered at 20 % and 50 % of the classified days */
+        {1000, 1000, 16, 4, 6, 0, true, GW_VERDICT_PASS,
+         "16 of 26 window days covered, 4 not covered, availability 100.0 %"},
+        {1000, 1000, 15, 4, 7, 0, true, GW_VERDICT_INDETERMINATE,
+         "4 of 19 classified window days not covered (pass allows 20 %, fail needs more "
+         "than "
+         "50 %), availability 100.0 %"},
+        {1000, 1000, 5, 5, 16, 0, true, GW_VERDICT_INDETERMINATE,
+         "5 of 26 window days covered (pass needs 13), 5 not covered, availability 100.0 "
+         "%"},
+        {1000, 1000, 4, 6, 16, 0, true, GW_VERDICT_FAIL,
+         "6 of 10 classified window days not covered (more than 50 %), 4 covered, "
+         "availability 100.0 %"},
+        {1000, 1000, 0, 26, 0, 0, true, GW_VERDICT_FAIL,
+         "26 of 26 classified window days not covered (more than 50 %), 0 covered, "
+         "availability 100.0 %"},
+        /* no classified day in the window (covered only before it): never pass */
+        {1000, 1000, 0, 0, 26, 0, true, GW_VERDICT_INDETERMINATE,
+         "no window day classified (26 indeterminate, 0 no data), availability 100.0 %"},
+        {1000, 1000, 0, 0, 0, 26, true, GW_VERDICT_INDETERMINATE,
+         "no window day classified (0 indeterminate, 26 no data), availability 100.0 %"},
+};
+
 static void test_verdict_branches(void **state)
 {
-	static const struct {
-		int64_t rec, exp;
-		unsigned cov, nc, ind, nd;
-		bool rule;
-		enum gw_verdict want;
-		const char *reason;
-	} cases[] = {
-	        {1000, 1000, 26, 0, 0, 0, false, GW_VERDICT_NO_SENSOR,
-	         "no film-evidence sensor on the plot"},
-	        {7999, 10000, 26, 0, 0, 0, true, GW_VERDICT_INSUFFICIENT_DATA,
-	         "availability 79.9 % is below 80 % (7999 of 10000 expected readings)"},
-	        {0, 0, 0, 0, 0, 0, true, GW_VERDICT_INSUFFICIENT_DATA,
-	         "availability 0.0 % is below 80 % (0 of 0 expected readings)"},
-	        {8000, 10000, 26, 0, 0, 0, true, GW_VERDICT_PASS,
-	         "26 of 26 window days covered, 0 not covered, availability 80.0 %"},
-	        /* more readings than slots (doubled replies): never above 100 % */
-	        {1002, 1000, 26, 0, 0, 0, true, GW_VERDICT_PASS,
-	         "26 of 26 window days covered, 0 not covered, availability 100.0 %"},
-	        {962, 1000, 14, 1, 11, 0, true, GW_VERDICT_PASS,
-	         "14 of 26 window days covered, 1 not covered, availability 96.2 %"},
-	        /* covered days at half the window's days */
-	        {1000, 1000, 13, 0, 13, 0, true, GW_VERDICT_PASS,
-	         "13 of 26 window days covered, 0 not covered, availability 100.0 %"},
-	        {1000, 1000, 12, 0, 14, 0, true, GW_VERDICT_INDETERMINATE,
-	         "12 of 26 window days covered (pass needs 13), 0 not covered, availability 100.0 "
-	         "%"},
-	        {1000, 1000, 12, 0, 13, 0, true, GW_VERDICT_INDETERMINATE, /* 12.5 rounds up */
-	         "12 of 25 window days covered (pass needs 13), 0 not covered, availability 100.0 "
-	         "%"},
-	        /* not covered at 20 % and 50 % of the classified days */
-	        {1000, 1000, 16, 4, 6, 0, true, GW_VERDICT_PASS,
-	         "16 of 26 window days covered, 4 not covered, availability 100.0 %"},
-	        {1000, 1000, 15, 4, 7, 0, true, GW_VERDICT_INDETERMINATE,
-	         "4 of 19 classified window days not covered (pass allows 20 %, fail needs more "
-	         "than "
-	         "50 %), availability 100.0 %"},
-	        {1000, 1000, 5, 5, 16, 0, true, GW_VERDICT_INDETERMINATE,
-	         "5 of 26 window days covered (pass needs 13), 5 not covered, availability 100.0 "
-	         "%"},
-	        {1000, 1000, 4, 6, 16, 0, true, GW_VERDICT_FAIL,
-	         "6 of 10 classified window days not covered (more than 50 %), 4 covered, "
-	         "availability 100.0 %"},
-	        {1000, 1000, 0, 26, 0, 0, true, GW_VERDICT_FAIL,
-	         "26 of 26 classified window days not covered (more than 50 %), 0 covered, "
-	         "availability 100.0 %"},
-	        /* no classified day in the window (covered only before it): never pass */
-	        {1000, 1000, 0, 0, 26, 0, true, GW_VERDICT_INDETERMINATE,
-	         "no window day classified (26 indeterminate, 0 no data), availability 100.0 %"},
-	        {1000, 1000, 0, 0, 0, 26, true, GW_VERDICT_INDETERMINATE,
-	         "no window day classified (0 indeterminate, 26 no data), availability 100.0 %"},
-	};
-
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct gw_plot_result r = res(cases[i].rec, cases[i].exp, cases[i].cov, cases[i].nc,
-		                              cases[i].ind, cases[i].nd);
+	for (size_t i = 0; i < sizeof(verdict_cases) / sizeof(verdict_cases[0]); i++) {
+		const struct verdict_case *c = &verdict_cases[i];
+		struct gw_plot_result r = res(c->rec, c->exp, c->cov, c->nc, c->ind, c->nd);
 
 		r.season_covered += 3; /* covered days before the window count for nothing */
-		gw_verdict_decide(&ac, cases[i].rule, &r);
-		if (r.verdict != cases[i].want || strcmp(r.reason, cases[i].reason) != 0)
+		gw_verdict_decide(&ac, c->rule, &r);
+		if (r.verdict != c->want || strcmp(r.reason, c->reason) != 0)
 			fail_msg("case %zu: got %s (%s), want %s (%s)", i,
-			         gw_verdict_name(r.verdict), r.reason,
-			         gw_verdict_name(cases[i].want), cases[i].reason);
+			         gw_verdict_name(r.verdict), r.reason, gw_verdict_name(c->want),
+			         c->reason);
 		assert_true(r.availability <= 1.0);
 	}
 }
