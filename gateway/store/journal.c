@@ -29,7 +29,8 @@ static const char *const migrations[GW_JOURNAL_SCHEMA_VERSION] = {
         " last_seq INTEGER NOT NULL, readings INTEGER NOT NULL, digest BLOB NOT NULL,"
         " prev BLOB NOT NULL, sealed_ms INTEGER NOT NULL, late INTEGER NOT NULL);",
         /* 3: the rules in force from each day on (journal_rules.c) */
-        "CREATE TABLE IF NOT EXISTS rules(day INTEGER PRIMARY KEY, since_ms INTEGER NOT NULL,"
+        "CREATE TABLE IF NOT EXISTS rules(day INTEGER PRIMARY KEY,"
+        " since_ms INTEGER NOT NULL,"
         " text BLOB NOT NULL);",
 };
 
