@@ -1,6 +1,7 @@
 /* Thin wrappers over clock_gettime and adjtimex, and the optional simulated clock
  * (set once at start-up, read-only after). No allocation. */
 #include "clock.h"
+#include "tz.h"
 
 #include <errno.h>
 #include <math.h>
@@ -109,16 +110,17 @@ bool gw_clock_is_synced(void)
 
 int gw_clock_rfc3339(int64_t wall_ms, char *buf, size_t len)
 {
-	time_t t = (time_t)(wall_ms / 1000);
-	struct tm tm;
-	long off;
-	int n;
+	const struct gw_tz *tz = gw_tz_local();
+	int64_t t = wall_ms / 1000 - (wall_ms % 1000 < 0);
+	long off = gw_tz_offset(tz, wall_ms) / 60;
+	int64_t local = t + off * 60;
+	int32_t day = (int32_t)(local / 86400 - (local % 86400 < 0));
+	int32_t sec = (int32_t)(local - (int64_t)day * 86400);
+	int ymd = gw_tz_civil_yyyymmdd(day);
+	int n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", ymd / 10000,
+	                 ymd / 100 % 100, ymd % 100, sec / 3600, sec / 60 % 60, sec % 60,
+	                 off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
 
-	localtime_r(&t, &tm);
-	off = tm.tm_gmtoff / 60;
-	n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
-	             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	             off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
 

@@ -50,7 +50,8 @@ void gw_clock_sched_sleep(int64_t t_ms, int64_t max_ms);
  * FIELDGATE_ASSUME_SYNCED=1 is set, or a sim clock is in force. */
 bool gw_clock_is_synced(void);
 
-/* "2023-06-21T10:00:00+08:00" in local time (TZ). Returns 0 or -ENOSPC. */
+/* "2023-06-21T10:00:00+08:00" in the gateway's zone (gw_tz_local(), gateway.timezone; never
+ * the process TZ). Returns 0 or -ENOSPC. */
 int gw_clock_rfc3339(int64_t wall_ms, char *buf, size_t len);
 
 #endif

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "sim.h"
+#include "tz.h"
 
 #define DAY_MS        86400000LL
 #define HOUR_MS       3600000LL
@@ -59,15 +60,12 @@ void gw_sim_model_init(struct gw_sim_model *m, uint64_t seed, const char *sensor
 	m->film = film ? *film : (struct gw_sim_film){.laid = false};
 }
 
-/* Local time of sim_ms, split into a day number and the hour of that day. */
+/* Local time of sim_ms in the gateway's zone (gateway.timezone, not the process TZ: the
+ * field's noon is where acceptance looks for it), split into a day number and the hour. */
 static void local_split(int64_t sim_ms, int64_t *day, double *hour)
 {
-	time_t t = (time_t)(sim_ms / 1000);
-	struct tm tm;
-	int64_t local;
+	int64_t local = sim_ms + (int64_t)gw_tz_offset(gw_tz_local(), sim_ms) * 1000;
 
-	localtime_r(&t, &tm);
-	local = sim_ms + (int64_t)tm.tm_gmtoff * 1000;
 	*day = local >= 0 ? local / DAY_MS : (local - DAY_MS + 1) / DAY_MS;
 	*hour = (double)(local - *day * DAY_MS) / (double)HOUR_MS;
 }

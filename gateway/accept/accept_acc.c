@@ -8,7 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "tz.h"
 
 struct gw_acc *gw_acc_new(const struct gw_accept_cfg *ac)
 {
@@ -17,6 +18,7 @@ struct gw_acc *gw_acc_new(const struct gw_accept_cfg *ac)
 	if (!a)
 		return NULL;
 	a->ac = *ac;
+	a->tz = gw_tz_local();
 	a->max_ts = INT64_MIN;
 	return a;
 }
@@ -30,6 +32,7 @@ void gw_acc_free(struct gw_acc *a)
 	free(a->sensors);
 	free(a->order);
 	free(a->rules);
+	free(a->epochs);
 	free(a);
 }
 
@@ -129,6 +132,55 @@ static int rule_slot(struct gw_acc *a, struct acc_rule **out)
 	return 0;
 }
 
+int gw_acc_begin_set(struct gw_acc *a, int32_t from, const struct gw_accept_cfg *ac)
+{
+	struct acc_epoch *e;
+
+	if (a->fed || (a->nepochs && a->epochs[a->nepochs - 1].from >= from))
+		return -EINVAL;
+	e = realloc(a->epochs, (a->nepochs + 1) * sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	a->epochs = e;
+	e[a->nepochs++] = (struct acc_epoch){.from = from, .ac = *ac};
+	a->ac = *ac;
+	return 0;
+}
+
+void gw_acc_set_zone(struct gw_acc *a, const struct gw_tz *tz)
+{
+	a->tz = tz;
+}
+
+long gw_acc_epoch_of(const struct gw_acc *a, int32_t day)
+{
+	long e = 0;
+
+	if (!a->nepochs)
+		return -1;
+	while ((size_t)e + 1 < a->nepochs && a->epochs[e + 1].from <= day)
+		e++;
+	return e;
+}
+
+const struct gw_accept_cfg *gw_acc_day_cfg(const struct gw_acc *a, int32_t day)
+{
+	long e = gw_acc_epoch_of(a, day);
+
+	return e < 0 ? &a->ac : &a->epochs[e].ac;
+}
+
+unsigned gw_acc_interval(const struct gw_acc *a, long s, int32_t day)
+{
+	long e = gw_acc_epoch_of(a, day);
+
+	for (size_t r = 0; e >= 0 && r < a->nrules; r++)
+		for (size_t k = 0; k < 2 && a->rules[r].epoch == (size_t)e; k++)
+			if (a->rules[r].sensor[k] == s)
+				return a->rules[r].interval_s[k];
+	return a->sensors[s].interval_s;
+}
+
 int gw_acc_add_rule(struct gw_acc *a, const struct gw_acc_rule *in)
 {
 	size_t nsens = in->kind == GW_RULE_SWITCH ? 1 : 2;
@@ -144,6 +196,7 @@ int gw_acc_add_rule(struct gw_acc *a, const struct gw_acc_rule *in)
 	snprintf(r->plot, sizeof(r->plot), "%s", in->plot);
 	r->kind = in->kind;
 	r->sensor[1] = -1;
+	r->epoch = a->nepochs ? a->nepochs - 1 : 0;
 	for (size_t k = 0; k < nsens; k++) {
 		long s = sensor_add(a, in->gateway ? in->gateway : "", in->sensor[k],
 		                    in->interval_s[k]);
@@ -155,6 +208,7 @@ int gw_acc_add_rule(struct gw_acc *a, const struct gw_acc_rule *in)
 			return (int)c;
 		r->sensor[k] = s;
 		r->ch[k] = (size_t)c;
+		r->interval_s[k] = in->interval_s[k] ? in->interval_s[k] : 60;
 	}
 	a->nrules++;
 	return 0;
@@ -232,11 +286,17 @@ int gw_acc_add(struct gw_acc *a, long si, int64_t ts_ms, const double *vals)
 {
 	struct acc_sensor *s = &a->sensors[si];
 	int32_t sec;
-	int32_t day = gw_acc_local_day(ts_ms, &sec);
-	bool in_hours =
-	        sec >= (int32_t)a->ac.hour_start * 3600 && sec < (int32_t)a->ac.hour_end * 3600;
+	int32_t day = gw_tz_day(a->tz, ts_ms, &sec);
+	const struct gw_accept_cfg *ac = gw_acc_day_cfg(a, day);
+	bool in_hours = sec >= (int32_t)ac->hour_start * 3600 && sec < (int32_t)ac->hour_end * 3600;
 	struct acc_day *d = day_get(s, day);
+	int32_t slot;
 
+	if (!s->iv || s->iv_day != day) { /* the interval in force that day */
+		s->iv = gw_acc_interval(a, si, day);
+		s->iv_day = day;
+	}
+	slot = sec / (int32_t)s->iv;
 	if (!d)
 		return -ENOMEM;
 	a->fed = true;
@@ -249,6 +309,10 @@ int gw_acc_add(struct gw_acc *a, long si, int64_t ts_ms, const double *vals)
 			continue;
 		ch->n++;
 		ch->n_covered += vals[c] == (double)s->ch[c].covered_value;
+		if (ch->last_slot != slot + 1) {
+			ch->slots++;
+			ch->last_slot = slot + 1;
+		}
 		if (in_hours) {
 			ch->n_hours++;
 			ch->sum_hours += vals[c];
@@ -261,54 +325,17 @@ int gw_acc_add(struct gw_acc *a, long si, int64_t ts_ms, const double *vals)
 	return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
 int32_t gw_acc_day_of(int y, int m, int d)
 {
-	int era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
+	return gw_tz_civil_day(y, m, d);
 }
 
 int gw_acc_yyyymmdd(int32_t day)
 {
-	int z = day + 719468;
-	int era = (z >= 0 ? z : z - 146096) / 146097;
-	int doe = z - era * 146097;
-	int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int mp = (5 * doy + 2) / 153;
-	int d = doy - (153 * mp + 2) / 5 + 1;
-	int m = mp < 10 ? mp + 3 : mp - 9;
-
-	return (yoe + era * 400 + (m <= 2)) * 10000 + m * 100 + d;
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+	return gw_tz_civil_yyyymmdd(day);
 }
 
 int32_t gw_acc_local_day(int64_t ts_ms, int32_t *sec_of_day)
 {
-	/* the local offset changes at most a few times a year: ask once per hour of time */
-	static _Thread_local int64_t cached_hour = INT64_MIN;
-	static _Thread_local long cached_off;
-	int64_t hour = floor_div(ts_ms, 3600000);
-	int64_t local;
-
-	if (hour != cached_hour) {
-		time_t t = (time_t)(hour * 3600);
-		struct tm tm;
-
-		cached_off = localtime_r(&t, &tm) ? tm.tm_gmtoff : 0;
-		cached_hour = hour;
-	}
-	local = floor_div(ts_ms, 1000) + cached_off;
-	*sec_of_day = (int32_t)(local - floor_div(local, 86400) * 86400);
-	return (int32_t)floor_div(local, 86400);
+	return gw_tz_day(gw_tz_local(), ts_ms, sec_of_day);
 }

@@ -12,6 +12,7 @@
 #include "acceptance.h"
 
 struct gw_acc;
+struct gw_tz;
 
 /* One film rule as the accumulator sees it (all strings borrowed for the call). */
 struct gw_acc_rule {
@@ -27,6 +28,14 @@ struct gw_acc_rule {
 /* Returns an owned accumulator with ac's thresholds (copied), or NULL. */
 struct gw_acc *gw_acc_new(const struct gw_accept_cfg *ac);
 void gw_acc_free(struct gw_acc *a);
+
+/* Starts a set of rules in force from local day `from` (days since 1970-01-01) on, with
+ * thresholds ac (copied; they also become the season's: the last set's window and shares
+ * judge the verdict); the rules declared next belong to it. Sets come in from order, before
+ * any reading. Without any set, every rule holds every day. Returns 0, -EINVAL or -ENOMEM. */
+int gw_acc_begin_set(struct gw_acc *a, int32_t from, const struct gw_accept_cfg *ac);
+/* The zone of the local days (borrowed; default gw_tz_local()), before any reading. */
+void gw_acc_set_zone(struct gw_acc *a, const struct gw_tz *tz);
 
 /* Declares a rule (before any reading is added). Returns 0, -EINVAL (bad rule, or a
  * reading was already added) or -ENOMEM. */
@@ -52,8 +61,8 @@ int gw_acc_finish(struct gw_acc *a, const struct gw_records *recs, const struct 
 /* Declares cfg's film rules (acceptance.c). Returns 0 or -errno. */
 int gw_acceptance_rules_from_config(const struct gw_config *cfg, struct gw_acc *a);
 
-/* Local calendar helpers (TZ): the local day number (days since 1970-01-01) of ts_ms,
- * and yyyymmdd <-> day numbers. */
+/* Local calendar helpers in the gateway's zone (gw_tz_local(), never the process TZ): the
+ * local day number (days since 1970-01-01) of ts_ms, and yyyymmdd <-> day numbers. */
 int32_t gw_acc_local_day(int64_t ts_ms, int32_t *sec_of_day);
 int gw_acc_yyyymmdd(int32_t day);
 int32_t gw_acc_day_of(int y, int m, int d);

@@ -71,21 +71,21 @@ static bool has_data(const struct plot_ctx *p, int32_t day)
 	return false;
 }
 
-static int64_t per_day(const struct gw_acc *a, long s, int64_t seconds)
+static int64_t per_day(const struct gw_acc *a, long s, int32_t day, int64_t seconds)
 {
-	return s >= 0 ? seconds / a->sensors[s].interval_s : 0;
+	return s >= 0 ? seconds / gw_acc_interval(a, s, day) : 0;
 }
 
 static enum gw_film_state rule_state(const struct plot_ctx *p, const struct acc_rule *ru,
                                      int32_t day, double *value)
 {
-	const struct gw_accept_cfg *ac = &p->a->ac;
+	const struct gw_accept_cfg *ac = gw_acc_day_cfg(p->a, day);
 	int64_t hours = (int64_t)(ac->hour_end - ac->hour_start) * 3600;
 	int64_t all[2], in_hours[2];
 
 	for (size_t k = 0; k < 2; k++) {
-		all[k] = per_day(p->a, ru->sensor[k], 86400);
-		in_hours[k] = per_day(p->a, ru->sensor[k], hours);
+		all[k] = per_day(p->a, ru->sensor[k], day, 86400);
+		in_hours[k] = per_day(p->a, ru->sensor[k], day, hours);
 	}
 	return gw_film_rule_day(ac, ru->kind, chan_day(p->a, ru->sensor[0], ru->ch[0], day),
 	                        chan_day(p->a, ru->sensor[1], ru->ch[1], day), all, in_hours,
@@ -112,6 +112,36 @@ static void moisture(const struct plot_ctx *p, int32_t day, struct gw_plot_day *
 	out->moisture_pct = n ? sum / (double)n : NAN;
 }
 
+/* Whether rule r of the plot is in force on day. */
+static bool in_force(const struct plot_ctx *p, size_t r, int32_t day)
+{
+	long e = gw_acc_epoch_of(p->a, day);
+
+	return e < 0 || p->a->rules[p->rules[r]].epoch == (size_t)e;
+}
+
+/* The day's received and expected slots over the channels of the rules in force. */
+static void slots(const struct plot_ctx *p, int32_t day, struct gw_plot_day *out)
+{
+	struct plot_ctx f = *p;
+
+	f.nch = 0;
+	for (size_t r = 0; r < p->nrules; r++)
+		for (size_t k = 0; k < 2 && in_force(p, r, day); k++)
+			if (p->a->rules[p->rules[r]].sensor[k] >= 0)
+				add_chan(&f, p->a->rules[p->rules[r]].sensor[k],
+				         p->a->rules[p->rules[r]].ch[k]);
+	out->received = out->expected = 0;
+	for (size_t i = 0; i < f.nch; i++) {
+		int64_t n = chan_day(p->a, f.sens[i], f.ch[i], day)->slots;
+		int64_t expected = per_day(p->a, f.sens[i], day, 86400);
+
+		/* one reading per expected slot: a repeat never makes up for a gap */
+		out->received += n < expected ? n : expected;
+		out->expected += expected;
+	}
+}
+
 static void fill_day(const struct plot_ctx *p, int32_t day, struct gw_plot_day *out)
 {
 	bool has_delta = false;
@@ -123,22 +153,22 @@ static void fill_day(const struct plot_ctx *p, int32_t day, struct gw_plot_day *
 		const struct acc_rule *ru = &p->a->rules[p->rules[r]];
 		double v;
 
+		if (!in_force(p, r, day))
+			continue;
 		out->state = gw_film_combine(out->state, rule_state(p, ru, day, &v));
 		if (ru->kind == GW_RULE_TEMPERATURE_PAIR && !has_delta && !isnan(v)) {
 			out->delta_c = v;
 			has_delta = true;
 		}
 	}
-	out->received = out->expected = 0;
-	for (size_t i = 0; i < p->nch; i++) {
-		out->received += chan_day(p->a, p->sens[i], p->ch[i], day)->n;
-		out->expected += per_day(p->a, p->sens[i], 86400);
-	}
+	slots(p, day, out);
 	moisture(p, day, out);
 }
 
 static void count_day(struct gw_plot_result *r, const struct gw_plot_day *d, bool in_window)
 {
+	if (d->state != GW_FS_NO_DATA && !r->first_evidence)
+		r->first_evidence = d->day;
 	if (d->state == GW_FS_COVERED) {
 		r->season_covered++;
 		if (!r->first_covered)
@@ -181,13 +211,13 @@ static int plot_result(struct plot_ctx *p, struct gw_plot_result *r)
 static void season(const struct gw_acc *a, const struct gw_accept_opts *o, int64_t now_ms,
                    struct plot_ctx *p)
 {
-	int32_t sec, today = gw_acc_local_day(a->max_ts > now_ms ? a->max_ts : now_ms, &sec);
+	int32_t sec, today = gw_tz_day(a->tz, a->max_ts > now_ms ? a->max_ts : now_ms, &sec);
 	int ws = o && o->window_start ? o->window_start : a->ac.window_start;
 	int we = o && o->window_end ? o->window_end : a->ac.window_end;
 	int year = o && o->year ? o->year : a->ac.year;
 
 	if (!year)
-		year = (a->max_ts != INT64_MIN ? gw_acc_yyyymmdd(gw_acc_local_day(a->max_ts, &sec))
+		year = (a->max_ts != INT64_MIN ? gw_acc_yyyymmdd(gw_tz_day(a->tz, a->max_ts, &sec))
 		                               : gw_acc_yyyymmdd(today)) /
 		       10000;
 	p->year_first = gw_acc_day_of(year, 1, 1);

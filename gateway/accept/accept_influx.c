@@ -15,6 +15,7 @@
 #include "influx_http.h"
 #include "log.h"
 #include "num.h"
+#include "tz.h"
 
 #define LINE_MAX_LEN 65536
 #define MAX_COLS     64
@@ -403,12 +404,8 @@ static int data_query(const struct gw_acc *a, int64_t from, int64_t to, char *q,
 
 static int64_t local_month_ms(int year, int month)
 {
-	struct tm tm = {.tm_year = year - 1900 + (month > 12),
-	                .tm_mon = (month - 1) % 12,
-	                .tm_mday = 1,
-	                .tm_isdst = -1};
-
-	return (int64_t)mktime(&tm) * 1000;
+	return gw_tz_to_ms(gw_tz_local(),
+	                   gw_acc_day_of(year + (month > 12), (month - 1) % 12 + 1, 1), 0);
 }
 
 static int season_year(struct fleet *f, const struct gw_config *cfg, const struct gw_accept_opts *o,

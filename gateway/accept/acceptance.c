@@ -9,10 +9,13 @@
 #include <string.h>
 
 #include "accept_acc.h"
+#include "accept_rules.h"
 #include "clock.h"
 #include "jcodec.h"
 #include "journal.h"
+#include "journal_rules.h"
 #include "log.h"
+#include "tz.h"
 
 #define BATCH 20000
 
@@ -141,7 +144,47 @@ static int on_row(void *user, int64_t seq, int64_t ts_ms, int64_t src, const voi
 	return gw_acc_add(jr->a, m->sensor, ts_ms, vals);
 }
 
-static int read_journal(const struct gw_config *cfg, struct gw_acc *a)
+struct sets {
+	struct gw_acc *a;
+	const struct gw_config *cfg;
+	struct gw_accept_used *used;
+};
+
+static int on_set(void *user, int64_t day, const char *text, size_t len)
+{
+	struct sets *s = user;
+	char zone[sizeof(s->used->zone)];
+	int rc = gw_accept_rules_declare(
+	        s->a, s->cfg->gateway_id, &s->cfg->accept, text, len,
+	        gw_acc_day_of((int)(day / 10000), (int)(day / 100 % 100), (int)(day % 100)), zone,
+	        sizeof(zone));
+
+	if (rc == -EINVAL) {
+		gw_log(GW_WARN, "accept", "day=%lld the recorded rules cannot be read: skipped",
+		       (long long)day);
+		return 0;
+	}
+	if (rc == 0 && !s->used->sets++)
+		s->used->first_set = (int)day;
+	if (rc == 0 && zone[0])
+		memcpy(s->used->zone, zone, sizeof(zone));
+	return rc;
+}
+
+/* The rules: the journal's recorded sets (unless current), else cfg's. */
+static int declare_rules(const struct gw_config *cfg, struct gw_journal *j, bool current,
+                         struct gw_acc *a, struct gw_accept_used *used)
+{
+	struct sets s = {a, cfg, used};
+	int rc = current ? 0 : gw_journal_rules_each(j, on_set, &s);
+
+	if (rc < 0)
+		return rc;
+	return used->sets ? 0 : gw_acceptance_rules_from_config(cfg, a);
+}
+
+static int read_journal(const struct gw_config *cfg, const struct gw_accept_opts *o,
+                        struct gw_acc *a, struct gw_accept_used *used, struct gw_tz **tz)
 {
 	struct gw_journal_opts jo = {.no_check = true};
 	struct jread jr = {.a = a};
@@ -153,9 +196,18 @@ static int read_journal(const struct gw_config *cfg, struct gw_acc *a)
 		       strerror(-err));
 		return err ? err : -EIO;
 	}
-	do
-		rc = gw_journal_fetch(jr.j, jr.last_seq, BATCH, on_row, &jr);
-	while (rc == BATCH);
+	rc = declare_rules(cfg, jr.j, o && o->rules_current, a, used);
+	if (rc == 0 && strcmp(used->zone, gw_tz_name(gw_tz_local())) != 0) {
+		*tz = gw_tz_load(used->zone, &err); /* the zone the gateway recorded */
+		if (*tz)
+			gw_acc_set_zone(a, *tz);
+		else
+			snprintf(used->zone, sizeof(used->zone), "%s", gw_tz_name(gw_tz_local()));
+	}
+	if (rc == 0)
+		do
+			rc = gw_journal_fetch(jr.j, jr.last_seq, BATCH, on_row, &jr);
+		while (rc == BATCH);
 	gw_journal_close(jr.j);
 	free(jr.maps);
 	if (rc < 0)
@@ -169,17 +221,38 @@ int gw_acceptance_from_journal(const struct gw_config *cfg, const struct gw_reco
                                size_t *n)
 {
 	struct gw_acc *a = gw_acc_new(&cfg->accept);
+	struct gw_accept_used local, *used = o && o->used ? o->used : &local;
+	struct gw_tz *tz = NULL;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
 	if (!a)
 		return -ENOMEM;
-	rc = gw_acceptance_rules_from_config(cfg, a);
-	if (rc == 0)
-		rc = read_journal(cfg, a);
+	memset(used, 0, sizeof(*used));
+	snprintf(used->zone, sizeof(used->zone), "%s", gw_tz_name(gw_tz_local()));
+	rc = read_journal(cfg, o, a, used, &tz);
 	if (rc == 0)
 		rc = gw_acc_finish(a, recs, o, gw_clock_wall_ms(), out, n);
 	gw_acc_free(a);
+	gw_tz_free(tz);
+	return rc;
+}
+
+int gw_acceptance_record_rules(const struct gw_config *cfg, struct gw_journal *j, int64_t now_ms)
+{
+	char *text = gw_accept_rules_text(cfg);
+	int64_t day = 0;
+	bool changed = false;
+	int rc = text ? gw_journal_day_of(now_ms, &day) : -ENOMEM;
+
+	if (rc == 0)
+		rc = gw_journal_rules_put(j, day, now_ms, text, &changed);
+	if (rc)
+		gw_log(GW_ERR, "accept", "cannot record the rules in force: %s", strerror(-rc));
+	else if (changed)
+		gw_log(GW_NOTICE, "accept", "day=%lld zone=%s rules in force recorded (changed)",
+		       (long long)day, cfg->timezone);
+	free(text);
 	return rc;
 }

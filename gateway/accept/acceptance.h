@@ -23,28 +23,44 @@ enum gw_verdict {
 	GW_VERDICT_INDETERMINATE,
 };
 
+#define GW_REASON_LEN 192
+
 /* One plot on one local day (yyyymmdd). */
 struct gw_plot_day {
 	int day;
 	enum gw_film_state state;
-	int64_t received;    /* readings of the plot's sensors that day */
-	int64_t expected;    /* what their intervals call for */
+	int64_t received;    /* expected slots of the plot's sensors that hold a reading that day */
+	int64_t expected;    /* slots their intervals (in force that day) call for */
 	double moisture_pct; /* day's mean of good moisture values; NAN when none */
-	double delta_c;      /* temperature_pair: 10:00-16:00 mean under film minus bare; NAN */
+	double delta_c;      /* temperature_pair: 10:00-16:00 mean under film minus bare, rounded
+	                        to hundredths of a degree (what the thresholds saw); NAN */
 };
 
 /* One plot over the season. */
 struct gw_plot_result {
 	char plot[GW_ID_LEN];
 	enum gw_verdict verdict;
-	int64_t received, expected; /* in the window */
+	int64_t received, expected; /* slots in the window (received <= expected) */
 	double availability;        /* received / expected; 0 when nothing was expected */
 	unsigned covered, not_covered, indeterminate, no_data; /* days in the window */
-	unsigned season_covered;  /* covered days in the whole season (the year) */
-	int first_covered;        /* yyyymmdd of the first covered day seen at all; 0: none */
-	bool late;                /* first_covered after the laying deadline */
-	struct gw_plot_day *days; /* owned: every day with data or in the window, in order */
+	unsigned season_covered;    /* covered days in the whole season (the year) */
+	int first_covered;          /* yyyymmdd of the first covered day seen at all; 0: none */
+	int first_evidence;         /* yyyymmdd of the first day the film evidence told a state
+	                               (not no_data); 0: none */
+	bool late;                  /* first_covered after the laying deadline, the evidence having
+	                               reported on or before it */
+	bool laying_unknown;        /* first_covered after the deadline, but the evidence only
+	                               reported from first_evidence, after the deadline */
+	char reason[GW_REASON_LEN]; /* one line: why this verdict */
+	struct gw_plot_day *days;   /* owned: every day with data or in the window, in order */
 	size_t ndays;
+};
+
+/* Which rules and zone judged the days (filled by gw_acceptance_from_journal). */
+struct gw_accept_used {
+	char zone[64]; /* the zone of every local day */
+	unsigned sets; /* sets of rules recorded in the journal that were used; 0: the config's */
+	int first_set; /* yyyymmdd from which the first recorded set holds; 0: none */
 };
 
 /* What the caller may override; zero fields take the config's acceptance section. */
@@ -52,13 +68,18 @@ struct gw_accept_opts {
 	int window_start, window_end; /* MMDD (620: 06-20), e.g. from report --window */
 	int year; /* the season's year; 0: config's acceptance.year, else the year of the newest
 	             reading (in local time) */
+	bool rules_current;          /* judge every day by cfg (report --rules current), not by
+	                                the rules the journal recorded in force that day */
+	struct gw_accept_used *used; /* may be NULL: receives which rules and zone were used */
 };
 
 /* The season of this gateway from its journal (cfg->data_dir, opened read-side with a
- * handle of its own; the daemon may be running). Film rules, intervals and thresholds
- * come from cfg. One result per plot: recs' plots in recs order (a plot without any film
- * rule is no_sensor), then plots of film rules not in recs (sorted by id); without
- * records (recs NULL) the plots of the film rules. Readings are streamed (batches of rows),
+ * handle of its own; the daemon may be running). Each day is judged by the rules the
+ * journal recorded in force that day (film rules, intervals, thresholds; the window and the
+ * verdict's shares of the newest set, the zone of the newest set), or by cfg's when the
+ * journal recorded none or o->rules_current is set. One result per plot: recs' plots in recs order
+ * (a plot without any film rule is no_sensor), then plots of film rules not in recs (sorted by id);
+ * without records (recs NULL) the plots of the film rules. Readings are streamed (batches of rows),
  * not loaded whole. Borrows cfg, recs, o (o may be NULL). Returns 0 with *out (owned,
  * free with gw_plot_results_free) and *n, or -errno (*out NULL, *n 0). */
 int gw_acceptance_from_journal(const struct gw_config *cfg, const struct gw_records *recs,
@@ -82,6 +103,12 @@ struct gw_fleet_src {
 int gw_acceptance_from_influx(const struct gw_config *cfg, const struct gw_records *recs,
                               const struct gw_fleet_src *src, const struct gw_accept_opts *o,
                               struct gw_plot_result **out, size_t *n);
+
+struct gw_journal;
+/* Records cfg's rules (accept_rules.h: zone, thresholds, intervals, placements, plots, film
+ * rules) in j as in force from the local day of now_ms, when they differ from the last set
+ * recorded (`run` at start-up). Borrows all. Returns 0 or -errno (logged). */
+int gw_acceptance_record_rules(const struct gw_config *cfg, struct gw_journal *j, int64_t now_ms);
 
 /* Frees r[0..n) and their days; NULL is a no-op. */
 void gw_plot_results_free(struct gw_plot_result *r, size_t n);

@@ -13,6 +13,10 @@ struct gw_chan_day {
 	int64_t n_hours;   /* good values within the hours of the daily means */
 	double sum_hours;  /* their sum */
 	int64_t n_covered; /* switch: good values equal to the rule's covered value */
+	int64_t slots;     /* the day's expected slots (interval_s each, from local midnight)
+	                      holding a good value: one per slot, however many arrived */
+	int32_t last_slot; /* slot + 1 of the last value counted (0: none); readings of a
+	                      sensor arrive in time order, so a repeat of a slot is seen here */
 };
 
 /* The day's state of rule kind k: c0 is the under (or switch) channel, c1 the bare (or

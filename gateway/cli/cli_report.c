@@ -20,6 +20,7 @@
 #include "forms.h"
 #include "records.h"
 #include "report.h"
+#include "tz.h"
 
 struct report_opts {
 	const char *config;
@@ -31,6 +32,7 @@ struct report_opts {
 	int window_start, window_end;       /* MMDD; 0: the config's */
 	int year;                           /* 0: the engine's rule */
 	bool influx;                        /* --source influx: the fleet's readings */
+	bool rules_current;                 /* --rules current: the config's, every day */
 	const char *influx_url, *influx_db; /* NULL: the config's influxdb section */
 	enum gw_lang lang;
 };
@@ -42,7 +44,8 @@ static void usage(FILE *out)
 	        "plot|household|village|township]\n"
 	        "         [--format csv|json|html] [--window MM-DD..MM-DD] [--year YYYY]\n"
 	        "         [--category poverty_alleviated|general] [--out FILE [--unmasked]]\n"
-	        "         [--source journal|influx [--influx-url URL] [--influx-db NAME]]\n\n"
+	        "         [--source journal|influx [--influx-url URL] [--influx-db NAME]]\n"
+	        "         [--rules recorded|current]\n\n"
 	        "The season's acceptance verdicts (from this gateway's journal) and the county's\n"
 	        "forms: area handed out, film rolls and kg, seed, funds and the government /\n"
 	        "household split, verified area (area of plots that pass), kept apart by "
@@ -65,6 +68,8 @@ static void usage(FILE *out)
 	        "of\n"
 	        "                       the newest reading)\n"
 	        "      --category C     only households of category C\n"
+	        "      --rules R        recorded (default: each day by the rules the journal\n"
+	        "                       recorded in force that day) or current (gateway.yaml's)\n"
 	        "      --source S       journal (default: this gateway's) or influx (every "
 	        "gateway\n"
 	        "                       that wrote to the InfluxDB 1.x below: the fleet)\n"
@@ -165,6 +170,17 @@ static int take_sheet_opt(struct report_opts *o, int c, const char *arg)
 	}
 }
 
+static int parse_rules(const char *arg, struct report_opts *o)
+{
+	if (strcmp(arg, "recorded") == 0 || strcmp(arg, "current") == 0) {
+		o->rules_current = arg[0] == 'c';
+		return 0;
+	}
+	fprintf(stderr, "fieldgate report: --rules: unknown \"%s\" (want recorded or current)\n",
+	        arg);
+	return -EINVAL;
+}
+
 static int take_opt(struct report_opts *o, int c, const char *arg)
 {
 	enum gw_category cat;
@@ -216,6 +232,8 @@ static int take_opt(struct report_opts *o, int c, const char *arg)
 		        "fieldgate report: --source: unknown \"%s\" (want journal or influx)\n",
 		        arg);
 		return -EINVAL;
+	case 'R':
+		return parse_rules(arg, o);
 	case 'U':
 		o->influx_url = arg;
 		return 0;
@@ -242,6 +260,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	                                         {"unmasked", no_argument, NULL, 'u'},
 	                                         {"source", required_argument, NULL, 'S'},
 	                                         {"influx-url", required_argument, NULL, 'U'},
+	                                         {"rules", required_argument, NULL, 'R'},
 	                                         {"influx-db", required_argument, NULL, 'D'},
 	                                         {"database", required_argument, NULL, 'D'},
 	                                         {"lang", required_argument, NULL, 'L'},
@@ -335,10 +354,14 @@ static int fleet_results(const struct gw_config *cfg, const struct gw_records *r
  * without a journal yet (or a county office with only the records) gets no verdicts
  * (*res NULL) rather than a new empty journal. */
 static int plot_results(const struct gw_config *cfg, const struct gw_records *recs,
-                        const struct report_opts *o, struct gw_plot_result **res, size_t *n)
+                        const struct report_opts *o, struct gw_accept_used *used,
+                        struct gw_plot_result **res, size_t *n)
 {
-	struct gw_accept_opts ao = {
-	        .window_start = o->window_start, .window_end = o->window_end, .year = o->year};
+	struct gw_accept_opts ao = {.window_start = o->window_start,
+	                            .window_end = o->window_end,
+	                            .year = o->year,
+	                            .rules_current = o->rules_current,
+	                            .used = used};
 	char path[GW_PATH_LEN + 16];
 	struct stat st;
 	int len = snprintf(path, sizeof(path), "%s/journal.db", cfg->data_dir);
@@ -376,7 +399,23 @@ static int season_year(const struct gw_config *cfg, const struct report_opts *o,
 struct meta_text {
 	char generated[40], window[40], deadline[16];
 	char chain[160];
+	char rules[96];
 };
+
+/* Which zone and rules judged the days, for the report's header. */
+static void rules_meta(const struct gw_config *cfg, const struct gw_accept_used *used,
+                       struct meta_text *t, struct gw_report_meta *m)
+{
+	m->timezone = used->zone[0] ? used->zone : cfg->timezone;
+	if (used->sets)
+		snprintf(t->rules, sizeof(t->rules),
+		         "recorded: %u set(s) in the journal, the first from %04d-%02d-%02d",
+		         used->sets, used->first_set / 10000, used->first_set / 100 % 100,
+		         used->first_set % 100);
+	else
+		snprintf(t->rules, sizeof(t->rules), "current: gateway.yaml");
+	m->rules = t->rules;
+}
 
 static void fill_meta(const struct gw_config *cfg, const struct report_opts *o,
                       const struct gw_plot_result *res, size_t n, bool verdicts,
@@ -455,6 +494,7 @@ static int load(const struct report_opts *o, struct gw_config **cfg, struct gw_r
 	gw_diag_init(&d, stderr);
 	if (gw_config_load(o->config, &d, cfg))
 		return 2;
+	gw_tz_use((*cfg)->timezone); /* every local day is the zone's, never the process TZ's */
 	if (gw_records_load(*cfg, &d, recs))
 		return 2;
 	if (!(*cfg)->households_path[0]) {
@@ -479,6 +519,7 @@ int gw_cli_report(int argc, char **argv)
 	struct gw_report_meta m;
 	struct meta_text t;
 	struct gw_form_opts fo;
+	struct gw_accept_used used = {.zone = ""};
 	size_t n = 0;
 	int rc = parse_args(argc, argv, &o);
 
@@ -487,7 +528,7 @@ int gw_cli_report(int argc, char **argv)
 	rc = load(&o, &cfg, &recs);
 	if (rc)
 		goto out_free;
-	rc = plot_results(cfg, recs, &o, &res, &n);
+	rc = plot_results(cfg, recs, &o, &used, &res, &n);
 	if (rc) {
 		fprintf(stderr, "fieldgate report: reading the %s failed: %s\n",
 		        o.influx ? "fleet's readings from InfluxDB" : "journal", strerror(-rc));
@@ -506,8 +547,10 @@ int gw_cli_report(int argc, char **argv)
 		goto out_free;
 	}
 	fill_meta(cfg, &o, res, n, res != NULL, &t, &m);
+	rules_meta(cfg, &used, &t, &m);
 	if (o.output.format == GW_FMT_CSV)
-		fprintf(stderr, "report: %s\n", gw_report_note);
+		fprintf(stderr, "report: %s\nreport: time zone %s; rules %s\n", gw_report_note,
+		        m.timezone, m.rules);
 	rc = o.sheets.form ? gw_cli_report_book(&o.sheets, &o.output, form, &m)
 	                   : emit(&o, form, &m);
 out_free:

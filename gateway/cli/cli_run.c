@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "acceptance.h"
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
@@ -24,6 +25,7 @@
 #include "service.h"
 #include "simclock.h"
 #include "sinks.h"
+#include "tz.h"
 
 /* How long the sinks keep sending what is committed once polling has ended. */
 #define ONCE_DRAIN_MS 15000
@@ -145,6 +147,8 @@ static struct gw_journal *open_journal(const struct gw_config *cfg)
 	if (!j)
 		gw_log(GW_ERR, "run", "cannot open the journal in %s: %s", cfg->data_dir,
 		       strerror(-err));
+	else /* a change of the rules in force is evidence too; a failure is logged */
+		gw_acceptance_record_rules(cfg, j, gw_clock_wall_ms());
 	return j;
 }
 
@@ -244,6 +248,7 @@ static int load(struct gw_service *svc, const struct run_opts *o, struct gw_conf
 		*cfg = NULL;
 		return rc == -ENOMEM ? 1 : 2;
 	}
+	gw_tz_use((*cfg)->timezone); /* every local day is the zone's, before any thread starts */
 	if (gw_log_parse_level(o->level ? o->level : (*cfg)->log_level, &lv) == 0)
 		gw_log_set_level(lv);
 	if (svc->fell_back)

@@ -16,6 +16,7 @@
 #include "num.h"
 #include "sim.h"
 #include "simclock.h"
+#include "tz.h"
 
 struct sim_args {
 	const char *config;
@@ -514,6 +515,7 @@ int gw_cli_sim(int argc, char **argv)
 	gw_diag_init(&d, stderr);
 	if (gw_config_load(a.config, &d, &cfg))
 		return 2;
+	gw_tz_use(cfg->timezone); /* the field's days and noons are the gateway's zone's */
 	season_opts(cfg, &a);
 	sim = gw_sim_new(&a.opts);
 	if (!sim) {

@@ -33,7 +33,8 @@ struct gw_accept_cfg {
 	int laying_deadline;           /* default 05-10 */
 	int year;                      /* the season's year; 0: the year of the newest reading */
 	double min_availability;       /* default 0.8 */
-	unsigned min_covered_days;     /* in the season, default 3 */
+	unsigned min_covered_days;     /* covered days in the window a pass needs at least, 1 */
+	double pass_min_covered_share; /* covered days of the window's days for a pass, 0.5 */
 	double pass_max_not_covered;   /* of the classified days in the window, default 0.2 */
 	double fail_min_not_covered;   /* default 0.5 (fail when more) */
 	unsigned hour_start, hour_end; /* local hours of the daily means, default 10..16 */

@@ -13,6 +13,7 @@
 #include "config_load.h"
 #include "profile.h"
 #include "strbuf.h"
+#include "tz.h"
 #include "yaml.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -45,6 +46,7 @@ static const struct gw_ckey gateway_keys[] = {
         G_STR("data_dir", data_dir, GW_CK_PATH, 0, NULL, "/var/lib/fieldgate"),
         G_STR("log_level", log_level, GW_CK_WORD, 0, log_levels, "info"),
         G_STR("profiles_dir", profiles_dir, GW_CK_PATH, 0, NULL, NULL),
+        G_STR("timezone", timezone, GW_CK_STR, 0, NULL, GW_TZ_DEFAULT),
         G_INT("metrics_interval_s", metrics_interval_s, 0, 0, 86400, 60),
         G_INT("daily_upload_mb", daily_upload_mb, 0, 0, 1000000, 0),
 };
@@ -118,6 +120,22 @@ static int default_profiles_dir(struct gw_cload *l)
 	return 1;
 }
 
+/* gateway.timezone must name a zone this machine knows (every local day depends on it). */
+static int check_zone(struct gw_cload *l, const struct gw_ypair *at)
+{
+	int err = 0;
+	struct gw_tz *tz = at ? gw_tz_load(l->cfg->timezone, &err) : NULL;
+
+	if (!at || tz) {
+		gw_tz_free(tz);
+		return 0;
+	}
+	gw_diag_error_at(
+	        l->c.d, &at->val->src, "gateway.timezone: unknown zone \"%s\"%s", l->cfg->timezone,
+	        err == -ENOENT ? " (want an IANA name, e.g. Asia/Shanghai)" : " (not a zone file)");
+	return 1;
+}
+
 static int load_gateway(struct gw_cload *l, const struct gw_ynode *n)
 {
 	struct gw_config *cfg = l->cfg;
@@ -130,7 +148,8 @@ static int load_gateway(struct gw_cload *l, const struct gw_ynode *n)
 	errors = gw_ctable_fill(&l->c, "gateway", n, gateway_keys, N(gateway_keys), cfg, seen);
 	if (!seen[gw_ctable_index(gateway_keys, N(gateway_keys), "profiles_dir")])
 		memcpy(cfg->profiles_dir, def_dir, sizeof(def_dir));
-	return errors;
+	return errors +
+	       check_zone(l, seen[gw_ctable_index(gateway_keys, N(gateway_keys), "timezone")]);
 }
 
 static int load_records(struct gw_cload *l, const struct gw_ynode *n)

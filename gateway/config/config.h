@@ -161,6 +161,7 @@ struct gw_config {
 	char gateway_id[GW_ID_LEN];
 	char township[GW_ID_LEN];
 	char data_dir[GW_PATH_LEN];
+	char timezone[64];                 /* GW_TZ_NAME_LEN: IANA zone of every local day */
 	char log_level[16];                /* default info */
 	char households_path[GW_PATH_LEN]; /* "" when no records section */
 	char plots_path[GW_PATH_LEN];

@@ -26,8 +26,10 @@ struct gw_report_meta {
 	const char *category;                        /* "poverty_alleviated", "general" or "all" */
 	const char *source;                          /* "journal" ... */
 	const char *chain_head;                      /* the evidence chain's head, or NULL */
-	bool unmasked;                               /* ID numbers and phones in clear */
-	bool verdicts; /* verdicts were computed (else every plot is unjudged) */
+	const char *timezone;                        /* the zone of every local day */
+	const char *rules; /* which rules judged the days ("recorded: ..." or "current: ...") */
+	bool unmasked;     /* ID numbers and phones in clear */
+	bool verdicts;     /* verdicts were computed (else every plot is unjudged) */
 	const struct gw_rates_cfg *rates;
 	const struct gw_config *cfg; /* the sensors of each plot; NULL: none known */
 	enum gw_lang lang;           /* headings and values the html and the sheets show */
@@ -44,7 +46,7 @@ struct gw_cell {
 	const char *text; /* GW_CELL_TEXT: borrows the form, or buf */
 	double num;       /* GW_CELL_NUM */
 	int decimals;     /* GW_CELL_NUM: how it is rounded and printed */
-	char buf[32];
+	char buf[64];     /* a date, a number, the laying text */
 };
 
 struct gw_rcol {

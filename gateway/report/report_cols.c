@@ -2,6 +2,7 @@
  * (花名册) and summary (汇总表) columns, the township plan and funding tables, and the
  * acceptance columns. ID numbers and phones are masked here unless the report is unmasked. */
 #include "report.h"
+#include "verdict.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +53,7 @@ static const struct gw_rcol plot_cols[] = {
         {"seed_variety", "品种", false},
         AMOUNTS,
         {"verdict", "验收结论", false},
+        {"reason", "原因", false},
         {"availability", "数据完整率", false},
         {"received", "收到读数", false},
         {"expected", "应有读数", false},
@@ -300,14 +302,16 @@ static bool plot_cell(const struct gw_form_row *w, const char *key, struct gw_ce
 	else if (strcmp(key, "seed_variety") == 0)
 		set_text(c, w->plot->seed_variety);
 	else if (!r && (strcmp(key, "verdict") == 0 || strcmp(key, "availability") == 0 ||
-	                strstr(key, "_days") || strcmp(key, "received") == 0 ||
-	                strcmp(key, "expected") == 0 || strcmp(key, "first_covered") == 0 ||
-	                strcmp(key, "late") == 0))
+	                strcmp(key, "reason") == 0 || strstr(key, "_days") ||
+	                strcmp(key, "received") == 0 || strcmp(key, "expected") == 0 ||
+	                strcmp(key, "first_covered") == 0 || strcmp(key, "late") == 0))
 		c->kind = GW_CELL_NULL;
 	else if (strcmp(key, "verdict") == 0)
 		set_text(c, gw_verdict_name(r->verdict));
-	else if (strcmp(key, "availability") == 0)
-		set_num(c, r->availability, 3);
+	else if (strcmp(key, "reason") == 0)
+		set_text(c, r->reason);
+	else if (strcmp(key, "availability") == 0) /* truncated: never rounds up to a threshold */
+		set_num(c, (double)gw_verdict_permille(r->received, r->expected) / 1000, 3);
 	else if (strcmp(key, "received") == 0)
 		set_num(c, (double)r->received, 0);
 	else if (strcmp(key, "expected") == 0)
@@ -326,7 +330,7 @@ static bool plot_cell(const struct gw_form_row *w, const char *key, struct gw_ce
 	else if (strcmp(key, "first_covered") == 0)
 		set_text(c, gw_report_date(r->first_covered, c->buf, sizeof(c->buf)));
 	else if (strcmp(key, "late") == 0)
-		set_text(c, r->late ? "late" : "on_time");
+		set_text(c, gw_verdict_laying(r, c->buf, sizeof(c->buf)));
 	else
 		return false;
 	return true;

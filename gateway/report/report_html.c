@@ -113,6 +113,8 @@ static void head(FILE *out, const struct gw_form *f, const struct gw_report_meta
 	          m->chain_head ? m->chain_head
 	          : en          ? "none"
 	                        : "无");
+	meta_line(out, en ? "time zone" : "时区", m->timezone ? m->timezone : "");
+	meta_line(out, en ? "rules" : "判定规则", m->rules ? m->rules : "");
 	fprintf(out,
 	        "<p class=\"meta\">rates: full film %g kg/mu, half film %g kg/mu, %g roll/mu, "
 	        "film %g yuan/kg, seed %g kg/mu at %g yuan/kg, intercrop %g yuan/mu, government "

@@ -118,6 +118,10 @@ static void head(FILE *out, const struct gw_form *f, const struct gw_report_meta
 		str(out, m->chain_head);
 	else
 		fputs("null", out);
+	fputs(",\"timezone\":", out);
+	str(out, m->timezone ? m->timezone : "");
+	fputs(",\"rules\":", out);
+	str(out, m->rules ? m->rules : "");
 	fputs(",\"note\":", out);
 	str(out, gw_report_note);
 	fputs(",\"rates\":", out);

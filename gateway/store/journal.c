@@ -14,6 +14,7 @@
 
 #include "journal_int.h"
 #include "log.h"
+#include "tz.h"
 
 /* Migration N+1 is migrations[N]; each runs in its own transaction with the version bump. */
 static const char *const migrations[GW_JOURNAL_SCHEMA_VERSION] = {
@@ -27,6 +28,10 @@ static const char *const migrations[GW_JOURNAL_SCHEMA_VERSION] = {
         "CREATE TABLE chain(day INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL,"
         " last_seq INTEGER NOT NULL, readings INTEGER NOT NULL, digest BLOB NOT NULL,"
         " prev BLOB NOT NULL, sealed_ms INTEGER NOT NULL, late INTEGER NOT NULL);",
+        /* 3: the rules in force from each day on (journal_rules.c) */
+        "CREATE TABLE IF NOT EXISTS rules(day INTEGER PRIMARY KEY,"
+        " since_ms INTEGER NOT NULL,"
+        " text BLOB NOT NULL);",
 };
 
 int gw_journal_errno(int rc)
@@ -387,12 +392,7 @@ bool gw_journal_recovered(const struct gw_journal *j)
 
 int gw_journal_day_of(int64_t ts_ms, int64_t *day)
 {
-	time_t t = (time_t)(ts_ms / 1000 - (ts_ms % 1000 < 0));
-	struct tm tm;
-
-	if (!localtime_r(&t, &tm))
-		return -EINVAL;
-	*day = (int64_t)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+	*day = gw_tz_yyyymmdd(gw_tz_local(), ts_ms);
 	return 0;
 }
 

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 /* The newest schema this build knows; a journal with a higher version is refused. */
-#define GW_JOURNAL_SCHEMA_VERSION 2
+#define GW_JOURNAL_SCHEMA_VERSION 3
 
 struct gw_journal;
 
@@ -143,8 +143,9 @@ int gw_journal_meta_get(struct gw_journal *j, const char *key, int64_t *value);
  * tooling only. Returns 0 or -errno. */
 int gw_journal_meta_set(struct gw_journal *j, const char *key, int64_t value);
 
-/* The local calendar day (TZ) of ts_ms as YYYYMMDD, as stored in each row's day. Returns 0
- * or -EINVAL. */
+/* The local calendar day of ts_ms as YYYYMMDD in the gateway's zone (gw_tz_local(), set
+ * from gateway.timezone at start-up; the process TZ plays no part), as stored in each row's
+ * day. Returns 0. */
 int gw_journal_day_of(int64_t ts_ms, int64_t *day);
 
 /* One row with its source's text, for the evidence chain; pointers are borrowed for the

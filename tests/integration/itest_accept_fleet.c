@@ -73,7 +73,7 @@ static double value(int g, size_t i, const char *point, int32_t day, int h)
 	int md = gw_acc_yyyymmdd(day) % 10000;
 
 	if (!strcmp(point, "input1"))
-		return md >= 512 && (day + h) % 7 ? 1 : 0; /* A2: laid late, a flicker */
+		return md >= 512 && (day + h) % 13 ? 1 : 0; /* A2: laid late, a flicker */
 	if (strcmp(point, "temperature_c"))
 		return 10 + (double)i;
 	if (g == 0)

@@ -1,7 +1,7 @@
 """The evidence chain end to end: a version 1 journal with readings of an earlier day is
 migrated in place by the daemon and that day sealed; a local midnight passes while the
-daemon polls the simulator (the daemon runs in a time zone whose midnight is a few seconds
-away) and the day before it is sealed while the broker is down; each sealed head arrives
+daemon polls the simulator (gateway.timezone names a zone, written here as a TZif file
+under TZDIR, whose midnight is a few seconds away) and the day before it is sealed while the broker is down; each sealed head arrives
 retained at a real mosquitto (the second once the broker is back; also at a subscriber that
 comes after the daemon has stopped); `verify` passes
 and prints the head; the digests recomputed here from the rows, as README specifies them,
@@ -28,7 +28,8 @@ def write_config(d, sim_port, mq_port):
         f"interval_s: 1}}" for i in range(SENSORS))
     cfg = os.path.join(d, "gateway.yaml")
     with open(cfg, "w", encoding="utf-8") as f:
-        f.write(f"""gateway: {{id: chain-gw, township: 新民乡, data_dir: {d}/data, metrics_interval_s: 0}}
+        f.write(f"""gateway: {{id: chain-gw, township: 新民乡, data_dir: {d}/data, metrics_interval_s: 0,
+          timezone: {ZONE}}}
 timeouts: {{response_ms: 300, retries: 0}}
 buses:
   - {{name: tcp1, type: tcp, host: 127.0.0.1, port: {sim_port}}}
@@ -39,14 +40,31 @@ mqtt: {{url: "mqtt://127.0.0.1:{mq_port}", qos: 1, keepalive_s: 5}}
     return cfg
 
 
-def tz_with_midnight_in(seconds):
-    """A POSIX TZ whose local midnight comes `seconds` from now: (TZ, offset s, midnight)."""
+ZONE = "Test/Midnight"
+
+
+def write_zone(d, off):
+    """ZONE under d/zoneinfo (TZDIR) as a TZif v2 file of one fixed offset (s east of UTC)."""
+    a = abs(off)
+    posix = f"FGT{'-' if off >= 0 else '+'}{a // 3600:02d}:{a % 3600 // 60:02d}:{a % 60:02d}"
+    block = struct.pack(">6l", 0, 0, 0, 0, 1, 4) + struct.pack(">lBB", off, 0, 0) + b"FGT\0"
+    data = b"TZif2" + bytes(15) + block[:24] + block[24:]
+    data += b"TZif2" + bytes(15) + block[:24] + block[24:] + f"\n{posix}\n".encode()
+    path = os.path.join(d, "zoneinfo", ZONE)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+    os.environ["TZDIR"] = os.path.join(d, "zoneinfo")  # the daemons started inherit it
+    return posix
+
+
+def tz_with_midnight_in(d, seconds):
+    """Makes ZONE's local midnight come `seconds` from now: (its TZ string, offset s, midnight)."""
     mid = int(time.time()) + seconds
     off = (-mid) % 86400
     if off >= 43200:
         off -= 86400
-    a = abs(off)
-    return f"FGT{'-' if off >= 0 else '+'}{a // 3600:02d}:{a % 3600 // 60:02d}:{a % 60:02d}", off, mid
+    return write_zone(d, off), off, mid
 
 
 def local_day(ts_ms, off):
@@ -115,15 +133,15 @@ def day_text(day):
 
 def test():
     d = tmpdir("fg-chain-")
+    write_zone(d, 0)  # for the simulator's config check; the offset is set below
     mq = Mosquitto(d).start()
     coll = Collector(d, mq.port, "fieldgate/v1/+/chain").start()
     sim_port = free_port()
     cfg = write_config(d, sim_port, mq.port)
     sim = start_sim(cfg, d)
     try:
-        tz, off, mid = tz_with_midnight_in(20)
-        env = dict(os.environ, TZ=tz)
-        os.environ["TZ"] = tz  # the daemons started by Proc inherit it
+        tz, off, mid = tz_with_midnight_in(d, 20)
+        env = dict(os.environ)
         n_old, old_day = make_v1_journal(d, cfg, off, env)
         run = Proc([FIELDGATE, "run", "-c", cfg], os.path.join(d, "run.log"))
         before = local_day((mid - 1) * 1000, off)

@@ -37,7 +37,7 @@ LAID = {"XM-0001": datetime.date(2023, 4, 25), "XM-0002": None, "XM-0003": datet
 ENV = dict(os.environ, TZ="UTC")
 
 
-def setup(d):
+def setup(d, zone="UTC"):
     for name in ("households.csv", "plots.csv"):
         shutil.copy(os.path.join(SRC, "config", "demo", name), d)
     port = free_port()
@@ -49,7 +49,7 @@ def setup(d):
             [(p, k, prof, place) for p in LAID for k, prof, place in
              (("under", "seeed-s-soil-mtec-02", "under_film"), ("bare", "dfrobot-sen0601", "bare"))], 1))
     with open(cfg, "w", encoding="utf-8") as f:
-        f.write(f"""gateway: {{id: season, township: 新民乡, data_dir: {d}/data}}
+        f.write(f"""gateway: {{id: season, township: 新民乡, data_dir: {d}/data, timezone: {zone}}}
 records: {{households: households.csv, plots: plots.csv}}
 journal: {{max_age_days: 3650}}   # keep the 2023 season (retention would prune it)
 buses:

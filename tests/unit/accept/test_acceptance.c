@@ -2,7 +2,9 @@
  * the row codec, as the daemon writes them): a covered plot passes, a switch plot laid
  * after the deadline passes late, a plot with half its window missing has insufficient
  * data, a bare plot fails, a plot without a rule is no_sensor; the window override and the
- * season's year; and the acceptance and film_rules config (defaults, implicit rule). */
+ * season's year; the process TZ changing nothing; each day judged by the rules the journal
+ * recorded in force that day (or --rules current); and the acceptance and film_rules
+ * config (defaults, implicit rule). */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -19,10 +21,12 @@
 
 #include "accept_acc.h"
 #include "accept_influx.h"
+#include "accept_rules.h"
 #include "acceptance.h"
 #include "jcodec.h"
 #include "source.h"
 #include "journal.h"
+#include "journal_rules.h"
 
 static const char yaml[] =
         "gateway: {id: g1, township: T, data_dir: data}\n"
@@ -365,6 +369,91 @@ static void test_acceptance_sensor_lookup(void **state)
 	gw_acc_free(a);
 }
 
+/* The process TZ changes nothing: the same journal judged under another TZ gives the same
+ * days and verdicts (the zone is gateway.timezone's). Fails with localtime_r in the
+ * accumulator: P1's days shift by 13 hours. */
+static void test_acceptance_process_tz_changes_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct gw_plot_result *a, *b;
+	size_t na, nb;
+
+	assert_int_equal(gw_acceptance_from_journal(f->cfg, NULL, NULL, &a, &na), 0);
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	assert_int_equal(gw_acceptance_from_journal(f->cfg, NULL, NULL, &b, &nb), 0);
+	setenv("TZ", "Asia/Shanghai", 1);
+	tzset();
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		assert_int_equal(a[i].verdict, b[i].verdict);
+		assert_string_equal(a[i].reason, b[i].reason);
+		assert_int_equal(a[i].ndays, b[i].ndays);
+		for (size_t d = 0; d < a[i].ndays; d++) {
+			assert_int_equal(a[i].days[d].day, b[i].days[d].day);
+			assert_int_equal(a[i].days[d].state, b[i].days[d].state);
+			assert_int_equal(a[i].days[d].received, b[i].days[d].received);
+		}
+	}
+	gw_plot_results_free(a, na);
+	gw_plot_results_free(b, nb);
+}
+
+static void set_intervals(struct gw_config *cfg, unsigned s)
+{
+	for (size_t i = 0; i < cfg->nsensors; i++)
+		cfg->sensors[i].interval_s = s;
+}
+
+/* A season polled hourly, then gateway.yaml changed to 1800 s after the window: judged by
+ * the rules in force each day, availability stays 100 % and P1 passes; --rules current
+ * judges the whole season by 1800 s (50 %: insufficient_data). The same set twice is
+ * recorded once. Fails when the report uses only the current config. */
+static void test_acceptance_rules_in_force(void **state)
+{
+	struct fx *f = *state;
+	struct gw_accept_used used;
+	struct gw_accept_opts o = {.used = &used};
+	struct gw_journal *j = gw_journal_open(f->cfg->data_dir, NULL, NULL);
+	char *hourly = gw_accept_rules_text(f->cfg), *half;
+	struct gw_plot_result *r;
+	size_t n;
+	bool changed;
+
+	assert_non_null(j);
+	assert_non_null(hourly);
+	assert_non_null(strstr(hourly, "\nsensor u1 interval_s=3600 plot=P1 placement=under_film"));
+	assert_non_null(strstr(hourly, "\ntimezone Asia/Shanghai\n"));
+	set_intervals(f->cfg, 1800);
+	half = gw_accept_rules_text(f->cfg);
+	assert_int_equal(gw_journal_rules_put(j, 20230501, 0, hourly, &changed), 0);
+	assert_true(changed);
+	assert_int_equal(gw_journal_rules_put(j, 20230502, 0, hourly, &changed), 0);
+	assert_false(changed);
+	assert_int_equal(gw_journal_rules_put(j, 20230716, 0, half, &changed), 0);
+	assert_true(changed);
+	gw_journal_close(j);
+
+	assert_int_equal(gw_acceptance_from_journal(f->cfg, NULL, &o, &r, &n), 0);
+	assert_int_equal(find(r, n, "P1")->verdict, GW_VERDICT_PASS);
+	assert_int_equal(find(r, n, "P1")->expected, 26 * 48);
+	assert_int_equal(find(r, n, "P1")->received, 26 * 48);
+	assert_int_equal(used.sets, 2);
+	assert_int_equal(used.first_set, 20230501);
+	assert_string_equal(used.zone, "Asia/Shanghai");
+	gw_plot_results_free(r, n);
+
+	o.rules_current = true;
+	assert_int_equal(gw_acceptance_from_journal(f->cfg, NULL, &o, &r, &n), 0);
+	assert_int_equal(find(r, n, "P1")->verdict, GW_VERDICT_INSUFFICIENT_DATA);
+	assert_int_equal(find(r, n, "P1")->expected, 26 * 96);
+	assert_int_equal(used.sets, 0);
+	gw_plot_results_free(r, n);
+	set_intervals(f->cfg, 3600);
+	free(hourly);
+	free(half);
+}
+
 /* InfluxDB's CSV and series keys, as the fleet source reads them. */
 static void test_acceptance_influx_parsing(void **state)
 {
@@ -411,6 +500,8 @@ int main(void)
 	        cmocka_unit_test(test_acceptance_calendar),
 	        cmocka_unit_test(test_acceptance_influx_parsing),
 	        cmocka_unit_test(test_acceptance_sensor_lookup),
+	        cmocka_unit_test(test_acceptance_process_tz_changes_nothing),
+	        cmocka_unit_test(test_acceptance_rules_in_force),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

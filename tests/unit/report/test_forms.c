@@ -290,9 +290,12 @@ static void test_report_cells_masked_ok(void **state)
 {
 	struct gw_plot_result res = {.plot = "P1",
 	                             .verdict = GW_VERDICT_PASS,
-	                             .availability = 0.91666,
+	                             .received = 7997,
+	                             .expected = 10000,
+	                             .availability = 0.7997,
 	                             .first_covered = 20230512,
-	                             .late = true};
+	                             .late = true,
+	                             .reason = "why"};
 	struct gw_form *f = build(GW_LEVEL_PLOT, -1, &res, 1);
 	struct gw_cell c;
 
@@ -302,9 +305,16 @@ static void test_report_cells_masked_ok(void **state)
 	assert_string_equal(cell(f, 0, "id_number", true, &c), "64042419680312121X");
 	assert_string_equal(cell(f, 1, "phone", false, &c), "");
 	assert_string_equal(cell(f, 0, "verdict", false, &c), "pass");
-	assert_string_equal(cell(f, 0, "availability", false, &c), "0.917");
+	/* 79.97 % is truncated, never shown as 0.800 next to insufficient_data */
+	assert_string_equal(cell(f, 0, "availability", false, &c), "0.799");
+	assert_string_equal(cell(f, 0, "reason", false, &c), "why");
 	assert_string_equal(cell(f, 0, "first_covered", false, &c), "2023-05-12");
 	assert_string_equal(cell(f, 0, "late", false, &c), "late");
+	res.late = false;
+	res.laying_unknown = true;
+	res.first_evidence = 20230601;
+	assert_string_equal(cell(f, 0, "late", false, &c),
+	                    "laying date unknown (evidence from 06-01)");
 	assert_string_equal(cell(f, 1, "verdict", false, &c), "");
 	assert_string_equal(cell(f, 0, "verified_area_mu", false, &c), "6.5");
 	assert_string_equal(cell(f, 5, "township", false, &c), "total");

@@ -2,7 +2,7 @@
  * README specifies it, every kind of tampering (edit, delete, swap, insert, source text,
  * time stamp, the chain table) detected and the right day named, retention reported as
  * pruned not deleted, late rows, migration of a version 1 journal, the head's JSON and the
- * sealing policy. Days are UTC (TZ is set). */
+ * sealing policy. Days are UTC (the gateway's zone is set). */
 #include <errno.h>
 #include <ftw.h>
 #include <setjmp.h>
@@ -19,6 +19,7 @@
 #include "chain.h"
 #include "clock.h"
 #include "journal_int.h"
+#include "tz.h"
 
 #define DAY_MS  (86400LL * 1000)
 #define DAY0_MS 1687255200000LL /* 2023-06-20T10:00:00Z */
@@ -78,8 +79,7 @@ static int setup(void **state)
 
 	if (!t)
 		return -1;
-	setenv("TZ", "UTC", 1);
-	tzset();
+	assert_int_equal(gw_tz_use("UTC"), 0); /* the gateway's zone, not the process TZ */
 	snprintf(t->base, sizeof(t->base), "/tmp/gw_chain_XXXXXX");
 	if (!mkdtemp(t->base))
 		return -1;
@@ -397,7 +397,7 @@ static void test_chain_migrate_v1_keeps_rows(void **state)
 	gw_journal_close(t->j);
 	t->j = open_ok(t);
 	assert_int_equal(gw_journal_meta_get(t->j, "schema_version", &v), 0);
-	assert_int_equal(v, 2);
+	assert_int_equal(v, GW_JOURNAL_SCHEMA_VERSION);
 	assert_int_equal(gw_journal_count_after(t->j, 0, &n), 0);
 	assert_int_equal(n, 3 * PER_DAY);
 	r = verify(t);
