@@ -1,9 +1,8 @@
-/* Daily film states to InfluxDB; see film_days.h. */
+/* Daily film states to InfluxDB, a sink of sink.c's loop; see film_days.h. */
 #include "film_days.h"
 
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,16 +14,18 @@
 #include "log.h"
 #include "strbuf.h"
 
-#define CHECK_MS   1000 /* how often the thread looks at the date */
+#define MOD        "film-days"
+#define CHECK_MS   1000 /* how often the date is looked at */
 #define RETRY_MS   60000
 #define META_DONE  "film_day_done"
 #define LINE_BYTES 512 /* a film_day line at most */
 
 struct gw_film_days {
-	struct gw_film_days_env env;
-	pthread_t thread;
+	struct gw_sink *sk; /* the loop running it */
 	struct gw_influx *w;
 	struct gw_journal *j;
+	int64_t done;    /* the last day written (yyyymmdd; film_day_done in the journal) */
+	int64_t next_ms; /* after a failure: not before */
 };
 
 static int yyyymmdd(int64_t wall_ms)
@@ -54,23 +55,35 @@ static int tag(char *buf, size_t len, size_t *pos, const char *key, const char *
 	if (!value || !value[0])
 		return 0;
 	rc = gw_str_append(buf, len, pos, ",");
-	rc = rc ? rc : gw_str_append(buf, len, pos, key);
-	rc = rc ? rc : gw_str_append(buf, len, pos, "=");
+	if (!rc)
+		rc = gw_str_append(buf, len, pos, key);
+	if (!rc)
+		rc = gw_str_append(buf, len, pos, "=");
 	return rc ? rc : gw_lp_append(buf, len, pos, GW_LP_TAG_VALUE, value);
+}
+
+/* "film_day" and its tags. Returns 0 or -ENOSPC. */
+static int day_head(const struct gw_plot_result *r, const struct gw_reading_tags *t, char *buf,
+                    size_t len, size_t *pos)
+{
+	const char *const tags[][2] = {
+	        {"gateway", t ? t->gateway : NULL},     {"plot", r->plot},
+	        {"household", t ? t->household : NULL}, {"township", t ? t->township : NULL},
+	        {"village", t ? t->village : NULL},     {"film_type", t ? t->film_type : NULL},
+	};
+	int rc = gw_str_append(buf, len, pos, "film_day");
+
+	for (size_t i = 0; !rc && i < sizeof(tags) / sizeof(tags[0]); i++)
+		rc = tag(buf, len, pos, tags[i][0], tags[i][1]);
+	return rc;
 }
 
 static int day_line(const struct gw_plot_result *r, const struct gw_plot_day *d,
                     const struct gw_reading_tags *t, char *buf, size_t len, size_t *pos)
 {
 	struct gw_strbuf o = {.buf = buf, .len = len};
-	int rc = gw_str_append(buf, len, pos, "film_day");
+	int rc = day_head(r, t, buf, len, pos);
 
-	rc = rc ? rc : tag(buf, len, pos, "gateway", t ? t->gateway : NULL);
-	rc = rc ? rc : tag(buf, len, pos, "plot", r->plot);
-	rc = rc ? rc : tag(buf, len, pos, "household", t ? t->household : NULL);
-	rc = rc ? rc : tag(buf, len, pos, "township", t ? t->township : NULL);
-	rc = rc ? rc : tag(buf, len, pos, "village", t ? t->village : NULL);
-	rc = rc ? rc : tag(buf, len, pos, "film_type", t ? t->film_type : NULL);
 	if (rc)
 		return rc;
 	o.pos = *pos;
@@ -115,116 +128,183 @@ int gw_film_days_lines(const struct gw_plot_result *r, const struct gw_reading_t
 static void plot_tags(const struct gw_film_days *f, const struct gw_plot_result *r,
                       struct gw_reading_tags *t, char ref[GW_HHREF_LEN])
 {
-	const struct gw_plot *p = f->env.recs ? gw_records_plot(f->env.recs, r->plot) : NULL;
-	const struct gw_household *h = p ? gw_records_household_of(f->env.recs, p) : NULL;
+	const struct gw_sink_env *env = &f->sk->env;
+	const struct gw_plot *p = env->recs ? gw_records_plot(env->recs, r->plot) : NULL;
+	const struct gw_household *h = p ? gw_records_household_of(env->recs, p) : NULL;
 
-	*t = (struct gw_reading_tags){.gateway = f->env.cfg->gateway_id};
+	*t = (struct gw_reading_tags){.gateway = env->cfg->gateway_id};
 	if (!h)
 		return;
-	gw_hhref(f->env.hh_key, h->id, ref);
+	gw_hhref(env->hh_key, h->id, ref);
 	t->household = ref;
 	t->township = h->township;
 	t->village = h->village;
 	t->film_type = gw_film_name(p->film);
 }
 
-/* Writes the states of the days after done and before today. Returns 0, -EAGAIN (try
- * again later) or -errno. */
-static int publish(struct gw_film_days *f, int done, int today)
+/* Bytes enough for every day of every plot, and the first day with readings (0: none; then
+ * no bytes: nothing polled yet, no day to speak of). */
+static size_t lines_room(const struct gw_plot_result *res, size_t n, int *first)
 {
-	struct gw_plot_result *res = NULL;
-	struct gw_influx_stats st = {0};
-	size_t n = 0, len = 0, pos = 0;
-	char *buf = NULL;
-	int first = 0;
-	int rc = gw_acceptance_from_journal(f->env.cfg, f->env.recs, NULL, &res, &n);
+	size_t len = 0;
 
-	for (size_t i = 0; rc == 0 && i < n; i++) {
+	*first = 0;
+	for (size_t i = 0; i < n; i++) {
 		len += res[i].ndays * LINE_BYTES;
 		for (size_t k = 0; k < res[i].ndays; k++)
-			if (res[i].days[k].received && (!first || res[i].days[k].day < first))
-				first = res[i].days[k].day;
+			if (res[i].days[k].received && (!*first || res[i].days[k].day < *first))
+				*first = res[i].days[k].day;
 	}
-	if (!first) /* nothing polled yet: no day to speak of */
-		len = 0;
-	else if (done < first - 1)
-		done = first - 1; /* the journal's first day; never a window day before it */
-	buf = rc == 0 ? malloc(len + 1) : NULL;
-	if (rc == 0 && !buf)
-		rc = -ENOMEM;
-	for (size_t i = 0; rc == 0 && first && i < n; i++) {
+	return *first ? len : 0;
+}
+
+/* The lines of every plot's days after done and before today. Returns 0 or -ENOSPC. */
+static int format_days(const struct gw_film_days *f, const struct gw_plot_result *res, size_t n,
+                       int done, int today, char *buf, size_t len, size_t *pos)
+{
+	for (size_t i = 0; i < n; i++) {
 		struct gw_reading_tags t;
 		char ref[GW_HHREF_LEN];
 		int lines;
 
 		plot_tags(f, &res[i], &t, ref);
-		lines = gw_film_days_lines(&res[i], &t, done, today, buf, len + 1, &pos);
-		rc = lines < 0 ? lines : 0;
+		lines = gw_film_days_lines(&res[i], &t, done, today, buf, len, pos);
+		if (lines < 0)
+			return lines;
 	}
-	if (rc == 0 && pos)
-		rc = gw_influx_write_all(f->w, buf, pos, &st);
-	free(buf);
-	gw_plot_results_free(res, n);
-	if (rc == 0 && pos)
-		gw_log(GW_INFO, "film-days", "wrote %llu daily film states up to %d",
+	return 0;
+}
+
+/* Writes the states of the days after done and before today, and charges the budget for
+ * them. Returns 0, -EAGAIN (try again later) or -errno. */
+static int publish(struct gw_film_days *f, int done, int today)
+{
+	const struct gw_sink_env *env = &f->sk->env;
+	struct gw_plot_result *res = NULL;
+	struct gw_influx_stats st = {0};
+	size_t n = 0, len, pos = 0;
+	char *buf;
+	int first, rc = gw_acceptance_from_journal(env->cfg, env->recs, NULL, &res, &n);
+
+	if (rc)
+		goto out_results;
+	len = lines_room(res, n, &first);
+	if (!first)
+		goto out_results;
+	if (done < first - 1)
+		done = first - 1; /* the journal's first day; never a window day before it */
+	buf = malloc(len + 1);
+	rc = buf ? format_days(f, res, n, done, today, buf, len + 1, &pos) : -ENOMEM;
+	if (rc || !pos)
+		goto out_buf;
+	rc = gw_influx_write_all(f->w, buf, pos, &st);
+	gw_sink_charge(f->sk, st.sent_bytes);
+	if (rc == 0)
+		gw_log(GW_INFO, MOD, "wrote %llu daily film states up to %d",
 		       (unsigned long long)st.written_points, today);
+out_buf:
+	free(buf);
+out_results:
+	gw_plot_results_free(res, n);
 	return rc;
 }
 
-static void *run(void *arg)
+/* Once a local day is over (checked every CHECK_MS), its states go; after a failure, again
+ * RETRY_MS later. The budget holds them back like readings. */
+static void turn(void *impl, struct gw_sink *sk, int64_t now, struct gw_sink_wait *w)
 {
-	struct gw_film_days *f = arg;
-	int64_t next_ms = 0, done = 0;
+	struct gw_film_days *f = impl;
+	int today = yyyymmdd(gw_clock_wall_ms());
+	int yesterday = yyyymmdd(midnight_ms(today) - 1);
+	int rc;
 
-	if (gw_journal_meta_get(f->j, META_DONE, &done) < 0)
-		done = 0;
-	while (!gw_bell_closing(f->env.bell)) {
-		int64_t now = gw_clock_mono_ms();
-		int today = yyyymmdd(gw_clock_wall_ms());
-		int yesterday = yyyymmdd(midnight_ms(today) - 1);
-		int rc;
-
-		if (now >= next_ms && yesterday > done) {
-			rc = publish(f, (int)done, today);
-			if (rc == 0 && gw_journal_meta_set(f->j, META_DONE, yesterday) == 0)
-				done = yesterday;
-			else
-				next_ms = now + RETRY_MS;
-			if (rc && rc != -EAGAIN)
-				gw_log(GW_WARN, "film-days", "daily film states not written: %s",
-				       strerror(-rc));
-		}
-		gw_bell_wait(f->env.bell, INT64_MAX, CHECK_MS);
-	}
-	return NULL;
+	*w = (struct gw_sink_wait){CHECK_MS, GW_SINK_PAUSE};
+	if (now < f->next_ms || yesterday <= f->done || !gw_sink_budget_allows(sk))
+		return;
+	rc = publish(f, (int)f->done, today);
+	if (rc == 0 && gw_journal_meta_set(f->j, META_DONE, yesterday) == 0)
+		f->done = yesterday;
+	else
+		f->next_ms = now + RETRY_MS;
+	if (rc && rc != -EAGAIN)
+		gw_log(GW_WARN, MOD, "daily film states not written: %s", strerror(-rc));
 }
 
-struct gw_film_days *gw_film_days_start(const struct gw_film_days_env *env)
+/* Derived data, recomputed from the journal: nothing is ever left half-sent at stop. */
+static bool idle(void *impl, struct gw_sink *sk)
 {
-	struct gw_journal_opts jo = {.no_check = true};
-	struct gw_film_days *f = calloc(1, sizeof(*f));
-	int err = 0;
+	(void)impl;
+	(void)sk;
+	return true;
+}
+
+static void days_close(void *impl)
+{
+	struct gw_film_days *f = impl;
 
 	if (!f)
-		return NULL;
-	f->env = *env;
-	f->w = gw_influx_new(&env->cfg->influx, &err);
-	f->j = f->w ? gw_journal_open(env->cfg->data_dir, &jo, &err) : NULL;
-	if (f->j && (err = pthread_create(&f->thread, NULL, run, f)) == 0)
-		return f;
+		return;
 	gw_journal_close(f->j);
 	gw_influx_free(f->w);
 	free(f);
-	errno = err < 0 ? -err : err;
-	return NULL;
+}
+
+/* The writer, a journal handle of its own and the last day written. */
+static int days_open(struct gw_sink *sk, void **impl)
+{
+	struct gw_journal_opts jo = {.no_check = true};
+	struct gw_film_days *f = calloc(1, sizeof(*f));
+	int rc = -ENOMEM;
+
+	if (!f)
+		return rc;
+	f->sk = sk;
+	f->w = gw_influx_new(&sk->env.cfg->influx, &rc);
+	if (!f->w)
+		goto out_free;
+	f->j = gw_journal_open(sk->env.cfg->data_dir, &jo, &rc);
+	if (!f->j)
+		goto out_free;
+	if (gw_journal_meta_get(f->j, META_DONE, &f->done) < 0)
+		f->done = 0;
+	*impl = f;
+	return 0;
+out_free:
+	days_close(f);
+	return rc;
+}
+
+static bool wanted(const struct gw_config *cfg)
+{
+	return cfg->influx.enabled;
+}
+
+const struct gw_sink_ops gw_film_day_sink = {
+        .name = "film_days",
+        .log_module = MOD,
+        .wanted = wanted,
+        .open = days_open,
+        .close = days_close,
+        .turn = turn,
+        .idle = idle,
+};
+
+struct gw_film_days *gw_film_days_start(const struct gw_film_days_env *env)
+{
+	struct gw_sink_env e = {
+	        .cfg = env->cfg, .bell = env->bell, .recs = env->recs, .hh_key = env->hh_key};
+	struct gw_sink *sk = NULL;
+	int rc = gw_sink_start(&gw_film_day_sink, &e, &sk);
+
+	if (rc) {
+		errno = -rc;
+		return NULL;
+	}
+	return gw_sink_impl(sk);
 }
 
 void gw_film_days_join(struct gw_film_days *f)
 {
-	if (!f)
-		return;
-	pthread_join(f->thread, NULL);
-	gw_journal_close(f->j);
-	gw_influx_free(f->w);
-	free(f);
+	if (f)
+		gw_sink_join(f->sk);
 }

@@ -108,22 +108,26 @@ int gw_metrics_json(const struct gw_metrics *m, int64_t now_ms, char *buf, size_
 	return o.full ? -ENOSPC : (int)o.pos;
 }
 
+/* ",<key>=<value>" (key given with its comma and '='), the value escaped as a tag. */
+static int put_tag(char *buf, size_t len, size_t *pos, const char *key, const char *value)
+{
+	int rc = gw_str_append(buf, len, pos, key);
+
+	return rc ? rc : gw_lp_append(buf, len, pos, GW_LP_TAG_VALUE, value);
+}
+
 /* "<measurement>,gateway=<id>[,sink=<name>] " with escaping. */
 static int head(char *buf, size_t len, size_t *pos, const char *meas, const char *gw,
                 const char *sink)
 {
 	int rc = gw_lp_append(buf, len, pos, GW_LP_MEASUREMENT, meas);
 
-	if (rc == 0)
-		rc = gw_str_append(buf, len, pos, ",gateway=");
-	if (rc == 0)
-		rc = gw_lp_append(buf, len, pos, GW_LP_TAG_VALUE, gw);
-	if (rc == 0 && sink) {
-		rc = gw_str_append(buf, len, pos, ",sink=");
-		if (rc == 0)
-			rc = gw_lp_append(buf, len, pos, GW_LP_TAG_VALUE, sink);
-	}
-	return rc;
+	if (rc)
+		return rc;
+	rc = put_tag(buf, len, pos, ",gateway=", gw);
+	if (rc || !sink)
+		return rc;
+	return put_tag(buf, len, pos, ",sink=", sink);
 }
 
 /* "sensor,gateway=..,sensor=..,plot=.. polls=..,..": one sensor's health. */
@@ -136,15 +140,10 @@ static int sensor_line(const struct gw_metrics *m, size_t i, int64_t now_ms, cha
 	int rc = head(buf, len, pos, "sensor", m->cfg->gateway_id, NULL);
 
 	gw_poller_sensor_stats(m->poller, i, &st);
-	if (rc == 0)
-		rc = gw_str_append(buf, len, pos, ",sensor=");
-	if (rc == 0)
-		rc = gw_lp_append(buf, len, pos, GW_LP_TAG_VALUE, sc->id);
-	if (rc == 0 && sc->plot[0]) {
-		rc = gw_str_append(buf, len, pos, ",plot=");
-		if (rc == 0)
-			rc = gw_lp_append(buf, len, pos, GW_LP_TAG_VALUE, sc->plot);
-	}
+	if (!rc)
+		rc = put_tag(buf, len, pos, ",sensor=", sc->id);
+	if (!rc && sc->plot[0])
+		rc = put_tag(buf, len, pos, ",plot=", sc->plot);
 	if (rc)
 		return rc;
 	o.pos = *pos;

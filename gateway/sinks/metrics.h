@@ -15,7 +15,7 @@
 #include "poller.h"
 #include "sink.h"
 
-#define GW_METRICS_SINKS 2
+#define GW_METRICS_SINKS GW_SINKS_MAX /* sinks.c checks its table against it */
 
 struct gw_metrics {
 	const struct gw_config *cfg;

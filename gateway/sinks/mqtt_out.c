@@ -1,17 +1,14 @@
-/* The MQTT sink thread; see mqtt_out.h. Rows read from the journal wait in a ring in
- * seq order, each pending, sent or done (acknowledged, or held back by the deadband);
- * the cursor follows the done prefix and is saved at most every GW_SINK_SAVE_MS. After a lost
- * connection every sent-but-unacknowledged row is sent again, so a message may repeat
- * but none is lost. */
+/* The MQTT sink's turn; see mqtt_out.h (the loop around it is sink.c). Rows read from the
+ * journal wait in a ring in seq order, each pending, sent or done (acknowledged, or held back
+ * by the deadband); the cursor follows the done prefix. After a lost connection every
+ * sent-but-unacknowledged row is sent again, so a message may repeat but none is lost. */
 #include "mqtt_out.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "budget.h"
 #include "chain.h"
 #include "clock.h"
 #include "deadband.h"
@@ -42,21 +39,19 @@ struct band {
 };
 
 struct gw_mqtt_out {
-	const struct gw_sink_env *env;
-	pthread_t th;
-	struct gw_feed *feed;
+	struct gw_sink *sk; /* the loop running it */
 	struct gw_mqtt *cli;
 	struct ent *ring;
 	size_t head, n;
 	struct gw_feed_item *tmp; /* READ_MAX items */
 	struct band *bands;
 	size_t nbands, capb;
-	int64_t read_pos, avail, cursor, saved;
-	int64_t backlog_end; /* the last seq in the journal when the sink started */
-	int64_t next_save_ms, next_metrics_ms, down_since_ms;
+	int64_t read_pos, avail;
+	int64_t backlog_end;              /* the last seq in the journal when the sink started */
 	int64_t next_chain_ms, chain_day; /* the head published on this connection */
-	bool up, chain_sent;
+	bool chain_sent;
 	char status_topic[256], metrics_topic[256], chain_topic[256], topic[512], json[4096];
+	char peer[GW_PATH_LEN + 8]; /* "url=..." for the log */
 	uint64_t tags[64];
 };
 
@@ -81,28 +76,23 @@ static int put_name(char *buf, size_t len, size_t *pos, const char *name)
 int gw_mqtt_topic(const char *prefix, const char *gateway, const char *plot, const char *sensor,
                   char *buf, size_t len)
 {
+	const char *const names[] = {gateway, plot && *plot ? plot : "unbound", sensor};
+	const char *const seps[] = {"/", "/plot/", "/"};
 	size_t pos = 0;
 	int rc = gw_str_append(buf, len, &pos, prefix);
 
-	if (rc == 0)
-		rc = gw_str_append(buf, len, &pos, "/");
-	if (rc == 0)
-		rc = put_name(buf, len, &pos, gateway);
-	if (rc == 0)
-		rc = gw_str_append(buf, len, &pos, "/plot/");
-	if (rc == 0)
-		rc = put_name(buf, len, &pos, plot && *plot ? plot : "unbound");
-	if (rc == 0)
-		rc = gw_str_append(buf, len, &pos, "/");
-	if (rc == 0)
-		rc = put_name(buf, len, &pos, sensor);
+	for (size_t i = 0; !rc && i < sizeof(names) / sizeof(names[0]); i++) {
+		rc = gw_str_append(buf, len, &pos, seps[i]);
+		if (!rc)
+			rc = put_name(buf, len, &pos, names[i]);
+	}
 	return rc;
 }
 
 /* Borrows: the deadband state of src, created on first use. NULL when out of memory. */
 static struct band *band_of(struct gw_mqtt_out *o, const struct gw_source *src)
 {
-	const struct gw_config *cfg = o->env->cfg;
+	const struct gw_config *cfg = o->sk->env.cfg;
 	struct band *b;
 
 	for (size_t i = 0; i < o->nbands; i++)
@@ -132,7 +122,7 @@ static bool worth_sending(struct gw_mqtt_out *o, const struct gw_feed_item *it)
 	struct band *b = band_of(o, it->src);
 
 	return !b || gw_deadband_pass(&b->last, &it->r, b->deadband,
-	                              (int64_t)o->env->cfg->mqtt.heartbeat_min * 60000);
+	                              (int64_t)o->sk->env.cfg->mqtt.heartbeat_min * 60000);
 }
 
 /* Reads new rows into the ring. A row is historical when it was already waiting when the
@@ -140,7 +130,8 @@ static bool worth_sending(struct gw_mqtt_out *o, const struct gw_feed_item *it)
  * away (a failed connect or a lost connection); not while the first connect is under way. */
 static void fill(struct gw_mqtt_out *o)
 {
-	int64_t last, rung = gw_bell_last(o->env->bell);
+	struct gw_sink *sk = o->sk;
+	int64_t last, rung = gw_bell_last(sk->env.bell);
 	size_t max;
 	int k;
 
@@ -148,7 +139,7 @@ static void fill(struct gw_mqtt_out *o)
 		o->avail = rung;
 	while (o->n < RING && o->read_pos < o->avail) {
 		max = RING - o->n < READ_MAX ? RING - o->n : READ_MAX;
-		k = gw_feed_read(o->feed, o->read_pos, o->tmp, max, &last);
+		k = gw_feed_read(sk->feed, o->read_pos, o->tmp, max, &last);
 		if (k < 0) {
 			gw_log(GW_ERR, MOD, "journal read failed: %s", strerror(-k));
 			return;
@@ -157,10 +148,11 @@ static void fill(struct gw_mqtt_out *o)
 			struct ent *e = ent_at(o, o->n++);
 
 			e->it = o->tmp[i];
-			e->it.r.historical = e->it.seq <= o->backlog_end || o->down_since_ms != 0;
+			e->it.r.historical =
+			        e->it.seq <= o->backlog_end || sk->link == GW_LINK_DOWN;
 			e->state = worth_sending(o, &e->it) ? E_PENDING : E_DONE;
 			if (e->state == E_DONE)
-				atomic_fetch_add(&o->env->stats->skipped, 1);
+				atomic_fetch_add(&sk->env.stats->skipped, 1);
 		}
 		if (last == o->read_pos)
 			break;
@@ -168,18 +160,10 @@ static void fill(struct gw_mqtt_out *o)
 	}
 }
 
-static bool budget_allows(struct gw_mqtt_out *o)
-{
-	bool ok = !o->env->budget || gw_budget_allow(o->env->budget, gw_clock_wall_ms());
-
-	atomic_store(&o->env->stats->deferred, !ok);
-	return ok;
-}
-
 /* Publishes one entry. Returns 0, or -EAGAIN/-ENOTCONN to stop sending for now. */
 static int publish(struct gw_mqtt_out *o, struct ent *e)
 {
-	const struct gw_config *cfg = o->env->cfg;
+	const struct gw_config *cfg = o->sk->env.cfg;
 	int len, rc;
 
 	rc = gw_mqtt_topic(cfg->mqtt.topic_prefix, e->it.src->gateway, e->it.src->plot,
@@ -191,60 +175,58 @@ static int publish(struct gw_mqtt_out *o, struct ent *e)
 	if (len < 0 || rc == -EINVAL) {
 		gw_log(GW_ERR, MOD, "seq=%lld sensor=%s cannot be published: %s (dropped)",
 		       (long long)e->it.seq, e->it.src->sensor, strerror(len < 0 ? -len : -rc));
-		atomic_fetch_add(&o->env->stats->dropped, 1);
+		atomic_fetch_add(&o->sk->env.stats->dropped, 1);
 		e->state = E_DONE;
 		return 0;
 	}
 	if (rc)
 		return rc;
 	e->state = E_SENT;
-	if (o->env->budget)
-		gw_budget_add(o->env->budget, (uint64_t)len + strlen(o->topic) + 8,
-		              gw_clock_wall_ms());
+	gw_sink_charge(o->sk, (uint64_t)len + strlen(o->topic) + 8);
 	return 0;
 }
 
 static void send_pending(struct gw_mqtt_out *o)
 {
-	for (size_t i = 0; o->up && i < o->n; i++) {
+	for (size_t i = 0; o->sk->link == GW_LINK_UP && i < o->n; i++) {
 		struct ent *e = ent_at(o, i);
 
 		if (e->state != E_PENDING)
 			continue;
-		if (!budget_allows(o) || publish(o, e))
+		if (!gw_sink_budget_allows(o->sk) || publish(o, e))
 			return;
 	}
 }
 
-static void send_metrics(struct gw_mqtt_out *o)
+/* The self-metrics (QoS 0, not charged to the budget); once connected. */
+static int send_metrics(void *impl, struct gw_sink *sk)
 {
-	unsigned every = o->env->cfg->metrics_interval_s;
-	int64_t now = gw_clock_mono_ms();
+	struct gw_mqtt_out *o = impl;
 	int len;
 
-	if (!o->up || !every || !o->env->metrics || now < o->next_metrics_ms)
-		return;
-	o->next_metrics_ms = now + (int64_t)every * 1000;
-	len = gw_metrics_json(o->env->metrics, gw_clock_wall_ms(), o->json, sizeof(o->json));
+	if (sk->link != GW_LINK_UP)
+		return -EAGAIN;
+	len = gw_metrics_json(sk->env.metrics, gw_clock_wall_ms(), o->json, sizeof(o->json));
 	if (len > 0)
 		gw_mqtt_publish(o->cli, o->metrics_topic, o->json, (size_t)len, 0, false, 0);
+	return 0;
 }
 
 /* Publishes the evidence chain's head, retained, when a later day is sealed and again on
  * every (re)connect, so an outage at midnight only delays it. */
 static void send_chain(struct gw_mqtt_out *o, bool connected)
 {
-	const struct gw_config *cfg = o->env->cfg;
+	const struct gw_config *cfg = o->sk->env.cfg;
 	struct gw_journal_link head;
 	int64_t now = gw_clock_mono_ms();
 	int len, rc;
 
 	if (connected)
 		o->chain_sent = false;
-	if (!o->up || (now < o->next_chain_ms && !connected))
+	if (o->sk->link != GW_LINK_UP || (now < o->next_chain_ms && !connected))
 		return;
 	o->next_chain_ms = now + CHAIN_MS;
-	rc = gw_chain_head(gw_feed_journal(o->feed), &head);
+	rc = gw_chain_head(gw_feed_journal(o->sk->feed), &head);
 	if (rc && rc != -ENOENT)
 		gw_log(GW_ERR, MOD, "chain head read failed: %s", strerror(-rc));
 	if (rc || (o->chain_sent && head.day == o->chain_day))
@@ -268,186 +250,188 @@ static void take_acks(struct gw_mqtt_out *o, int n)
 
 			if ((uint64_t)e->it.seq == o->tags[t] && e->state == E_SENT) {
 				e->state = E_DONE;
-				atomic_fetch_add(&o->env->stats->sent, 1);
+				atomic_fetch_add(&o->sk->env.stats->sent, 1);
 				break;
 			}
 		}
 	}
 }
 
-static void on_events(struct gw_mqtt_out *o, const struct gw_mqtt_events *ev)
+/* After a lost connection: every sent row goes again, marked historical. Returns how many. */
+static size_t resend_all(struct gw_mqtt_out *o)
 {
 	size_t resend = 0;
 
-	if (ev->lost) {
-		for (size_t i = 0; i < o->n; i++) {
-			struct ent *e = ent_at(o, i);
+	for (size_t i = 0; i < o->n; i++) {
+		struct ent *e = ent_at(o, i);
 
-			if (e->state == E_SENT) {
-				e->state = E_PENDING;
-				e->it.r.historical = true;
-				resend++;
-			}
+		if (e->state == E_SENT) {
+			e->state = E_PENDING;
+			e->it.r.historical = true;
+			resend++;
 		}
-		atomic_fetch_add(&o->env->stats->failed, resend);
 	}
-	if (o->up && ev->state != GW_MQTT_UP) {
-		o->up = false;
-		o->down_since_ms = gw_clock_mono_ms();
-		gw_log(GW_WARN, MOD, "broker lost: %s (%zu messages to send again)",
-		       ev->error[0] ? ev->error : "connection closed", resend);
-	} else if (!o->up && ev->failed && o->down_since_ms == 0) {
-		o->down_since_ms = gw_clock_mono_ms();
-		gw_log(GW_WARN, MOD, "broker unreachable: %s (retrying with back-off)", ev->error);
-	}
-	if (!o->up && ev->state == GW_MQTT_UP) {
-		o->up = true;
-		if (o->down_since_ms)
-			gw_log(GW_NOTICE, MOD, "broker back after %lld s; %lld readings waiting",
-			       (long long)(gw_clock_mono_ms() - o->down_since_ms) / 1000,
-			       (long long)(o->avail - o->cursor));
-		o->down_since_ms = 0;
-	}
-	atomic_store(&o->env->stats->connected, o->up);
+	atomic_fetch_add(&o->sk->env.stats->failed, resend);
+	return resend;
 }
 
-/* Moves the cursor over the done prefix and saves it now and then (or when forced). */
-static void advance(struct gw_mqtt_out *o, bool force)
+static void on_events(struct gw_mqtt_out *o, const struct gw_mqtt_events *ev)
 {
-	int64_t now = gw_clock_mono_ms();
-	int rc;
+	struct gw_sink *sk = o->sk;
+	bool up = sk->link == GW_LINK_UP;
+	size_t resend = ev->lost ? resend_all(o) : 0;
+	char why[sizeof(ev->error) + 64];
+
+	if (up && ev->state != GW_MQTT_UP) {
+		snprintf(why, sizeof(why), "broker lost: %s (%zu messages to send again)",
+		         ev->error[0] ? ev->error : "connection closed", resend);
+		gw_sink_link_down(sk, why);
+	} else if (!up && ev->failed) {
+		snprintf(why, sizeof(why), "broker unreachable: %s", ev->error);
+		gw_sink_link_down(sk, why);
+	}
+	if (!up && ev->state == GW_MQTT_UP)
+		gw_sink_link_up(sk);
+}
+
+/* Moves the cursor over the done prefix (the loop saves it); depth and lag. */
+static void advance(struct gw_mqtt_out *o)
+{
+	int64_t cursor = o->sk->cursor;
 
 	while (o->n && ent_at(o, 0)->state == E_DONE) {
-		o->cursor = ent_at(o, 0)->it.seq;
+		cursor = ent_at(o, 0)->it.seq;
 		o->head = (o->head + 1) % RING;
 		o->n--;
 	}
 	if (!o->n)
-		o->cursor = o->read_pos; /* also past rows the feed skipped */
-	if (o->cursor != o->saved && (force || now >= o->next_save_ms)) {
-		rc = gw_feed_ack(o->feed, o->cursor);
-		if (rc == 0)
-			o->saved = o->cursor;
-		else
-			gw_log(GW_ERR, MOD, "cursor save failed: %s", strerror(-rc));
-		o->next_save_ms = now + GW_SINK_SAVE_MS;
-	}
-	atomic_store(&o->env->stats->cursor, o->cursor);
-	atomic_store(&o->env->stats->depth, o->avail - o->cursor);
-	atomic_store(&o->env->stats->lag_ms,
-	             o->n ? gw_clock_wall_ms() - ent_at(o, 0)->it.r.ts_ms : 0);
+		cursor = o->read_pos; /* also past rows the feed skipped */
+	gw_sink_advance(o->sk, cursor);
+	gw_sink_backlog(o->sk, o->avail, o->n ? ent_at(o, 0)->it.r.ts_ms : 0);
 }
 
-static bool finished(struct gw_mqtt_out *o, int64_t *drain_end)
+/* One turn: read, publish, wait briefly for the broker's acks and events. While connected
+ * with nothing in flight, the loop then waits for new rows. */
+static void turn(void *impl, struct gw_sink *sk, int64_t now, struct gw_sink_wait *w)
 {
-	if (!gw_bell_closing(o->env->bell))
-		return false;
-	if (*drain_end == 0)
-		*drain_end = gw_clock_mono_ms() + o->env->drain_ms;
-	fill(o);
-	if (o->n == 0 && o->read_pos >= o->avail)
-		return true;
-	if (gw_clock_mono_ms() < *drain_end)
-		return false;
-	gw_log(GW_WARN, MOD,
-	       "stopping with %lld readings not yet acknowledged (kept in the journal)",
-	       (long long)(o->avail - o->cursor));
-	return true;
-}
-
-static void *run(void *arg)
-{
-	struct gw_mqtt_out *o = arg;
+	struct gw_mqtt_out *o = impl;
 	struct gw_mqtt_events ev;
-	int64_t drain_end = 0;
 	int n;
 
-	while (!finished(o, &drain_end)) {
-		fill(o);
-		send_pending(o);
-		send_metrics(o);
-		if (o->n == 0 && o->up)
-			gw_bell_wait(o->env->bell, o->read_pos, IDLE_MS);
-		n = gw_mqtt_wait(o->cli, o->n ? WAIT_MS : 0, o->tags,
-		                 sizeof(o->tags) / sizeof(o->tags[0]), &ev);
-		if (n > 0)
-			take_acks(o, n);
-		on_events(o, &ev);
-		send_chain(o, ev.connected);
-		advance(o, false);
-	}
-	advance(o, true);
-	return NULL;
+	(void)now;
+	fill(o);
+	send_pending(o);
+	/* not connected: waiting for the connect's outcome rather than spinning */
+	n = gw_mqtt_wait(o->cli, o->n || sk->link != GW_LINK_UP ? WAIT_MS : 0, o->tags,
+	                 sizeof(o->tags) / sizeof(o->tags[0]), &ev);
+	if (n > 0)
+		take_acks(o, n);
+	on_events(o, &ev);
+	send_chain(o, ev.connected);
+	advance(o);
+	if (o->n == 0 && sk->link == GW_LINK_UP)
+		*w = (struct gw_sink_wait){IDLE_MS, o->read_pos};
 }
 
-static void out_free(struct gw_mqtt_out *o)
+/* Everything committed is acknowledged (or held back by the deadband). */
+static bool idle(void *impl, struct gw_sink *sk)
 {
+	struct gw_mqtt_out *o = impl;
+
+	(void)sk;
+	fill(o);
+	return o->n == 0 && o->read_pos >= o->avail;
+}
+
+static void out_close(void *impl)
+{
+	struct gw_mqtt_out *o = impl;
+
+	if (!o)
+		return;
 	gw_mqtt_free(o->cli);
-	gw_feed_close(o->feed);
 	free(o->ring);
 	free(o->tmp);
 	free(o->bands);
 	free(o);
 }
 
-static int out_init(struct gw_mqtt_out *o)
+static void set_topics(struct gw_mqtt_out *o, const struct gw_config *cfg)
 {
-	const struct gw_config *cfg = o->env->cfg;
-	char client_id[GW_ID_LEN + 16];
-	int rc;
-
-	snprintf(client_id, sizeof(client_id), "%s",
-	         cfg->mqtt.client_id[0] ? cfg->mqtt.client_id : "");
-	if (!client_id[0])
-		snprintf(client_id, sizeof(client_id), "fieldgate-%s", cfg->gateway_id);
 	snprintf(o->status_topic, sizeof(o->status_topic), "%s/%s/status", cfg->mqtt.topic_prefix,
 	         cfg->gateway_id);
 	snprintf(o->metrics_topic, sizeof(o->metrics_topic), "%s/%s/metrics",
 	         cfg->mqtt.topic_prefix, cfg->gateway_id);
 	snprintf(o->chain_topic, sizeof(o->chain_topic), "%s/%s/chain", cfg->mqtt.topic_prefix,
 	         cfg->gateway_id);
+	snprintf(o->peer, sizeof(o->peer), "url=%s", cfg->mqtt.url);
+}
+
+static int out_open(struct gw_sink *sk, void **impl)
+{
+	const struct gw_config *cfg = sk->env.cfg;
+	struct gw_mqtt_out *o = calloc(1, sizeof(*o));
+	char client_id[GW_ID_LEN + 16];
+	int rc = -ENOMEM;
+
+	if (!o)
+		return rc;
+	o->sk = sk;
+	snprintf(client_id, sizeof(client_id), "%s",
+	         cfg->mqtt.client_id[0] ? cfg->mqtt.client_id : "");
+	if (!client_id[0])
+		snprintf(client_id, sizeof(client_id), "fieldgate-%s", cfg->gateway_id);
+	set_topics(o, cfg);
 	o->ring = calloc(RING, sizeof(*o->ring));
 	o->tmp = calloc(READ_MAX, sizeof(*o->tmp));
 	if (!o->ring || !o->tmp)
-		return -ENOMEM;
-	o->feed = gw_feed_open(cfg->data_dir, "mqtt", &rc);
-	if (!o->feed)
-		return rc;
-	rc = gw_feed_cursor(o->feed, &o->cursor);
-	if (rc == 0)
-		rc = gw_feed_last_seq(o->feed, &o->avail);
+		goto out_free;
+	rc = gw_feed_last_seq(sk->feed, &o->avail);
+	if (rc)
+		goto out_free;
 	o->backlog_end = o->avail;
-	o->read_pos = o->saved = o->cursor;
-	if (rc == 0)
-		o->cli = gw_mqtt_new(&cfg->mqtt, client_id, o->status_topic, &rc);
+	o->read_pos = sk->cursor;
+	o->cli = gw_mqtt_new(&cfg->mqtt, client_id, o->status_topic, &rc);
+	if (!o->cli)
+		goto out_free;
+	sk->peer = o->peer;
+	*impl = o;
+	return 0;
+out_free:
+	out_close(o);
 	return rc;
 }
 
+static bool wanted(const struct gw_config *cfg)
+{
+	return cfg->mqtt.enabled;
+}
+
+const struct gw_sink_ops gw_mqtt_sink = {
+        .name = "mqtt",
+        .log_module = MOD,
+        .wanted = wanted,
+        .reads_rows = true,
+        .self_metric = true,
+        .open = out_open,
+        .close = out_close,
+        .turn = turn,
+        .idle = idle,
+        .send_metrics = send_metrics,
+};
+
 int gw_mqtt_out_start(const struct gw_sink_env *env, struct gw_mqtt_out **out)
 {
-	struct gw_mqtt_out *o = calloc(1, sizeof(*o));
-	int rc = o ? 0 : -ENOMEM;
+	struct gw_sink *sk = NULL;
+	int rc = gw_sink_start(&gw_mqtt_sink, env, &sk);
 
-	if (o) {
-		o->env = env;
-		rc = out_init(o);
-	}
 	if (rc == 0)
-		rc = -pthread_create(&o->th, NULL, run, o);
-	if (rc) {
-		gw_log(GW_ERR, MOD, "cannot start the MQTT sink: %s", strerror(-rc));
-		if (o)
-			out_free(o);
-		return rc;
-	}
-	*out = o;
-	return 0;
+		*out = gw_sink_impl(sk);
+	return rc;
 }
 
 void gw_mqtt_out_join(struct gw_mqtt_out *o)
 {
-	if (!o)
-		return;
-	pthread_join(o->th, NULL);
-	out_free(o);
+	if (o)
+		gw_sink_join(o->sk);
 }

@@ -1,6 +1,6 @@
-/* The MQTT sink: a thread that publishes each journal row after its cursor as the
- * reading's JSON on {prefix}/{gateway}/plot/{plot}/{sensor}, keeps a window of messages in
- * flight, and moves the cursor as the broker acknowledges them in order. Rows replayed
+/* The MQTT sink (a struct gw_sink_ops run by sink.c's loop): publishes each journal row after its
+ * cursor as the reading's JSON on {prefix}/{gateway}/plot/{plot}/{sensor}, keeps a window of
+ * messages in flight, and moves the cursor as the broker acknowledges them in order. Rows replayed
  * after an outage carry "historical": true. A sensor's deadband holds back readings whose
  * values moved less than it (the journal and InfluxDB keep every one), with a heartbeat of
  * at least one message every mqtt.heartbeat_min. Self-metrics go to {prefix}/{gateway}/
@@ -14,8 +14,12 @@
 
 struct gw_mqtt_out;
 
-/* Starts the sink thread for env (borrowed; must outlive it). Returns 0 or -errno (a bad
- * URL or an unreadable password file: the daemon does not start). */
+/* The row of sinks.c's table. */
+extern const struct gw_sink_ops gw_mqtt_sink;
+
+/* gw_sink_start(&gw_mqtt_sink, ...) for code that holds the MQTT sink as such: starts the
+ * sink thread for env (copied; what it points to is borrowed and must outlive it). Returns 0 or
+ * -errno (a bad URL or an unreadable password file: the daemon does not start). */
 int gw_mqtt_out_start(const struct gw_sink_env *env, struct gw_mqtt_out **out);
 /* Waits for the thread (it ends by itself once the bell closes and everything committed
  * is acknowledged, or env->drain_ms has passed) and frees. NULL is a no-op. */

@@ -1,41 +1,43 @@
-/* Starting and stopping the sink threads; see sinks.h. */
+/* Starting and stopping the sinks; see sinks.h. The table below is the only place that
+ * names them: adding a sink is its file (a struct gw_sink_ops) and one row here. */
 #include "sinks.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include "film_days.h"
 #include "influx_out.h"
-#include "log.h"
 #include "metrics_http.h"
 #include "mqtt_out.h"
+
+/* Started in this order, stopped in this order; the self-metrics list them in it too. */
+static const struct gw_sink_ops *const sinks[] = {
+        &gw_mqtt_sink,
+        &gw_influx_sink,
+        &gw_film_day_sink,
+};
+
+#define NSINKS (sizeof(sinks) / sizeof(sinks[0]))
+_Static_assert(NSINKS <= GW_SINKS_MAX, "raise GW_SINKS_MAX in sink.h");
 
 static int render_prom(const void *ctx, char *buf, size_t len)
 {
 	return gw_metrics_prom(ctx, buf, len);
 }
 
-static struct gw_sink_env *add_env(struct gw_sinks *s, const struct gw_config *cfg,
-                                   const char *name, int drain_ms)
+/* The stats of the sinks cfg enables, in the self-metrics before any sink thread runs. */
+static void add_stats(struct gw_sinks *s, const struct gw_config *cfg)
 {
-	size_t i = s->metrics.nsinks++;
-
-	s->stats[i].name = name;
-	s->metrics.sinks[i] = &s->stats[i];
-	s->env[i] = (struct gw_sink_env){
-	        .cfg = cfg,
-	        .bell = &s->bell,
-	        .metrics = &s->metrics,
-	        .budget = cfg->daily_upload_mb ? &s->budget : NULL,
-	        .stats = &s->stats[i],
-	        .drain_ms = drain_ms,
-	};
-	return &s->env[i];
+	for (size_t i = 0; i < NSINKS; i++) {
+		s->stats[i].name = sinks[i]->name;
+		if (sinks[i]->self_metric && sinks[i]->wanted(cfg))
+			s->metrics.sinks[s->metrics.nsinks++] = &s->stats[i];
+	}
 }
 
 int gw_sinks_start(struct gw_sinks *s, const struct gw_config *cfg, struct gw_poller *p,
                    const struct gw_records *recs, const uint8_t *hh_key, int drain_ms)
 {
+	struct gw_sink_env env = {.cfg = cfg, .drain_ms = drain_ms, .recs = recs, .hh_key = hh_key};
 	int rc = 0;
 
 	memset(s, 0, sizeof(*s));
@@ -44,22 +46,24 @@ int gw_sinks_start(struct gw_sinks *s, const struct gw_config *cfg, struct gw_po
 	s->metrics.cfg = cfg;
 	s->metrics.poller = p;
 	s->metrics.budget = cfg->daily_upload_mb ? &s->budget : NULL;
-	if (cfg->mqtt.enabled)
-		rc = gw_mqtt_out_start(add_env(s, cfg, "mqtt", drain_ms), &s->mqtt);
-	if (rc == 0 && cfg->influx.enabled)
-		rc = gw_influx_out_start(add_env(s, cfg, "influxdb", drain_ms), &s->influx);
-	if (rc == 0 && cfg->influx.enabled) {
-		struct gw_film_days_env fe = {
-		        .cfg = cfg, .recs = recs, .hh_key = hh_key, .bell = &s->bell};
-
-		s->film_days = gw_film_days_start(&fe);
-		rc = s->film_days ? 0 : -errno;
+	env.bell = &s->bell;
+	env.metrics = &s->metrics;
+	env.budget = s->metrics.budget;
+	add_stats(s, cfg);
+	for (size_t i = 0; i < NSINKS; i++) {
+		if (!sinks[i]->wanted(cfg))
+			continue;
+		env.stats = &s->stats[i];
+		rc = gw_sink_start(sinks[i], &env, &s->run[i]);
+		if (rc)
+			goto out_stop;
 	}
-	if (rc == 0 && cfg->metrics_http.enabled) /* secondary: polling goes on without it */
+	if (cfg->metrics_http.enabled) /* secondary: polling goes on without it */
 		s->http = gw_metrics_http_start(&cfg->metrics_http, render_prom, &s->metrics,
 		                                gw_metrics_size(cfg));
-	if (rc)
-		gw_sinks_stop(s);
+	return 0;
+out_stop:
+	gw_sinks_stop(s);
 	return rc;
 }
 
@@ -68,12 +72,10 @@ void gw_sinks_stop(struct gw_sinks *s)
 	gw_metrics_http_stop(s->http);
 	s->http = NULL;
 	gw_bell_close(&s->bell);
-	gw_mqtt_out_join(s->mqtt);
-	gw_influx_out_join(s->influx);
-	gw_film_days_join(s->film_days);
-	s->film_days = NULL;
-	s->mqtt = NULL;
-	s->influx = NULL;
+	for (size_t i = 0; i < NSINKS; i++) {
+		gw_sink_join(s->run[i]);
+		s->run[i] = NULL;
+	}
 	gw_budget_destroy(&s->budget);
 	gw_bell_destroy(&s->bell);
 }

@@ -1,7 +1,7 @@
-/* The daemon's outbound side: the bell the delivery rings, the enabled sinks (MQTT,
- * InfluxDB) as threads, their counters, the self-metrics (and their Prometheus endpoint)
- * and the daily upload budget.
- * Started after the journal is open and before polling; stopped after the last commit. */
+/* The daemon's outbound side: the bell the delivery rings, the sinks cfg enables (sinks.c
+ * names them in one table; each runs in sink.c's loop on a thread of its own), their counters, the
+ * self-metrics (and their Prometheus endpoint) and the daily upload budget. Started after the
+ * journal is open and before polling; stopped after the last commit. */
 #ifndef GW_SINKS_H
 #define GW_SINKS_H
 
@@ -18,12 +18,9 @@ struct gw_sinks {
 	struct gw_bell bell;
 	struct gw_budget budget;
 	struct gw_metrics metrics;
-	struct gw_sink_stats stats[GW_METRICS_SINKS];
-	struct gw_sink_env env[GW_METRICS_SINKS];
-	struct gw_mqtt_out *mqtt;
-	struct gw_influx_out *influx;
-	struct gw_metrics_http *http;   /* the Prometheus endpoint, when configured */
-	struct gw_film_days *film_days; /* daily film states to InfluxDB, with the InfluxDB sink */
+	struct gw_sink_stats stats[GW_SINKS_MAX]; /* one per row of the table */
+	struct gw_sink *run[GW_SINKS_MAX];        /* the started ones; NULL: not enabled */
+	struct gw_metrics_http *http;             /* the Prometheus endpoint, when configured */
 };
 
 /* Starts the sinks cfg enables (none: only the bell and metrics are set up). recs (may be
