@@ -17,6 +17,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/fieldgate-fuzz.XXXXXX")
 failed=()
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# as for the replay tests: configs name the shipped profiles
+export FIELDGATE_PROFILES="$top/drivers/profiles"
 
 # Copies every seed of target $1 (the corpus dir, then each path of its .corpus list:
 # a file, or a directory read one level deep) into $2.
