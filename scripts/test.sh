@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: installs what is missing, checks formatting, builds with gcc
-# (plain and with ASan+UBSan) and clang, and runs the unit and integration tests; and the
-# arm64 cross build with its unit tests under qemu-user.
+# (plain and with ASan+UBSan) and clang, and runs the unit and integration tests; fuzzes
+# every libFuzzer target for a bounded time; and the arm64 cross build with its unit tests
+# under qemu-user.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -25,6 +26,9 @@ scripts/build.sh build
 echo "=== clang build + unit tests"
 CC=clang scripts/build.sh build-clang
 (cd build-clang && ctest --output-on-failure -L unit -j 2)
+
+echo "=== bounded fuzzing: every target ${FUZZ_SECONDS:-30} s under ASan+UBSan"
+scripts/fuzz.sh build-fuzz
 
 echo "=== arm64 cross build + unit tests under qemu-user (the Raspberry Pi)"
 scripts/cross-arm64.sh build-arm64

@@ -14,6 +14,8 @@
 
 struct builder {
 	struct gw_ydoc *doc;
+	const char *text; /* borrows the source, for raw checks */
+	size_t len;
 	struct gw_diag *d;
 	struct gw_ynode *stack[MAX_DEPTH];
 	struct gw_ynode *pending_key[MAX_DEPTH];
@@ -165,16 +167,49 @@ static int attach(struct builder *b, struct gw_ynode *n)
 	}
 }
 
+/* libfyaml 0.7.12 mis-reads two '' escapes in a row: 'a''''b' comes back as
+ * "a'''", and from four on as no text at all (leaking its buffer). True when a
+ * single-quoted scalar's source holds such a run, so it is refused unread. */
+static bool has_quote_run(const struct builder *b, struct fy_event *fye)
+{
+	const struct fy_mark *s = fy_event_start_mark(fye);
+	const struct fy_mark *e = fy_event_end_mark(fye);
+
+	if (!s || !e || e->input_pos <= s->input_pos || e->input_pos > b->len)
+		return false;
+	return memmem(b->text + s->input_pos, e->input_pos - s->input_pos, "''''", 4) != NULL;
+}
+
+/* Sets n->str; a text libfyaml cannot give is reported and read as "".
+ * Returns 0 or -ENOMEM. */
+static int scalar_text(struct builder *b, struct fy_event *fye, enum fy_scalar_style style,
+                       struct gw_ynode *n)
+{
+	const char *text = NULL;
+	size_t len = 0;
+
+	if (style == FYSS_SINGLE_QUOTED && has_quote_run(b, fye)) {
+		gw_diag_error_at(b->d, &n->src,
+		                 "two '' escapes in a row are not supported (use double quotes)");
+		b->errors++;
+	} else {
+		text = fy_token_get_text(fye->scalar.value, &len);
+		if (!text) {
+			gw_diag_error_at(b->d, &n->src, "cannot read this scalar");
+			b->errors++;
+		}
+	}
+	n->str = strndup(text ? text : "", text ? len : 0);
+	return n->str ? 0 : -ENOMEM;
+}
+
 static int on_scalar(struct builder *b, struct fy_event *fye)
 {
 	struct gw_ynode *n = node_new(b, GW_Y_SCALAR, fye);
-	size_t len = 0;
-	const char *text = fy_token_get_text(fye->scalar.value, &len);
 	enum fy_scalar_style style;
 
 	if (!n)
 		return -ENOMEM;
-	n->str = strndup(text ? text : "", text ? len : 0);
 	style = fy_token_scalar_style(fye->scalar.value);
 	n->plain = style == FYSS_PLAIN;
 	/* libfyaml marks a quoted scalar after its quote; cite the quote */
@@ -182,7 +217,7 @@ static int on_scalar(struct builder *b, struct fy_event *fye)
 		n->src.col--;
 	if (n->src.line == 0)
 		n->src = fallback_src(b);
-	if (!n->str) {
+	if (scalar_text(b, fye, style, n)) {
 		free(n);
 		return -ENOMEM;
 	}
@@ -241,58 +276,62 @@ static int on_event(struct builder *b, struct fy_event *fye)
 	}
 }
 
-/* libfyaml's diagnostic sink: its error lines read "NAME:LINE:COL: error: MSG",
- * followed by source excerpts, which are dropped. (Collecting errors instead
- * leaks in libfyaml 0.7.) */
-static void on_fy_output(struct fy_diag *diag, void *user, const char *buf, size_t len)
-{
-	struct builder *b = user;
-	const char *tag = memmem(buf, len, ": error: ", 9);
-	const char *p;
-	const char *msg;
-	long line = 0, col = 0;
-	int mlen;
-
-	(void)diag;
-	if (!tag)
-		return;
-	msg = tag + 9;
-	mlen = (int)(len - (size_t)(msg - buf));
-	while (mlen > 0 && (msg[mlen - 1] == '\n' || msg[mlen - 1] == '\r'))
-		mlen--;
-	p = tag;
-	while (p > buf && p[-1] >= '0' && p[-1] <= '9')
-		p--;
-	col = strtol(p, NULL, 10);
-	if (p > buf + 1 && p[-1] == ':') {
-		p--;
-		while (p > buf && p[-1] >= '0' && p[-1] <= '9')
-			p--;
-		line = strtol(p, NULL, 10);
-	}
-	gw_diag_error(b->d, b->doc->path, (int)line, (int)col, "YAML syntax: %.*s", mlen, msg);
-	b->syntax_errors++;
-}
-
-static struct fy_diag *diag_new(struct builder *b)
+/* libfyaml's diagnostics object: errors are collected, never printed. Its own
+ * printer (0.7.12) overruns a stack buffer when an error token spans lines wider
+ * than 80 columns, and it echoes source lines, which are user text. With no fp,
+ * no output_fn and a level above every message, libfyaml prints and formats
+ * nothing of its own; the collected errors are freed by fy_diag_destroy(). */
+static struct fy_diag *diag_new(void)
 {
 	struct fy_diag_cfg dcfg;
+	struct fy_diag *diag;
 
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
-	dcfg.output_fn = on_fy_output;
-	dcfg.user = b;
-	dcfg.level = FYET_ERROR;
+	dcfg.output_fn = NULL;
+	dcfg.user = NULL;
+	dcfg.level = FYET_MAX;
 	dcfg.colorize = false;
-	dcfg.show_source = false;
-	dcfg.show_position = true;
-	dcfg.show_type = true;
-	dcfg.show_module = false;
-	return fy_diag_create(&dcfg);
+	diag = fy_diag_create(&dcfg);
+	if (diag)
+		fy_diag_set_collect_errors(diag, true);
+	return diag;
+}
+
+/* Copies libfyaml's message (it may quote the input) with control bytes as '?'
+ * and at most out_size - 1 bytes, so one error stays one line. */
+static void copy_message(char *out, size_t out_size, const char *msg)
+{
+	size_t i = 0;
+
+	for (; msg && msg[i] && i + 1 < out_size; i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	out[i] = '\0';
+}
+
+/* Reports each error libfyaml collected as FILE:LINE:COL, our file name and
+ * format; its message is an argument, never a format. */
+static void report_collected(struct builder *b, struct fy_diag *diag)
+{
+	struct fy_diag_error *err;
+	void *iter = NULL;
+	char msg[256];
+
+	while ((err = fy_diag_errors_iterate(diag, &iter)) != NULL) {
+		if (err->type < FYET_ERROR)
+			continue;
+		copy_message(msg, sizeof(msg), err->msg);
+		gw_diag_error(b->d, b->doc->path, err->line > 0 ? err->line : 0,
+		              err->column > 0 ? err->column : 0, "YAML syntax: %s", msg);
+		b->syntax_errors++;
+	}
 }
 
 /* Feeds every event to the builder. Returns 0 when the tree is complete and clean. */
-static int parse_events(struct builder *b, struct fy_parser *fyp)
+static int parse_events(struct builder *b, struct fy_parser *fyp, struct fy_diag *diag)
 {
 	struct fy_event *fye;
 	int rc = 0;
@@ -301,7 +340,8 @@ static int parse_events(struct builder *b, struct fy_parser *fyp)
 		rc = on_event(b, fye);
 		fy_parser_event_free(fyp, fye);
 	}
-	if (fy_parser_get_stream_error(fyp)) {
+	report_collected(b, diag);
+	if (fy_parser_get_stream_error(fyp) || b->syntax_errors) {
 		if (b->syntax_errors == 0)
 			gw_diag_error(b->d, b->doc->path, 0, 0, "YAML syntax error");
 		return -EINVAL;
@@ -322,29 +362,31 @@ static struct gw_ydoc *load(const char *path, const char *text, struct gw_diag *
 	int rc;
 
 	b.d = d;
+	b.text = text;
+	b.len = strlen(text);
 	b.doc = calloc(1, sizeof(*b.doc));
 	if (!b.doc)
 		return NULL;
 	b.doc->path = strdup(path);
 	if (!b.doc->path)
 		goto out_free_doc;
-	diag = diag_new(&b);
+	diag = diag_new();
 	if (!diag)
 		goto out_free_doc;
 	pcfg.flags = FYPCF_QUIET;
 	pcfg.diag = diag;
 	fyp = fy_parser_create(&pcfg);
 	if (!fyp)
-		goto out_unref_diag;
-	rc = fy_parser_set_string(fyp, text, strlen(text));
+		goto out_destroy_diag;
+	rc = fy_parser_set_string(fyp, text, b.len);
 	if (rc) {
 		gw_diag_error(d, path, 0, 0, "cannot parse: out of memory");
 		goto out_destroy_parser;
 	}
-	if (parse_events(&b, fyp))
+	if (parse_events(&b, fyp, diag))
 		goto out_destroy_parser;
 	fy_parser_destroy(fyp);
-	fy_diag_unref(diag);
+	fy_diag_destroy(diag);
 	return b.doc;
 out_destroy_parser:
 	while (b.depth > 0) {
@@ -353,8 +395,8 @@ out_destroy_parser:
 		node_free(b.stack[b.depth]);
 	}
 	fy_parser_destroy(fyp);
-out_unref_diag:
-	fy_diag_unref(diag);
+out_destroy_diag:
+	fy_diag_destroy(diag);
 out_free_doc:
 	gw_yaml_free(b.doc);
 	return NULL;

@@ -65,6 +65,16 @@ rc=$?
 grep -q "$want" "$tmp/out" || fail "run does not name the sensor: $(cat "$tmp/out")"
 [ -e "$tmp/never" ] && fail "an unplannable config created its data_dir"
 
+# 3c. A file that crashed libfyaml's own error printer: an unclosed quoted scalar after a line
+# wider than 80 columns (before the fix: SIGSEGV, exit 139). Exit 2, one FILE:LINE:COL error.
+cp "$GW_SOURCE_DIR/tests/fixtures/config/bad_yaml_wide_error.yaml" "$tmp/wide.yaml"
+"$FIELDGATE" check -c "$tmp/wide.yaml" >"$tmp/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] || fail "wide bad config: exit $rc, not 2: $(head -c 300 "$tmp/out")"
+grep -Fxq "$tmp/wide.yaml:4:407: error: YAML syntax: double-quoted scalar without closing quote" \
+	"$tmp/out" || fail "wide bad config: not the FILE:LINE:COL error: $(head -c 300 "$tmp/out")"
+[ "$(grep -c ': error: ' "$tmp/out")" -eq 1 ] || fail "wide bad config: want one error: $(cat "$tmp/out")"
+
 # 4. run --once against the simulator: one reading per sensor, JSON, exit 0.
 start_sim "$tmp/gateway.yaml"
 timeout 30 "$FIELDGATE" run -c "$tmp/gateway.yaml" --once --output stdout >"$tmp/once" 2>"$tmp/once.err" ||

@@ -1,10 +1,11 @@
 """`fieldgate run` as a systemd service, without systemd: the notification protocol on a
 test NOTIFY_SOCKET (READY=1 once polling, WATCHDOG=1 at half the WATCHDOG_USEC interval,
 RELOADING=1, STOPPING=1, all from the daemon's own PID); SIGHUP with a bad config (every
-error logged, the old sensors keep being polled) and with a good one (re-executed in place:
-same PID, the new sensor list polled); with one only run's set-up refused (an unplannable
-sensor: refused by the validation, named) and with one whose new image fails to start (it
-goes back to the previous config: same PID, READY=1, the old sensors polled); SIGTERM exits 0 within seconds with every printed
+error logged, the old sensors keep being polled), with one that crashed libfyaml's error
+printer (the daemon runs on) and with a good one (re-executed in place: same PID, the new
+sensor list polled); with one only run's set-up refused (an unplannable sensor: refused by the
+validation, named) and with one whose new image fails to start (it goes back to the previous
+config: same PID, READY=1, the old sensors polled); SIGTERM exits 0 within seconds with every printed
 reading in the journal; the "<N>" priority prefix only when stderr is the journal stream."""
 import array
 import os
@@ -144,6 +145,25 @@ def test():
         check(not [m for t, p, m in note.snapshot() if t >= t_bad and "RELOADING=1" in m],
               "RELOADING=1 for a bad config")
         check(daemon.p.poll() is None, "the daemon exited on a bad config")
+
+        # A file that crashed libfyaml's own error printer (an unclosed quoted scalar after a
+        # line wider than 80 columns): before the fix the daemon died here with SIGSEGV. Now
+        # one FILE:LINE:COL error, the daemon runs on, a and b still polled.
+        refused = daemon.log_text().count("the running config stays")
+        write(cfg, "gateway:\n  id:" + " " * 400 + '"abc%s%n%x\n   ' + "y" * 1200 + "\n")
+        t_wide = time.monotonic()
+        daemon.signal(signal.SIGHUP)
+        wait_for(lambda: daemon.p.poll() is not None or
+                 daemon.log_text().count("the running config stays") > refused, 10,
+                 "wide bad config refused")
+        check(daemon.p.poll() is None, f"the daemon died on the wide config: {daemon.p.poll()}")
+        log = daemon.log_text()
+        check(f"err: reload: {cfg}:2:407: error: YAML syntax: double-quoted scalar without "
+              "closing quote" in log, f"the wide config's error not logged: {log[-600:]}")
+        check("1 error(s); the running config stays" in log, f"error count: {log[-600:]}")
+        time.sleep(2.5)
+        check(sensors_since(daemon, t_wide + 0.5) == {"a", "b"},
+              f"after the wide bad reload: {sensors_since(daemon, t_wide + 0.5)}")
 
         # A good config: RELOADING=1, the same PID re-executed, READY=1, then a and c; the
         # metrics endpoint's port is free again for the new image.

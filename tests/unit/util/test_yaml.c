@@ -213,6 +213,16 @@ static const struct reject_case reject_cases[] = {
          "t.yaml:1:5: error: not valid UTF-8 (save the file as UTF-8)\n"},
         {"a: \xc0\xaf\n", "t.yaml:1:4: error: not valid UTF-8 (save the file as UTF-8)\n"},
         {"a: \xe6\x96\n", "t.yaml:1:4: error: not valid UTF-8 (save the file as UTF-8)\n"},
+        /* libfyaml's echo of the source line is not read back as a second error (it
+         * was, before errors were collected: "t.yaml: error: YAML syntax: %s") */
+        {"a: 1\nb: \"x: error: %s\n",
+         "t.yaml:2:5: error: YAML syntax: double-quoted scalar without closing quote\n"},
+        /* libfyaml 0.7.12 mis-reads '' '' in a row: this read as "x'''" before the
+         * check, and twelve quotes (found by fuzz_profile) as "" with a leak */
+        {"a: 'x''''y'\n",
+         "t.yaml:1:4: error: two '' escapes in a row are not supported (use double quotes)\n"},
+        {"''''''''''''",
+         "t.yaml:1:1: error: two '' escapes in a row are not supported (use double quotes)\n"},
 };
 
 static void test_yaml_rejects_cases_reported(void **state)
@@ -226,6 +236,66 @@ static void test_yaml_rejects_cases_reported(void **state)
 			fail_msg("case %zu: doc %s, diagnostics:\n%swant:\n%s", i,
 			         doc ? "returned" : "NULL", diag, reject_cases[i].diag);
 		free(diag);
+	}
+}
+
+/* One '' escape, or one at each end, still reads right. */
+static void test_yaml_single_quote_escapes_ok(void **state)
+{
+	char *diag = NULL;
+	struct gw_ydoc *doc = parse("a: 'it''s'\nb: 'x'''\nc: '''x'\nd: ''''\n", &diag);
+
+	(void)state;
+	assert_string_equal(diag, "");
+	assert_non_null(doc);
+	assert_string_equal(gw_yaml_get(doc->root, "a")->str, "it's");
+	assert_string_equal(gw_yaml_get(doc->root, "b")->str, "x'");
+	assert_string_equal(gw_yaml_get(doc->root, "c")->str, "'x");
+	assert_string_equal(gw_yaml_get(doc->root, "d")->str, "'");
+	gw_yaml_free(doc);
+	free(diag);
+}
+
+struct wide_case {
+	int width;  /* blanks before the quote */
+	char quote; /* '"' or '\'' */
+	const char *what;
+};
+
+/* An unclosed quoted scalar whose error token spans lines wider than 80 columns.
+ * libfyaml 0.7.12's own error printer overran a stack buffer on it: before the
+ * fix this test binary died with SIGSEGV (from width 400 on x86_64). */
+static void test_yaml_wide_error_token_reported(void **state)
+{
+	static const struct wide_case cases[] = {
+	        {100, '"', "double-quoted"},
+	        {400, '"', "double-quoted"},
+	        {1000, '"', "double-quoted"},
+	        {4000, '\'', "single-quoted"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int w = cases[i].width;
+		char *text = malloc((size_t)w * 4 + 64);
+		char want[128];
+		char *diag = NULL;
+		struct gw_ydoc *doc;
+		int n;
+
+		assert_non_null(text);
+		n = sprintf(text, "gateway:\n  id:%*s%cabc%%s%%n%%x\n   ", w, "", cases[i].quote);
+		memset(text + n, 'y', (size_t)w * 3);
+		strcpy(text + n + w * 3, "\n");
+		snprintf(want, sizeof(want),
+		         "t.yaml:2:%d: error: YAML syntax: %s scalar without closing quote\n",
+		         5 + w + 2, cases[i].what);
+		doc = parse(text, &diag);
+		if (doc || strcmp(diag, want) != 0)
+			fail_msg("width %d: doc %s, diagnostics:\n%swant:\n%s", w,
+			         doc ? "returned" : "NULL", diag, want);
+		free(diag);
+		free(text);
 	}
 }
 
@@ -337,6 +407,8 @@ int main(void)
 	        cmocka_unit_test(test_yaml_tree_positions_ok),
 	        cmocka_unit_test(test_yaml_null_and_type_names_ok),
 	        cmocka_unit_test(test_yaml_rejects_cases_reported),
+	        cmocka_unit_test(test_yaml_single_quote_escapes_ok),
+	        cmocka_unit_test(test_yaml_wide_error_token_reported),
 	        cmocka_unit_test(test_yaml_deep_nesting_reported),
 	        cmocka_unit_test(test_yaml_empty_document_null_root_ok),
 	        cmocka_unit_test(test_yaml_file_cases_ok),
