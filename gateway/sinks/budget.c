@@ -2,16 +2,13 @@
 #include "budget.h"
 
 #include <string.h>
-#include <time.h>
 
+#include "tz.h"
+
+/* The day in the gateway's zone (gateway.timezone), not the process's TZ. */
 static int64_t local_day(int64_t now_ms)
 {
-	time_t t = (time_t)(now_ms / 1000);
-	struct tm tm;
-
-	if (!localtime_r(&t, &tm))
-		return 0;
-	return (int64_t)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+	return gw_tz_yyyymmdd(gw_tz_local(), now_ms);
 }
 
 /* Starts a new day's count when the day has changed. Holds b->mu. */

@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "clock.h"
 #include "influx_http.h"
@@ -13,6 +12,7 @@
 #include "lineproto.h"
 #include "log.h"
 #include "strbuf.h"
+#include "tz.h"
 
 #define MOD        "film-days"
 #define CHECK_MS   1000 /* how often the date is looked at */
@@ -28,24 +28,17 @@ struct gw_film_days {
 	int64_t next_ms; /* after a failure: not before */
 };
 
+/* Days are the gateway's zone's (gateway.timezone), not the process's TZ. */
 static int yyyymmdd(int64_t wall_ms)
 {
-	time_t t = (time_t)(wall_ms / 1000);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+	return gw_tz_yyyymmdd(gw_tz_local(), wall_ms);
 }
 
-/* Local midnight starting day (yyyymmdd), ms since the epoch. */
+/* The zone's midnight starting day (yyyymmdd), ms since the epoch. */
 static int64_t midnight_ms(int day)
 {
-	struct tm tm = {.tm_year = day / 10000 - 1900,
-	                .tm_mon = day / 100 % 100 - 1,
-	                .tm_mday = day % 100,
-	                .tm_isdst = -1};
-
-	return (int64_t)mktime(&tm) * 1000;
+	return gw_tz_to_ms(gw_tz_local(), gw_tz_civil_day(day / 10000, day / 100 % 100, day % 100),
+	                   0);
 }
 
 static int tag(char *buf, size_t len, size_t *pos, const char *key, const char *value)

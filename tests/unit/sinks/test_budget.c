@@ -1,6 +1,7 @@
 /* The daily upload budget at its boundaries: sending is allowed while today's bytes are under
  * the cap, held back once they reach it (exactly at the cap, and one byte over), and a new
- * local day (TZ Asia/Shanghai here: the budget's day is the process's local day) starts a
+ * local day (gateway.timezone Asia/Shanghai; the process's TZ is set to UTC to show it is not
+ * the process's day) starts a
  * fresh count at 00:00:00.000, not a millisecond before or after. How they fail: `used <=
  * cap` in gw_budget_allow lets the exact-cap cases through; a day taken from UTC (now_ms /
  * 86400000) keeps the budget exhausted past local midnight and rolls it at 08:00. */
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 
 #include "budget.h"
+#include "tz.h"
 
 #define MIB      (1ULL << 20)    /* daily_upload_mb: 1, as sinks.c turns it into bytes */
 #define T0       1687312800000LL /* 2023-06-21 10:00:00.000 +08:00 */
@@ -22,9 +24,9 @@
 static int set_zone(void **state)
 {
 	(void)state;
-	setenv("TZ", "Asia/Shanghai", 1);
+	setenv("TZ", "UTC", 1); /* what the process says must not matter */
 	tzset();
-	return 0;
+	return gw_tz_use("Asia/Shanghai");
 }
 
 static const struct {
