@@ -1,8 +1,11 @@
 /* Fixture files for the unit tests; see fixture.h. */
 #include "fixture.h"
 
+#include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 char *gw_test_read_file(const char *path, size_t *len)
 {
@@ -24,4 +27,36 @@ char *gw_test_read_file(const char *path, size_t *len)
 out_close:
 	fclose(f);
 	return buf;
+}
+
+bool gw_test_bad_fixture_ok(const char *what, const char *expected_path, int rc, bool out_set,
+                            const char *text)
+{
+	char *expected = gw_test_read_file(expected_path, NULL);
+	bool ok = expected && rc == -EINVAL && !out_set && strcmp(text, expected) == 0;
+
+	if (!ok)
+		fprintf(stderr, "%s: rc %d, result %s\n--- expected\n%s--- got\n%s", what, rc,
+		        out_set ? "set" : "NULL", expected ? expected : "(no .expected file)\n",
+		        text);
+	free(expected);
+	return ok;
+}
+
+size_t gw_test_each_path(const char *pattern, int flags, bool (*fn)(const char *path), size_t *n)
+{
+	size_t failed = 0;
+	glob_t g;
+
+	if (n)
+		*n = 0;
+	if (glob(pattern, flags, NULL, &g) != 0)
+		return 0;
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		if (!fn(g.gl_pathv[i]))
+			failed++;
+	if (n)
+		*n = g.gl_pathc;
+	globfree(&g);
+	return failed;
 }

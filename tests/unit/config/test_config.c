@@ -345,37 +345,25 @@ static bool bad_fixture_matches(const char *yaml)
 {
 	struct gw_config *cfg = (struct gw_config *)&cfg;
 	char expected_path[512];
-	char *expected, *text = NULL;
+	char *text = NULL;
 	bool ok;
 	int rc;
 
 	snprintf(expected_path, sizeof(expected_path), "%.*s.expected",
 	         (int)(strlen(yaml) - strlen(".yaml")), yaml);
-	expected = gw_test_read_file(expected_path, NULL);
 	rc = load(yaml, &cfg, &text);
-	ok = expected && rc == -EINVAL && !cfg && strcmp(text, expected) == 0;
-	if (!ok)
-		print_error("%s: rc %d, cfg %s\n--- expected\n%s--- got\n%s", yaml, rc,
-		            cfg ? "set" : "NULL", expected ? expected : "(no .expected file)\n",
-		            text);
-	free(expected);
+	ok = gw_test_bad_fixture_ok(yaml, expected_path, rc, cfg != NULL, text);
 	free(text);
 	return ok;
 }
 
 static void test_config_bad_fixtures_match_expected(void **state)
 {
-	glob_t g;
-	size_t failed = 0;
+	size_t n;
 
 	(void)state;
-	assert_int_equal(glob(FIXTURES "bad_*.yaml", 0, NULL, &g), 0);
-	assert_true(g.gl_pathc >= 20);
-	for (size_t i = 0; i < g.gl_pathc; i++)
-		if (!bad_fixture_matches(g.gl_pathv[i]))
-			failed++;
-	globfree(&g);
-	assert_int_equal(failed, 0);
+	assert_int_equal(gw_test_each_path(FIXTURES "bad_*.yaml", 0, bad_fixture_matches, &n), 0);
+	assert_true(n >= 20);
 }
 
 static void test_config_every_expected_has_fixture_ok(void **state)
