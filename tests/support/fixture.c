@@ -1,11 +1,14 @@
 /* Fixture files for the unit tests; see fixture.h. */
 #include "fixture.h"
 
+#define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
+#include <ftw.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 char *gw_test_read_file(const char *path, size_t *len)
 {
@@ -59,4 +62,24 @@ size_t gw_test_each_path(const char *pattern, int flags, bool (*fn)(const char *
 		*n = g.gl_pathc;
 	globfree(&g);
 	return failed;
+}
+
+int gw_test_mkdtemp(const char *prefix, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "/tmp/%s_XXXXXX", prefix);
+
+	return n > 0 && (size_t)n < len && mkdtemp(buf) ? 0 : -1;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void gw_test_rmtree(const char *path)
+{
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -15,4 +15,8 @@ bool gw_test_bad_fixture_ok(const char *what, const char *expected_path, int rc,
 /* Calls fn on every path glob(3) finds for pattern (flags as glob's). Returns the number of
  * calls that returned false; *n (may be NULL) gets the number of paths. */
 size_t gw_test_each_path(const char *pattern, int flags, bool (*fn)(const char *path), size_t *n);
+/* Makes a fresh directory /tmp/PREFIX_XXXXXX into buf (len bytes). Returns 0 or -1. */
+int gw_test_mkdtemp(const char *prefix, char *buf, size_t len);
+/* Removes path and everything below it (not following links). */
+void gw_test_rmtree(const char *path);
 #endif

@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -20,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "journal.h"
 #include "fixture.h"
+#include "journal.h"
 
 #define DAY_MS (86400LL * 1000)
 #define NOW_MS 1687312800000LL
@@ -35,29 +34,18 @@ static int tmp_setup(void **state)
 {
 	struct tmp *t = calloc(1, sizeof(*t));
 
-	if (!t)
-		return -1;
-	snprintf(t->base, sizeof(t->base), "/tmp/gw_journal_XXXXXX");
-	if (!mkdtemp(t->base))
+	if (!t || gw_test_mkdtemp("gw_journal", t->base, sizeof(t->base)))
 		return -1;
 	snprintf(t->dir, sizeof(t->dir), "%s/j", t->base);
 	*state = t;
 	return 0;
 }
 
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int tmp_teardown(void **state)
 {
 	struct tmp *t = *state;
 
-	nftw(t->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	gw_test_rmtree(t->base);
 	free(t);
 	return 0;
 }

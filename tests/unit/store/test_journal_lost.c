@@ -11,7 +11,6 @@
  * lost_seq the carried head verifies as "deleted". Not testable here: a file system going
  * read-only (-EROFS needs a mount), and a reopen that fails (as root nothing blocks it). */
 #include <errno.h>
-#include <ftw.h>
 #include <glob.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +25,7 @@
 #include <cmocka.h>
 
 #include "chain.h"
+#include "fixture.h"
 #include "journal.h"
 
 #define DAY_MS (86400LL * 1000)
@@ -41,10 +41,7 @@ static int tmp_setup(void **state)
 {
 	struct tmp *t = calloc(1, sizeof(*t));
 
-	if (!t)
-		return -1;
-	snprintf(t->base, sizeof(t->base), "/tmp/gw_jlost_XXXXXX");
-	if (!mkdtemp(t->base))
+	if (!t || gw_test_mkdtemp("gw_jlost", t->base, sizeof(t->base)))
 		return -1;
 	snprintf(t->dir, sizeof(t->dir), "%s/j", t->base);
 	snprintf(t->path, sizeof(t->path), "%s/journal.db", t->dir);
@@ -52,19 +49,11 @@ static int tmp_setup(void **state)
 	return 0;
 }
 
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int tmp_teardown(void **state)
 {
 	struct tmp *t = *state;
 
-	nftw(t->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	gw_test_rmtree(t->base);
 	free(t);
 	return 0;
 }
