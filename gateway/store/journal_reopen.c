@@ -60,7 +60,21 @@ static int copy_source(void *user, const struct gw_journal_val *c, int nc)
 	return rc < 0 ? rc : 0;
 }
 
-/* In one transaction on the fresh journal n. */
+static int copy_rules(void *user, const struct gw_journal_val *c, int nc)
+{
+	struct gw_journal_val b[] = {{.i = c[0].i}, {.i = c[1].i}, {.p = c[2].p, .len = c[2].len}};
+	int rc;
+
+	(void)nc;
+	if (!c[2].p)
+		return 0;
+	rc = gw_journal_stmt(user, "INSERT INTO rules(day, since_ms, text) VALUES(?1, ?2, ?3)", b,
+	                     3, NULL, NULL);
+	return rc < 0 ? rc : 0;
+}
+
+/* In one transaction on the fresh journal n: the sources and the rules in force (so the
+ * fresh journal's days are judged as the lost one's were), the sequence, the chain head. */
 static int carry_write(struct gw_journal *old, struct gw_journal *n, const struct carry *c)
 {
 	bool own;
@@ -70,6 +84,10 @@ static int carry_write(struct gw_journal *old, struct gw_journal *n, const struc
 		return rc;
 	rc = gw_journal_stmt(old, "SELECT id, desc FROM sources ORDER BY id", NULL, 0, copy_source,
 	                     n);
+	rc = rc < 0 ? rc : 0;
+	if (rc == 0)
+		rc = gw_journal_stmt(old, "SELECT day, since_ms, text FROM rules ORDER BY day",
+		                     NULL, 0, copy_rules, n);
 	rc = rc < 0 ? rc : 0;
 	if (rc == 0 && c->last_seq > 0)
 		rc = gw_journal_query(

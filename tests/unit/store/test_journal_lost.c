@@ -27,6 +27,7 @@
 #include "chain.h"
 #include "fixture.h"
 #include "journal.h"
+#include "journal_rules.h"
 
 #define DAY_MS (86400LL * 1000)
 #define T0     1687312800000LL /* 2023-06-21 10:00 +08:00 */
@@ -116,13 +117,16 @@ static size_t matches(const char *pattern)
 	return n;
 }
 
-/* A journal with source "s1" (its id in *src), 5 rows on day 1 (sealed) and the reader r at
- * its end. */
+/* A journal with source "s1" (its id in *src), the rules "r1" in force from day 1, 5 rows on
+ * day 1 (sealed) and the reader r at its end. */
 static struct gw_journal *start(const struct tmp *t, struct gw_journal **r, int64_t *src)
 {
 	struct gw_journal *j = open_j(t, false);
+	bool changed;
 
 	assert_int_equal(gw_journal_source(j, "s1", src), 0);
+	assert_int_equal(gw_journal_rules_put(j, day_of(T0), T0, "r1", &changed), 0);
+	assert_true(changed);
 	put(j, *src, 5, T0);
 	assert_int_equal(gw_chain_seal(j, day_of(T0 + DAY_MS), T0 + DAY_MS, NULL), 0);
 	*r = open_j(t, true);
@@ -131,8 +135,17 @@ static struct gw_journal *start(const struct tmp *t, struct gw_journal **r, int6
 	return j;
 }
 
+static int rules_text(void *user, int64_t day, const char *text, size_t len)
+{
+	(void)day;
+	snprintf(user, 16, "%.*s", (int)len, text);
+	return 0;
+}
+
 /* After the loss and reopen: the writer goes on at seq 6, the reader follows, and the journal
- * as a restart finds it holds the fresh rows, the source, the carried head and lost_seq. */
+ * as a restart finds it holds the fresh rows, the source, the rules in force (without them
+ * the fresh journal's days would be judged by today's config), the carried head and
+ * lost_seq. */
 static void carries_on(const struct tmp *t, struct gw_journal *j, struct gw_journal *r, int64_t src)
 {
 	struct gw_chain_result res;
@@ -152,6 +165,9 @@ static void carries_on(const struct tmp *t, struct gw_journal *j, struct gw_jour
 	assert_int_equal(rows_after(j, 0), 3);
 	assert_int_equal(gw_journal_source_get(j, src, text, sizeof(text)), 0);
 	assert_string_equal(text, "s1");
+	text[0] = '\0';
+	assert_int_equal(gw_journal_rules_each(j, rules_text, text), 1);
+	assert_string_equal(text, "r1");
 	assert_int_equal(gw_journal_cursor_get(j, "mqtt", &v), 0);
 	assert_int_equal(v, 7);
 	assert_int_equal(gw_journal_meta_get(j, "lost_seq", &v), 0);
