@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lineproto.h"
+#include "records.h"
 #include "strbuf.h"
 
 struct snap {
@@ -130,20 +131,49 @@ static int head(char *buf, size_t len, size_t *pos, const char *meas, const char
 	return put_tag(buf, len, pos, ",sink=", sink);
 }
 
-/* "sensor,gateway=..,sensor=..,plot=.. polls=..,..": one sensor's health. */
+/* The township and village of sensor sc: its plot's household's in the records, else the
+ * gateway's township and no village. Borrowed pointers. */
+static void sensor_place(const struct gw_metrics *m, const struct gw_sensor_cfg *sc,
+                         const char **township, const char **village)
+{
+	const struct gw_plot *plot =
+	        m->recs && sc->plot[0] ? gw_records_plot(m->recs, sc->plot) : NULL;
+	const struct gw_household *hh = plot ? gw_records_household_of(m->recs, plot) : NULL;
+
+	*township = hh && hh->township[0] ? hh->township : m->cfg->township;
+	*village = hh ? hh->village : "";
+}
+
+static bool sensor_stale(const struct gw_sensor_cfg *sc, const struct gw_poll_stats *st,
+                         int64_t now_ms)
+{
+	if (!st->last_good_ms)
+		return st->polls - st->good >= GW_METRICS_STALE_INTERVALS;
+	return now_ms - st->last_good_ms >
+	       (int64_t)GW_METRICS_STALE_INTERVALS * sc->interval_s * 1000;
+}
+
+/* "sensor,gateway=..,sensor=..,plot=..,township=..,village=.. polls=..,..": one sensor's
+ * health. */
 static int sensor_line(const struct gw_metrics *m, size_t i, int64_t now_ms, char *buf, size_t len,
                        size_t *pos)
 {
 	const struct gw_sensor_cfg *sc = &m->cfg->sensors[i];
 	struct gw_strbuf o = {.buf = buf, .len = len};
+	const char *township, *village;
 	struct gw_poll_stats st;
 	int rc = head(buf, len, pos, "sensor", m->cfg->gateway_id, NULL);
 
 	gw_poller_sensor_stats(m->poller, i, &st);
+	sensor_place(m, sc, &township, &village);
 	if (!rc)
 		rc = put_tag(buf, len, pos, ",sensor=", sc->id);
 	if (!rc && sc->plot[0])
 		rc = put_tag(buf, len, pos, ",plot=", sc->plot);
+	if (!rc && township[0])
+		rc = put_tag(buf, len, pos, ",township=", township);
+	if (!rc && village[0])
+		rc = put_tag(buf, len, pos, ",village=", village);
 	if (rc)
 		return rc;
 	o.pos = *pos;
@@ -151,6 +181,8 @@ static int sensor_line(const struct gw_metrics *m, size_t i, int64_t now_ms, cha
 	             U(st.polls), U(st.good), U(st.timeouts), U(st.crc_errors), U(st.exceptions));
 	gw_sb_printf(&o, ",out_of_range=%llui,reconnects=%llui,backing_off=%s", U(st.out_of_range),
 	             U(st.reconnects), st.backing_off ? "true" : "false");
+	gw_sb_printf(&o, ",interval_s=%ui,stale=%s", sc->interval_s,
+	             sensor_stale(sc, &st, now_ms) ? "true" : "false");
 	if (st.last_good_ms)
 		gw_sb_printf(&o, ",last_good_ms=%lldi", (long long)st.last_good_ms);
 	gw_sb_printf(&o, " %lld\n", (long long)now_ms);
@@ -200,8 +232,8 @@ int gw_metrics_lines(const struct gw_metrics *m, int64_t now_ms, char *buf, size
 	             s.budget_exhausted ? "true" : "false");
 	gw_sb_printf(&o, ",journal_lost=%llui,journal_reopened=%llui",
 	             U(atomic_load(&m->journal_lost)), U(atomic_load(&m->journal_reopened)));
-	gw_sb_printf(&o, ",rss_kb=%llui,cpu_ms=%llui %lld\n", U(s.rss_kb), U(s.cpu_ms),
-	             (long long)now_ms);
+	gw_sb_printf(&o, ",rss_kb=%llui,cpu_ms=%llui,ts_ms=%lldi %lld\n", U(s.rss_kb), U(s.cpu_ms),
+	             (long long)now_ms, (long long)now_ms);
 	for (size_t i = 0; rc == 0 && !o.full && i < m->nsinks; i++) {
 		const struct gw_sink_stats *k = m->sinks[i];
 
