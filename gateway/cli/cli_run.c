@@ -113,6 +113,7 @@ static int serve(const struct gw_config *cfg, const struct gw_records *recs, con
 	}
 	dopts.bell = &sinks.bell;
 	dopts.metrics = &sinks.metrics;
+	svc->metrics = &sinks.metrics; /* STATUS= health line; tick stops with the writer */
 	dopts.records = recs;
 	dopts.hh_key = hh_key;
 	if (o->duration_s)

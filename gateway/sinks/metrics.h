@@ -47,6 +47,9 @@ int gw_metrics_lines(const struct gw_metrics *m, int64_t now_ms, char *buf, size
 /* The metrics in the Prometheus text exposition format (version 0.0.4): gateway
  * counters, per-sink and per-sensor series. Returns the length or -ENOSPC. */
 int gw_metrics_prom(const struct gw_metrics *m, char *buf, size_t len);
+/* One line for systemd's STATUS=: sensors (good, stale, backing off) and each sink's
+ * waiting readings and lag, at wall time now_ms. Returns the length or -ENOSPC. */
+int gw_metrics_status(const struct gw_metrics *m, int64_t now_ms, char *buf, size_t len);
 /* Bytes that always hold gw_metrics_prom and gw_metrics_lines for cfg. */
 size_t gw_metrics_size(const struct gw_config *cfg);
 
