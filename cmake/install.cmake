@@ -20,6 +20,10 @@ install(FILES ${PROJECT_BINARY_DIR}/packaging/fieldgate.service DESTINATION ${GW
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/fieldgate.sysusers DESTINATION ${GW_SYSUSERSDIR}
         RENAME fieldgate.conf)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/alerts.yml DESTINATION ${CMAKE_INSTALL_DATADIR}/fieldgate)
+# bash completion, where bash-completion looks for it on demand
+install(FILES ${PROJECT_SOURCE_DIR}/scripts/bash-completion/fieldgate
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
 install(FILES ${PROJECT_SOURCE_DIR}/drivers/profiles/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR}
         RENAME profiles.md)
 

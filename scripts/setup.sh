@@ -8,7 +8,8 @@ BUILD_PKGS=(gcc make cmake pkg-config libmodbus-dev libpaho-mqtt-dev libcurl4-op
 TEST_PKGS=(libcmocka-dev clang clang-format socat mbpoll python3 python3-pymodbus python3-serial
   python3-serial-asyncio mosquitto mosquitto-clients influxdb openssl
   chromium poppler-utils fonts-wqy-microhei python3-openpyxl
-  dpkg-dev file systemd)   # the .deb (dpkg-shlibdeps, file), systemd-analyze and -sysusers
+  dpkg-dev file systemd    # the .deb (dpkg-shlibdeps, file), systemd-analyze and -sysusers
+  prometheus)              # promtool: alerts.yml, `check metrics` on /metrics
 
 want=("${BUILD_PKGS[@]}")
 [ "${1:-}" = "--test" ] && want+=("${TEST_PKGS[@]}")

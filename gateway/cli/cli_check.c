@@ -8,6 +8,7 @@
 
 #include "busload.h"
 #include "cli.h"
+#include "cli_common.h"
 #include "cli_check_dtu.h"
 #include "config.h"
 #include "diag.h"
@@ -18,12 +19,14 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: fieldgate check -c gateway.yaml [-q]\n\n"
+	        "usage: fieldgate check [-c gateway.yaml] [-q]\n\n"
 	        "Validates the config, the sensor profiles it names and the records, then prints\n"
 	        "each bus's request plan: requests per cycle, bytes on the wire and, for RS-485\n"
 	        "lines, the share of the line's capacity the schedule uses (warning above 70 "
 	        "%%).\n\n"
 	        "  -c, --config FILE   gateway.yaml to check\n"
+	        "                      (default: $FIELDGATE_CONFIG, else "
+	        "/etc/fieldgate/gateway.yaml)\n"
 	        "  -q, --quiet         print only errors and warnings\n"
 	        "exit: 0 valid (warnings allowed), 2 errors\n");
 }
@@ -163,10 +166,12 @@ int gw_cli_check(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!path || optind != argc) {
+	if (optind != argc) {
 		usage(stderr);
 		return 2;
 	}
+	if (!path)
+		path = gw_cli_config_default();
 	gw_diag_init(&d, stderr);
 	if (gw_config_load(path, &d, &cfg)) {
 		fprintf(stderr, "%s: %d error(s); nothing started\n", path, d.nerrors);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "num.h"
@@ -302,4 +303,11 @@ int gw_cli_getopt(int argc, char **argv, const struct option *own, gw_cli_own_fn
 		return 2;
 	}
 	return 0;
+}
+
+const char *gw_cli_config_default(void)
+{
+	const char *env = getenv("FIELDGATE_CONFIG");
+
+	return env && *env ? env : GW_CLI_CONFIG_DEFAULT;
 }

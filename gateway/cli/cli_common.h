@@ -59,6 +59,11 @@ struct gw_cli_opts {
 
 void gw_cli_opts_init(struct gw_cli_opts *o, const char *cmd);
 
+/* The config file of a command given no -c: $FIELDGATE_CONFIG when set and not empty, else
+ * GW_CLI_CONFIG_DEFAULT (the path the systemd unit runs with). Borrowed. */
+#define GW_CLI_CONFIG_DEFAULT "/etc/fieldgate/gateway.yaml"
+const char *gw_cli_config_default(void);
+
 /* A command's own option: returns 0, or -EINVAL after printing why. */
 typedef int (*gw_cli_own_fn)(void *user, int opt, const char *arg);
 

@@ -14,6 +14,7 @@
 #include "acceptance.h"
 #include "chain.h"
 #include "cli.h"
+#include "cli_common.h"
 #include "cli_report_book.h"
 #include "clock.h"
 #include "config.h"
@@ -40,7 +41,7 @@ struct report_opts {
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: fieldgate report -c gateway.yaml [--level "
+	        "usage: fieldgate report [-c gateway.yaml] [--level "
 	        "plot|household|village|township]\n"
 	        "         [--format csv|json|html] [--window MM-DD..MM-DD] [--year YYYY]\n"
 	        "         [--category poverty_alleviated|general] [--out FILE [--unmasked]]\n"
@@ -52,6 +53,8 @@ static void usage(FILE *out)
 	        "household\n"
 	        "category. Verdicts are point evidence for the plot.\n\n"
 	        "  -c, --config FILE    gateway.yaml (records, acceptance thresholds, rates)\n"
+	        "                       (default: $FIELDGATE_CONFIG, else "
+	        "/etc/fieldgate/gateway.yaml)\n"
 	        "  -l, --level L        plot (default): a row per plot with its verdict, days and\n"
 	        "                       roster columns; household: the roster (花名册); village: "
 	        "the\n"
@@ -285,7 +288,9 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			return 2;
 		}
 	}
-	if (optind < argc || !o->config) {
+	if (!o->config)
+		o->config = gw_cli_config_default();
+	if (optind < argc) {
 		fprintf(stderr,
 		        optind < argc ? "fieldgate report: unexpected argument \"%s\"\n"
 		                      : "fieldgate report: -c gateway.yaml is required%s\n",

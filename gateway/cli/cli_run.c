@@ -12,6 +12,7 @@
 
 #include "acceptance.h"
 #include "cli.h"
+#include "cli_common.h"
 #include "clock.h"
 #include "config.h"
 #include "journal_writer.h"
@@ -45,10 +46,11 @@ struct run_opts {
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: fieldgate run -c gateway.yaml [--once] [--output stdout|text]\n\n"
+	        "usage: fieldgate run [-c gateway.yaml] [--once] [--output stdout|text]\n\n"
 	        "Polls every configured sensor on its schedule until SIGINT or SIGTERM;\n"
 	        "SIGHUP reloads FILE (a bad one is logged and the running config stays).\n\n"
-	        "  -c, --config FILE     gateway.yaml\n"
+	        "  -c, --config FILE     gateway.yaml (default: $FIELDGATE_CONFIG, else "
+	        "/etc/fieldgate/gateway.yaml)\n"
 	        "      --once            poll every sensor once, deliver (sinks get up to 15 s), "
 	        "exit\n"
 	        "  -o, --output stdout   also print each reading as one JSON line (DESIGN.md)\n"
@@ -113,6 +115,7 @@ static int serve(const struct gw_config *cfg, const struct gw_records *recs, con
 	}
 	dopts.bell = &sinks.bell;
 	dopts.metrics = &sinks.metrics;
+	svc->metrics = &sinks.metrics; /* STATUS= health line; tick stops with the writer */
 	dopts.records = recs;
 	dopts.hh_key = hh_key;
 	if (o->duration_s)
@@ -192,7 +195,9 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		else
 			return -EINVAL;
 	}
-	return o->path && optind == argc ? 0 : -EINVAL;
+	if (!o->path)
+		o->path = gw_cli_config_default();
+	return optind == argc ? 0 : -EINVAL;
 }
 
 /* --sim-clock: the simulator's clock replaces the wall clock (before any thread starts). */

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_common.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
@@ -42,7 +43,8 @@ static void on_signal(int sig)
 }
 
 static const char usage_text[] =
-        "usage: fieldgate sim -c gateway.yaml [--bus NAME] [--tcp HOST:PORT] [--rtu LINK]\n"
+        "usage: fieldgate sim [-c gateway.yaml] [--bus NAME] [--tcp HOST:PORT] [--rtu "
+        "LINK]\n"
         "                     [--faults FILE] [--speed X] [--seed N] [--start TIME]\n"
         "                     [--clock FILE]\n\n"
         "Serves the configured field as Modbus slaves: every sensor of a bus answers at "
@@ -66,7 +68,8 @@ static const char usage_text[] =
         "SIGTERM,\n"
         "then removes its symlinks. SIGHUP re-reads the fault file.\n\n"
         "options:\n"
-        "  -c, --config FILE    gateway.yaml (required)\n"
+        "  -c, --config FILE    gateway.yaml (default: $FIELDGATE_CONFIG, else "
+        "/etc/fieldgate/gateway.yaml)\n"
         "  -b, --bus NAME       serve only this bus\n"
         "  -t, --tcp HOST:PORT  serve the bus over Modbus TCP here instead\n"
         "  -r, --rtu LINK       serve the bus over RTU, pty slave linked at LINK, instead\n"
@@ -212,10 +215,8 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 		fprintf(stderr, "fieldgate sim: unexpected argument \"%s\"\n", argv[optind]);
 		return -EINVAL;
 	}
-	if (!a->config) {
-		fprintf(stderr, "fieldgate sim: -c gateway.yaml is required\n");
-		return -EINVAL;
-	}
+	if (!a->config)
+		a->config = gw_cli_config_default();
 	if (a->tcp && a->rtu) {
 		fprintf(stderr, "fieldgate sim: give --tcp or --rtu, not both\n");
 		return -EINVAL;

@@ -1,7 +1,9 @@
 /* fieldgate: argv dispatch to the commands. The only exit() of the program. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -30,8 +32,32 @@ static void usage(FILE *out)
 		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
 }
 
+/* A binary run from its build tree (/proc/self/exe under GW_BUILD_DIR) finds the source
+ * tree's profiles: FIELDGATE_PROFILES is set to GW_SOURCE_PROFILES unless already set. The
+ * precedence stays gateway.profiles_dir, $FIELDGATE_PROFILES, this, /usr/share/fieldgate/profiles.
+ * An installed binary (or a copy elsewhere) is not under the build tree and is unaffected. */
+static void build_tree_profiles(void)
+{
+#if defined(GW_BUILD_DIR) && defined(GW_SOURCE_PROFILES)
+	char exe[PATH_MAX];
+	size_t n = strlen(GW_BUILD_DIR);
+	ssize_t len;
+
+	if (getenv("FIELDGATE_PROFILES"))
+		return;
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len <= 0 || (size_t)len <= n)
+		return;
+	exe[len] = '\0';
+	if (strncmp(exe, GW_BUILD_DIR, n) == 0 && exe[n] == '/' &&
+	    access(GW_SOURCE_PROFILES, R_OK) == 0)
+		setenv("FIELDGATE_PROFILES", GW_SOURCE_PROFILES, 0);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+	build_tree_profiles();
 	if (argc < 2) {
 		usage(stderr);
 		exit(2);

@@ -20,10 +20,13 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "num.h"
 #include "preflight.h"
 #include "records.h"
+
+#define STATUS_MS 30000 /* how often STATUS= tells the health summary */
 
 /* Across a re-exec, a memfd holding a config's text: */
 #define RELOAD_FD_ENV "FIELDGATE_RELOAD_FD" /* started by a reload: the previous config */
@@ -169,6 +172,7 @@ void gw_service_ready(struct gw_service *s, const char *status)
 
 	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%s", status);
 	s->ready = true;
+	s->next_status_ms = gw_clock_mono_ms() + STATUS_MS;
 	notify(msg);
 	if (s->watchdog_ms) {
 		notify("WATCHDOG=1");
@@ -250,6 +254,16 @@ void gw_service_stopping(struct gw_service *s)
 	notify("STOPPING=1\nSTATUS=stopping");
 }
 
+/* STATUS= with the metrics' one-line health summary, every STATUS_MS. */
+static void send_status(struct gw_service *s, int64_t now)
+{
+	char msg[512] = "STATUS=";
+
+	if (gw_metrics_status(s->metrics, gw_clock_wall_ms(), msg + 7, sizeof(msg) - 7) > 0)
+		notify(msg);
+	s->next_status_ms = now + STATUS_MS;
+}
+
 void gw_service_tick(void *arg)
 {
 	struct gw_service *s = arg;
@@ -259,10 +273,10 @@ void gw_service_tick(void *arg)
 		reload(s);
 	if (g_stop)
 		gw_service_stopping(s);
-	if (!s->watchdog_ms)
-		return;
 	now = gw_clock_mono_ms();
-	if (now < s->next_ping_ms)
+	if (s->ready && !s->stopping && s->metrics && now >= s->next_status_ms)
+		send_status(s, now);
+	if (!s->watchdog_ms || now < s->next_ping_ms)
 		return;
 	notify("WATCHDOG=1");
 	s->next_ping_ms = now + s->watchdog_ms / 2;

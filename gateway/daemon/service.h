@@ -15,6 +15,8 @@
 
 #include "config.h"
 
+struct gw_metrics;
+
 struct gw_service {
 	const char *config_path; /* borrows: validated again on SIGHUP */
 	bool once;               /* run --once: SIGHUP does not reload */
@@ -26,6 +28,8 @@ struct gw_service {
 	char *fallback_text;     /* owned: started by a reload, the previous image's config */
 	int64_t watchdog_ms;     /* the manager's watchdog interval, 0: none */
 	int64_t next_ping_ms;    /* monotonic time of the next WATCHDOG=1 */
+	const struct gw_metrics *metrics; /* borrowed, may be NULL: the STATUS= health line */
+	int64_t next_status_ms;           /* monotonic time of the next STATUS= */
 };
 
 /* Installs the SIGINT, SIGTERM and SIGHUP handlers (SIGPIPE ignored), reads the watchdog

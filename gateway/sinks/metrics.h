@@ -17,10 +17,13 @@
 
 #define GW_METRICS_SINKS GW_SINKS_MAX /* sinks.c checks its table against it */
 
+struct gw_records;
+
 struct gw_metrics {
 	const struct gw_config *cfg;
-	struct gw_poller *poller; /* may be NULL */
-	struct gw_budget *budget; /* may be NULL */
+	struct gw_poller *poller;      /* may be NULL */
+	const struct gw_records *recs; /* village and township of each sensor; may be NULL */
+	struct gw_budget *budget;      /* may be NULL */
 	struct gw_sink_stats *sinks[GW_METRICS_SINKS];
 	size_t nsinks;
 	atomic_uint_fast64_t retention_dropped; /* undelivered readings retention removed */
@@ -32,6 +35,10 @@ struct gw_metrics {
 /* The metrics as one JSON object (no newline) at wall time now_ms. Returns the length or
  * -ENOSPC. */
 int gw_metrics_json(const struct gw_metrics *m, int64_t now_ms, char *buf, size_t len);
+/* A sensor is stale when it has had no fully good read for 3 of its intervals (or, never
+ * good, 3 reads failed): the "stale" field of its InfluxDB line. */
+#define GW_METRICS_STALE_INTERVALS 3
+
 /* The metrics as InfluxDB lines appended at buf[*pos] (each ending in a newline), with
  * timestamp now_ms. Returns 0 or -ENOSPC (*pos unchanged). */
 int gw_metrics_lines(const struct gw_metrics *m, int64_t now_ms, char *buf, size_t len,
@@ -40,6 +47,9 @@ int gw_metrics_lines(const struct gw_metrics *m, int64_t now_ms, char *buf, size
 /* The metrics in the Prometheus text exposition format (version 0.0.4): gateway
  * counters, per-sink and per-sensor series. Returns the length or -ENOSPC. */
 int gw_metrics_prom(const struct gw_metrics *m, char *buf, size_t len);
+/* One line for systemd's STATUS=: sensors (good, stale, backing off) and each sink's
+ * waiting readings and lag, at wall time now_ms. Returns the length or -ENOSPC. */
+int gw_metrics_status(const struct gw_metrics *m, int64_t now_ms, char *buf, size_t len);
 /* Bytes that always hold gw_metrics_prom and gw_metrics_lines for cfg. */
 size_t gw_metrics_size(const struct gw_config *cfg);
 

@@ -77,6 +77,8 @@ bool gw_sink_budget_allows(struct gw_sink *sk)
 
 void gw_sink_charge(struct gw_sink *sk, uint64_t bytes)
 {
+	if (sk->env.stats)
+		atomic_fetch_add(&sk->env.stats->upload_bytes, bytes);
 	if (sk->env.budget && bytes)
 		gw_budget_add(sk->env.budget, bytes, gw_clock_wall_ms());
 }

@@ -37,11 +37,12 @@ struct gw_sink_stats {
 	atomic_uint_fast64_t failed;  /* send attempts that failed and will be retried */
 	atomic_uint_fast64_t dropped; /* readings the server refused for good (counted, logged) */
 	atomic_uint_fast64_t skipped; /* readings not sent by design (MQTT deadband) */
-	atomic_int_fast64_t cursor;   /* last acknowledged seq */
-	atomic_int_fast64_t depth;    /* readings waiting (last committed seq - cursor) */
-	atomic_int_fast64_t lag_ms;   /* age of the oldest waiting reading; 0 when caught up */
-	atomic_int connected;         /* 1 when the server answers */
-	atomic_int deferred;          /* 1 while the daily upload budget holds sending back */
+	atomic_uint_fast64_t upload_bytes; /* bytes sent, budget or not (gw_sink_charge) */
+	atomic_int_fast64_t cursor;        /* last acknowledged seq */
+	atomic_int_fast64_t depth;         /* readings waiting (last committed seq - cursor) */
+	atomic_int_fast64_t lag_ms;        /* age of the oldest waiting reading; 0 when caught up */
+	atomic_int connected;              /* 1 when the server answers */
+	atomic_int deferred;               /* 1 while the daily upload budget holds sending back */
 };
 
 /* What a sink runs in; copied by gw_sink_start, the pointers borrowed. */
@@ -132,7 +133,7 @@ void gw_sink_backlog(struct gw_sink *sk, int64_t last_seq, int64_t oldest_ts_ms)
 /* May bytes go out now (the daily upload budget)? Sets the deferred stat and logs the
  * change once each way. */
 bool gw_sink_budget_allows(struct gw_sink *sk);
-/* Counts bytes that went out against the budget. */
+/* Counts bytes that went out: in the sink's upload_bytes, and against the budget if any. */
 void gw_sink_charge(struct gw_sink *sk, uint64_t bytes);
 /* The server answered: connected stat, and a log line on the change ("up again after N s, M
  * readings waiting"). */

@@ -45,6 +45,7 @@ int gw_sinks_start(struct gw_sinks *s, const struct gw_config *cfg, struct gw_po
 	gw_budget_init(&s->budget, (uint64_t)cfg->daily_upload_mb << 20);
 	s->metrics.cfg = cfg;
 	s->metrics.poller = p;
+	s->metrics.recs = recs;
 	s->metrics.budget = cfg->daily_upload_mb ? &s->budget : NULL;
 	env.bell = &s->bell;
 	env.metrics = &s->metrics;

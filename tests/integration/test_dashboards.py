@@ -1,10 +1,21 @@
 """The Grafana dashboards against real data: the JSON is checked (unique dashboard uids and
 panel ids, no hard-coded dashboard id, every panel and target on the ${DS} datasource
-variable, every panel with a query, every query variable on the same datasource); then the
-daemon feeds a real influxd from the simulator over a compressed fortnight (sim clock, a
-dead sensor for the health panels), and every variable's query and every panel's query,
-with the variables substituted by values the variable queries returned, must return data.
+variable, every panel with a query, every query variable on the same datasource, a `tz`
+variable defaulting to Asia/Shanghai and tz('$tz') on every GROUP BY time(1d) query); then
+the daemon feeds a real influxd from the simulator over a compressed fortnight around the
+laying deadline (05-03..05-17, sim clock; JH-0001's film laid on 05-13, late; a dead sensor
+for the health and stale panels), and every variable's query and every panel's query, with
+the variables substituted by values the variable queries returned (text variables by their
+default), must return data. Then, per plot, the first `covered` day of the plot-detail
+daily film-state panel (daily buckets), the first covered day of the county table and the
+laying-date code of the county's per-plot table (through that panel's own value mapping)
+must equal `fieldgate report --format json`'s first_covered and late. Without tz() the
+daily buckets start at UTC midnight and each day shows under the day before (first covered
+05-12 against the report's 05-13): the test fails.
 """
+import datetime
+import subprocess
+import zoneinfo
 import glob
 import json
 import os
@@ -17,8 +28,10 @@ from gwtest import FIELDGATE, Proc, check, free_port, main, start_sim, tmpdir, w
 SRC = os.environ.get("GW_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 DASHBOARDS = os.path.join(SRC, "dashboards")
 SPEED = 86400  # a simulated day a real second
-START = "2023-06-20"
-TIME_FILTER = "time >= '2023-06-18T00:00:00Z' AND time <= '2023-08-01T00:00:00Z'"
+START = "2023-05-03"
+TIME_FILTER = "time >= '2023-04-20T00:00:00Z' AND time <= '2023-08-01T00:00:00Z'"
+TO_MS = 1690848000000  # $__to: 2023-08-01T00:00:00Z
+ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 SENSORS = [  # (id, unit, profile, plot, placement)
     ("xm1-under", 1, "seeed-s-soil-mtec-02", "XM-0001", "under_film"),
@@ -42,7 +55,7 @@ buses:
 sensors:
 {lines}
 influxdb: {{url: "{influx_url}", database: fieldgate, flush_ms: 200}}
-sim: {{start: {START}, speed: {SPEED}}}
+sim: {{start: {START}, speed: {SPEED}, film: {{JH-0001: {{laid: 05-13}}}}}}
 """)
     return path
 
@@ -69,6 +82,14 @@ def check_json(dash):
             if v["type"] == "query":
                 check(v["datasource"] == {"type": "influxdb", "uid": "${DS}"},
                       f"{name}: variable {v['name']} not on ${{DS}}")
+        tz = variables.get("tz")
+        check(tz and tz["type"] == "textbox" and tz["query"] == "Asia/Shanghai",
+              f"{name}: no tz variable defaulting to Asia/Shanghai")
+        for p in d["panels"]:
+            for t in p["targets"]:
+                q = t["query"]
+                check("GROUP BY time(1d)" not in q or q.count("tz('$tz')") == 1,
+                      f"{name}: panel {p['title']!r}: daily buckets without tz('$tz'): {q}")
         ids = [p["id"] for p in d["panels"]]
         check(len(set(ids)) == len(ids), f"{name}: panel ids repeat")
         for p in d["panels"]:
@@ -86,9 +107,13 @@ def regex_escape(v):
 
 
 def substitute(q, values):
+    """q with Grafana's variables replaced: values {name: value} of query variables
+    (regex-escaped, as Grafana does for multi-value variables) or (name, text) for text
+    variables (as they are)."""
     q = q.replace("$timeFilter", TIME_FILTER).replace("$__interval", "6h")
+    q = q.replace("${__to:date:YYYY}", "2023").replace("$__to", str(TO_MS))
     for name, v in sorted(values.items(), key=lambda kv: -len(kv[0])):
-        q = q.replace("$" + name, regex_escape(v))
+        q = q.replace("$" + name, v[1] if isinstance(v, tuple) else regex_escape(v))
     check("$" not in q.replace("$/", ""), f"unsubstituted variable in {q}")
     return q
 
@@ -99,10 +124,71 @@ def series(influx, q):
     return [s for s in res.get("series", []) if s.get("values")]
 
 
+def text_values(d):
+    return {v["name"]: ("text", v["query"]) for v in d["templating"]["list"]
+            if v["type"] in ("textbox", "custom", "constant")}
+
+
+def panel_target(d, title):
+    panels = [p for p in d["panels"] if p["title"].startswith(title)]
+    check(len(panels) == 1, f"{d['uid']}: want one panel {title!r}")
+    return panels[0]
+
+
+def local_day(ms):
+    return datetime.datetime.fromtimestamp(ms / 1000, ZONE).strftime("%Y-%m-%d")
+
+
+def mapped(p, field, value):
+    """value through panel p's value mapping of field (an override's, else the defaults')."""
+    maps = [pr["value"] for o in p["fieldConfig"]["overrides"] if o["matcher"]["options"] == field
+            for pr in o["properties"] if pr["id"] == "mappings"]
+    for m in (maps[0] if maps else p["fieldConfig"]["defaults"].get("mappings", [])):
+        hit = m["options"].get(str(value))
+        if hit:
+            return hit["text"]
+    return str(value)
+
+
+def check_days(influx, dash, cfg):
+    """Each plot's first covered day and laying flag on the dashboards equal the report's."""
+    out = subprocess.run([FIELDGATE, "report", "-c", cfg, "--format", "json", "--year", "2023"],
+                         capture_output=True, text=True, timeout=60)
+    check(out.returncode == 0, f"report: {out.stderr}")
+    report = {r["plot_id"]: r for r in json.loads(out.stdout)["rows"] if r["plot_id"] != "total"}
+    plot_d, county = dash["plot-detail.json"], dash["county-overview.json"]
+    county_vals = dict(text_values(county), township=("all", ".*"))
+    first, laying = {}, {}
+    tq = panel_target(plot_d, "Daily film state")["targets"][0]["query"]
+    for plot in ("XM-0001", "JH-0001"):
+        got = series(influx, substitute(tq, dict(text_values(plot_d), plot=plot, township=("all", ".*"),
+                                                 village=("all", ".*"))))
+        days = [local_day(t) for t, v in got[0]["values"] if v == "covered"] if got else []
+        first[plot] = days[0] if days else None
+    p = panel_target(county, "First covered day per plot")
+    for s in series(influx, substitute(p["targets"][0]["query"], county_vals)):
+        check(local_day(s["values"][0][0]) == first.get(s["tags"]["plot"], local_day(s["values"][0][0])),
+              f"{s['tags']['plot']}: first covered {local_day(s['values'][0][0])} in the table, "
+              f"{first.get(s['tags']['plot'])} in the daily panel")
+        first.setdefault(s["tags"]["plot"], local_day(s["values"][0][0]))
+    p = panel_target(county, "Plots:")
+    for s in series(influx, substitute(p["targets"][1]["query"], county_vals)):
+        laying[s["tags"]["plot"]] = mapped(p, "laying", int(s["values"][0][1]))
+    check(laying.get("XM-0001") == "on_time" and laying.get("JH-0001") == "late",
+          f"dashboard laying dates: {laying}")
+    for plot, text in laying.items():
+        r = report[plot]
+        check(first.get(plot) == r["first_covered"],
+              f"{plot}: first covered {first.get(plot)} on the dashboard, {r['first_covered']} in the report")
+        check(text == (r["late"] or "not covered"),
+              f"{plot}: laying {text} on the dashboard, {r['late']} in the report")
+    print(f"first covered and laying per plot as the report's: {sorted(first.items())} {laying}")
+
+
 def run_queries(influx, dash):
     checked = 0
     for name, d in dash.items():
-        values = {}
+        values = text_values(d)
         for v in d["templating"]["list"]:
             if v["type"] != "query":
                 continue
@@ -129,14 +215,15 @@ def feed(d, influx):
         return [s["values"][0][1] for s in
                 series(influx, 'SELECT count("covered") FROM "film_day" GROUP BY "plot"')]
 
-    try:  # a week of simulated days: several metrics points for the per-minute rates
-        wait_for(lambda: (len(days()) >= 2 and min(days()) >= 7) or run.p.poll() is not None,
-                 60, "a week of daily film states of two plots")
+    try:  # a fortnight of simulated days: several metrics points for the per-minute rates
+        wait_for(lambda: (len(days()) >= 2 and min(days()) >= 14) or run.p.poll() is not None,
+                 90, "a fortnight of daily film states of two plots")
         check(run.p.poll() is None, "daemon exited:\n" + run.log_text())
     finally:
         rc = run.stop()
         sim.stop()
     check(rc == 0, f"daemon exit {rc}:\n" + run.log_text())
+    return cfg
 
 
 def test():
@@ -148,8 +235,9 @@ def test():
     influx = Influxd(d).start()
     try:
         influx.create_db()
-        feed(d, influx)
+        cfg = feed(d, influx)
         n = run_queries(influx, dash)
+        check_days(influx, dash, cfg)
     finally:
         influx.stop()
     print(f"{len(dash)} dashboards, {n} panel queries returned data")

@@ -3,7 +3,12 @@ dead one from the simulator; /metrics, scraped over real HTTP, parses as the tex
 carries per-sensor health (the dead sensor's timeouts and back-off, the live ones' good
 reads and last-good time) and the gateway counters, grows between scrapes, listens on
 127.0.0.1 only, answers 404/405 off its one page; and a port already taken costs the
-endpoint, not the polling."""
+endpoint, not the polling. The page passes `promtool check metrics` (Prometheus' own
+linter; custom CPU/memory names or a counter without _total fail it) and carries the
+standard process_* series, fieldgate_build_info, each sensor's fieldgate_sensor_info
+(plot, bus, profile, placement) and fieldgate_sensor_interval_seconds."""
+import shutil
+import subprocess
 import os
 import re
 import socket
@@ -117,7 +122,21 @@ def test():
         for sid in ("s1", "s2"):
             check(sensor(m2, "fieldgate_sensor_polls_total", sid) >
                   sensor(m1, "fieldgate_sensor_polls_total", sid), f"{sid} polls did not grow")
-        check(m2[("fieldgate_cpu_seconds_total", ())] >= m1[("fieldgate_cpu_seconds_total", ())], "cpu")
+        check(m2[("process_cpu_seconds_total", ())] >= m1[("process_cpu_seconds_total", ())], "cpu")
+        for name in ("process_resident_memory_bytes", "process_virtual_memory_bytes",
+                     "process_open_fds", "process_max_fds"):
+            check(m2[(name, ())] > 0, f"{name} {m2.get((name, ()))}")
+        check(abs(m2[("process_start_time_seconds", ())] - time.time()) < 120, "start time")
+        check([ls for (n, ls), v in m2.items() if n == "fieldgate_build_info" and v == 1
+               and ls and ls[0][0] == "version"], "build info")
+        info = [dict(ls) for (n, ls), v in m2.items() if n == "fieldgate_sensor_info" and v == 1]
+        check({"sensor": "s1", "plot": "XM-0001", "bus": "tcp1", "profile": "seeed-s-soil-mtec-02",
+               "placement": ""} in info and len(info) == 3, f"sensor info {info}")
+        check(sensor(m2, "fieldgate_sensor_interval_seconds", "s1") == 1, "interval")
+        if shutil.which("promtool"):
+            lint = subprocess.run(["promtool", "check", "metrics"], input=scrape(http_port)[2],
+                                  capture_output=True, text=True, timeout=30)
+            check(lint.returncode == 0, f"promtool check metrics:\n{lint.stdout}{lint.stderr}")
         check(scrape(http_port, "/")[0] == 404, "/ should be 404")
         check(scrape(http_port, "/metrics", "POST")[0] == 405, "POST should be 405")
 

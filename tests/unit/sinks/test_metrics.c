@@ -61,6 +61,7 @@ static void test_metrics_forms(void **state)
 	gw_budget_init(&b, 10);
 	gw_budget_add(&b, 7, T0);
 	atomic_store(&mq.sent, 41);
+	atomic_store(&mq.upload_bytes, 5000);
 	atomic_store(&mq.depth, 5);
 	atomic_store(&mq.connected, 1);
 	atomic_store(&inf.dropped, 3);
@@ -100,7 +101,14 @@ static void test_metrics_forms(void **state)
 	assert_non_null(strstr(buf, "\nfieldgate_sink_connected{sink=\"mqtt\"} 1\n"));
 	assert_non_null(strstr(buf, "\nfieldgate_retention_dropped_total 9\n"));
 	assert_non_null(strstr(buf, "\nfieldgate_upload_bytes_today 7\n"));
-	assert_null(strstr(buf, "fieldgate_sensor_")); /* no poller: no sensor series */
+	assert_non_null(strstr(buf, "\nfieldgate_upload_bytes_total{sink=\"mqtt\"} 5000\n"));
+	assert_non_null(strstr(buf, "# TYPE process_cpu_seconds_total counter\n"));
+	assert_non_null(strstr(buf, "\nprocess_resident_memory_bytes "));
+	assert_non_null(strstr(buf, "\nprocess_open_fds "));
+	assert_non_null(strstr(buf, "\nprocess_start_time_seconds "));
+	assert_non_null(strstr(buf, "\nfieldgate_build_info{version=\""));
+	assert_null(strstr(buf, "fieldgate_cpu_seconds_total")); /* the standard names only */
+	assert_null(strstr(buf, "fieldgate_sensor_"));           /* no poller: no sensor series */
 	assert_int_equal(gw_metrics_prom(&m, buf, 200), -ENOSPC);
 	assert_true(gw_metrics_size(&cfg) >= 2048);
 	gw_budget_destroy(&b);
