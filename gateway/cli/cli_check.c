@@ -135,7 +135,8 @@ static void print_film(const struct gw_config *cfg)
 	}
 }
 
-int gw_cli_check(int argc, char **argv)
+/* Reads the options. Returns 0, 1 when --help was printed, or 2 (usage printed). */
+static int parse_args(int argc, char **argv, const char **path, bool *quiet)
 {
 	static const struct option opts[] = {
 	        {"config", required_argument, NULL, 'c'},
@@ -143,25 +144,17 @@ int gw_cli_check(int argc, char **argv)
 	        {"help", no_argument, NULL, 'h'},
 	        {0},
 	};
-	const char *path = NULL;
-	struct gw_config *cfg = NULL;
-	struct gw_records *recs = NULL;
-	struct gw_diag d;
-	bool quiet = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		case 'h':
+		if (c == 'c') {
+			*path = optarg;
+		} else if (c == 'q') {
+			*quiet = true;
+		} else if (c == 'h') {
 			usage(stdout);
-			return 0;
-		default:
+			return 1;
+		} else {
 			usage(stderr);
 			return 2;
 		}
@@ -170,26 +163,52 @@ int gw_cli_check(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!path)
-		path = gw_cli_config_default();
+	if (!*path)
+		*path = gw_cli_config_default();
+	return 0;
+}
+
+/* Config, records and what `run` would refuse at start-up (from the same function). Returns
+ * 0 with both loaded, or 2 with every error printed and nothing loaded. */
+static int load_checked(const char *path, struct gw_diag *d, struct gw_config **cfg,
+                        struct gw_records **recs)
+{
+	const char *where = "";
+
+	if (gw_config_load(path, d, cfg))
+		goto out_errors;
+	if (gw_records_load(*cfg, d, recs)) {
+		where = " in the records";
+		goto out_config;
+	}
+	if (gw_preflight_check(*cfg, d))
+		goto out_records;
+	return 0;
+out_records:
+	gw_records_free(*recs);
+	*recs = NULL;
+out_config:
+	gw_config_free(*cfg);
+	*cfg = NULL;
+out_errors:
+	fprintf(stderr, "%s: %d error(s)%s; nothing started\n", path, d->nerrors, where);
+	return 2;
+}
+
+int gw_cli_check(int argc, char **argv)
+{
+	const char *path = NULL;
+	struct gw_config *cfg = NULL;
+	struct gw_records *recs = NULL;
+	struct gw_diag d;
+	bool quiet = false;
+	int rc = parse_args(argc, argv, &path, &quiet);
+
+	if (rc)
+		return rc == 1 ? 0 : 2;
 	gw_diag_init(&d, stderr);
-	if (gw_config_load(path, &d, &cfg)) {
-		fprintf(stderr, "%s: %d error(s); nothing started\n", path, d.nerrors);
+	if (load_checked(path, &d, &cfg, &recs))
 		return 2;
-	}
-	if (gw_records_load(cfg, &d, &recs)) {
-		fprintf(stderr, "%s: %d error(s) in the records; nothing started\n", path,
-		        d.nerrors);
-		gw_config_free(cfg);
-		return 2;
-	}
-	/* what `run` would refuse at start-up, from the same function */
-	if (gw_preflight_check(cfg, &d)) {
-		fprintf(stderr, "%s: %d error(s); nothing started\n", path, d.nerrors);
-		gw_records_free(recs);
-		gw_config_free(cfg);
-		return 2;
-	}
 	if (!quiet) {
 		print_records(cfg, recs);
 		print_film(cfg);
