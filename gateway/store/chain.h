@@ -88,8 +88,9 @@ struct gw_chain_result {
 	int64_t days, ok, pruned, bad; /* pruned: also counts restarted days */
 	int64_t first_bad_day;         /* 0 when intact (for inserted rows: the date they carry) */
 	enum gw_chain_status first_bad;
-	int64_t open_readings; /* rows after the head, not sealed yet */
-	int64_t open_inserted; /* of them, dated a sealed day beyond the gateway's late count */
+	int64_t open_readings;     /* rows after the head, not sealed yet */
+	int64_t open_inserted;     /* of them, dated a sealed day beyond the gateway's late count */
+	int64_t open_inserted_day; /* the earliest date they carry */
 	bool has_head;
 	struct gw_journal_link head;
 	int64_t restarted_ms; /* when the journal was last started afresh while running (0: never)

@@ -109,6 +109,7 @@ static int verify_open(struct verify *v)
 	if (h.early <= late)
 		return 0;
 	r->open_inserted = h.early - late;
+	r->open_inserted_day = h.early_day;
 	if (r->bad++ == 0) {
 		r->first_bad_day = h.early_day;
 		r->first_bad = GW_CHAIN_INSERTED;
