@@ -72,6 +72,38 @@ def sheet_rows_rc(cfg, form):
     return [r for r in rows if r["序号"]], [r for r in rows if not r["序号"]]
 
 
+def fieldgate(*args):
+    p = subprocess.run([FIELDGATE, *args], capture_output=True, timeout=60, env=ENV)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def check_signed(d, cfg):
+    """Signed seals: `key --public` prints the registry line; verify --registry passes; a
+    registry with another key fails every day as bad-signature; a malformed registry or one
+    without this gateway exits 2 with FILE:LINE: error and changes nothing on disk."""
+    rc, line, err = fieldgate("key", "--public", "-c", cfg)
+    check(rc == 0 and line.startswith("season,") and len(line.strip()) == len("season,") + 64, f"key: {line} {err}")
+    check(os.stat(os.path.join(d, "data", "gateway.key")).st_mode & 0o777 == 0o600, "gateway.key not 0600")
+    reg = os.path.join(d, "gateways.csv")
+    with open(reg, "w") as f:
+        f.write("gateway,public_key\n" + line)
+    rc, out, err = fieldgate("verify", "-c", cfg, "--registry", reg)
+    check(rc == 0 and "signatures checked" in out and "intact" in out, f"verify --registry: {rc} {out[-300:]} {err}")
+    other = line.strip()[:-1] + ("0" if line.strip()[-1] != "0" else "1")
+    with open(reg, "w") as f:
+        f.write(other + "\n")
+    rc, out, err = fieldgate("verify", "-c", cfg, "--registry", reg, "-q")
+    check(rc == 1 and "bad-signature" in out, f"verify with another key: {rc} {out[-300:]}")
+    db = os.path.join(d, "data", "journal.db")
+    before = open(db, "rb").read()
+    for text, want in (("season,xyz\n", f"{reg}:1: error:"), ("other," + "0" * 64 + "\n", f"{reg}: error: gateway")):
+        with open(reg, "w") as f:
+            f.write(text)
+        rc, out, err = fieldgate("verify", "-c", cfg, "--registry", reg)
+        check(rc == 2 and want in err, f"bad registry {text!r}: {rc} {err}")
+    check(open(db, "rb").read() == before, "a refused verify changed the journal")
+
+
 def tamper(d, sql):
     db = sqlite3.connect(os.path.join(d, "data", "journal.db"))
     n = db.execute(sql).rowcount
@@ -91,6 +123,7 @@ def run():
     finally:
         sim.stop()
     check_clean(cfg)
+    check_signed(d, cfg)
     good = os.path.join(d, "good.db")
     shutil.copy(os.path.join(d, "data", "journal.db"), good)
     # (a) one value of XM-0002 on 06-20 at noon: a byte of its temperature's double
