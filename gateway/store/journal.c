@@ -33,8 +33,7 @@ static const char *const migrations[GW_JOURNAL_SCHEMA_VERSION] = {
         " since_ms INTEGER NOT NULL,"
         " text BLOB NOT NULL);",
         /* 4: each sealed day's zone and Ed25519 signature (chain.h; NULL before version 4) */
-        "ALTER TABLE chain ADD COLUMN zone TEXT;"
-        "ALTER TABLE chain ADD COLUMN signature BLOB;",
+        "ALTER TABLE chain ADD COLUMN zone TEXT; ALTER TABLE chain ADD COLUMN signature BLOB;",
 };
 
 int gw_journal_errno(int rc)
