@@ -29,6 +29,7 @@ declare -A below=(
 declare -A owner=(
   [modbus.h]=drivers/modbus_link.c
   [libfyaml.h]=util/yaml.c
+  [sodium.h]=util/crypto.c
   [sqlite3.h]=gateway/store/journal.c
   [curl/curl.h]=gateway/net/influx_http.c
   [zlib.h]=gateway/net/influx_gzip.c

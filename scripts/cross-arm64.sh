@@ -10,7 +10,7 @@ cd "$top"
 case $dir in /*) ;; *) dir=$top/$dir ;; esac
 
 PKGS=(crossbuild-essential-arm64 qemu-user-static libmodbus-dev:arm64 libpaho-mqtt-dev:arm64
-  libcurl4-openssl-dev:arm64 libsqlite3-dev:arm64 libfyaml-dev:arm64 libcsv-dev:arm64
+  libcurl4-openssl-dev:arm64 libsqlite3-dev:arm64 libfyaml-dev:arm64 libsodium-dev:arm64 libcsv-dev:arm64
   zlib1g-dev:arm64 libmicrohttpd-dev:arm64 libxlsxwriter-dev:arm64 libcmocka-dev:arm64)
 
 missing=()

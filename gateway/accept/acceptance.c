@@ -28,10 +28,10 @@ const char *gw_film_state_name(enum gw_film_state s)
 
 const char *gw_verdict_name(enum gw_verdict v)
 {
-	static const char *const names[] = {"no_sensor", "insufficient_data", "pass", "fail",
-	                                    "indeterminate"};
+	static const char *const names[] = {"no_sensor", "insufficient_data", "pass",
+	                                    "fail",      "indeterminate",     "unverified"};
 
-	return v <= GW_VERDICT_INDETERMINATE ? names[v] : "?";
+	return v <= GW_VERDICT_UNVERIFIED ? names[v] : "?";
 }
 
 void gw_plot_results_free(struct gw_plot_result *r, size_t n)

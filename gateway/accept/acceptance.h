@@ -21,6 +21,8 @@ enum gw_verdict {
 	GW_VERDICT_PASS,
 	GW_VERDICT_FAIL,
 	GW_VERDICT_INDETERMINATE,
+	GW_VERDICT_UNVERIFIED, /* readings on a day whose evidence fails verification (evidence.h)
+	                        */
 };
 
 #define GW_REASON_LEN 192

@@ -18,6 +18,7 @@
 #include "cli_report_book.h"
 #include "clock.h"
 #include "config.h"
+#include "evidence.h"
 #include "forms.h"
 #include "records.h"
 #include "report.h"
@@ -403,7 +404,6 @@ static int season_year(const struct gw_config *cfg, const struct report_opts *o,
 
 struct meta_text {
 	char generated[40], window[40], deadline[16];
-	char chain[160];
 	char rules[96];
 };
 
@@ -451,11 +451,6 @@ static void fill_meta(const struct gw_config *cfg, const struct report_opts *o,
 	m->not_covered_delta_c = acc.not_covered_delta_c;
 	m->category = o->category < 0 ? "all" : gw_category_name((enum gw_category)o->category);
 	m->source = o->influx ? "influx" : "journal";
-	/* the fleet's readings are not this gateway's journal: no chain head to show */
-	m->chain_head =
-	        !o->influx && gw_chain_head_text(cfg->data_dir, t->chain, sizeof(t->chain)) == 0
-	                ? t->chain
-	                : NULL;
 	m->unmasked = o->output.unmasked;
 	m->verdicts = verdicts;
 	m->rates = &cfg->rates;
@@ -479,6 +474,31 @@ static int write_level(FILE *out, const char *path, const void *arg)
 	if (c->format == GW_FMT_HTML)
 		return gw_report_html(out, c->f, c->m);
 	return gw_report_csv(out, c->f, c->m);
+}
+
+/* The journal's chain, verified before the report prints (DESIGN.md "Evidence chain"):
+ * plots touched by a failing day become unverified and the header names the day. Returns 1
+ * when a day fails, 0 otherwise (also without a journal, or for the fleet: nothing to verify
+ * here), or -errno when the journal cannot be read. */
+static int check_evidence(const struct gw_config *cfg, const struct report_opts *o,
+                          struct gw_evidence *ev, struct gw_plot_result *res, size_t n)
+{
+	int rc;
+
+	memset(ev, 0, sizeof(*ev));
+	if (o->influx)
+		return 0; /* the fleet's readings are not this gateway's journal */
+	rc = gw_evidence_check(cfg->data_dir, ev);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc)
+		return rc;
+	fprintf(stderr, "report: evidence: %s\n", ev->header);
+	if (!ev->res.bad)
+		return 0;
+	fprintf(stderr, "report: %zu plot(s) unverified: they have readings on a failing day\n",
+	        gw_evidence_mark(ev, res, n));
+	return 1;
 }
 
 /* Writes the --level report. Returns an exit code. */
@@ -525,8 +545,9 @@ int gw_cli_report(int argc, char **argv)
 	struct meta_text t;
 	struct gw_form_opts fo;
 	struct gw_accept_used used = {.zone = ""};
+	struct gw_evidence ev = {0};
 	size_t n = 0;
-	int rc = parse_args(argc, argv, &o);
+	int broken = 0, rc = parse_args(argc, argv, &o);
 
 	if (rc)
 		return rc == 1 ? 0 : rc;
@@ -538,6 +559,13 @@ int gw_cli_report(int argc, char **argv)
 		fprintf(stderr, "fieldgate report: reading the %s failed: %s\n",
 		        o.influx ? "fleet's readings from InfluxDB" : "journal", strerror(-rc));
 		rc = rc == -EINVAL && o.influx ? 2 : 1;
+		goto out_free;
+	}
+	broken = check_evidence(cfg, &o, &ev, res, n);
+	if (broken < 0) {
+		fprintf(stderr, "fieldgate report: verifying the evidence chain failed: %s\n",
+		        strerror(-broken));
+		rc = 1;
 		goto out_free;
 	}
 	if (o.sheets.form && (gw_cli_report_form_level(o.sheets.form, &o.level) ||
@@ -553,12 +581,17 @@ int gw_cli_report(int argc, char **argv)
 	}
 	fill_meta(cfg, &o, res, n, res != NULL, &t, &m);
 	rules_meta(cfg, &used, &t, &m);
+	m.evidence = ev.header[0] ? ev.header : NULL;
+	m.chain_head = ev.head[0] ? ev.head : NULL;
 	if (o.output.format == GW_FMT_CSV)
 		fprintf(stderr, "report: %s\nreport: time zone %s; rules %s\n", gw_report_note,
 		        m.timezone, m.rules);
 	rc = o.sheets.form ? gw_cli_report_book(&o.sheets, &o.output, form, &m)
 	                   : emit(&o, form, &m);
+	if (rc == 0 && broken)
+		rc = 1; /* written, but its evidence fails */
 out_free:
+	gw_evidence_free(&ev);
 	gw_form_free(form);
 	gw_plot_results_free(res, n);
 	gw_records_free(recs);

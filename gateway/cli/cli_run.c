@@ -11,9 +11,11 @@
 #include <sys/resource.h>
 
 #include "acceptance.h"
+#include "chain.h"
 #include "cli.h"
 #include "cli_common.h"
 #include "clock.h"
+#include "crypto.h"
 #include "config.h"
 #include "journal_writer.h"
 #include "hhref.h"
@@ -93,8 +95,22 @@ static void print_stats(uint64_t count)
 	        ru.ru_maxrss);
 }
 
+/* The gateway's Ed25519 key (data_dir/gateway.key, made at first run) that signs each seal. */
+static int signer_load(const struct gw_config *cfg, struct gw_chain_signer *s)
+{
+	uint8_t pk[GW_PUBKEY_LEN];
+	int rc = gw_crypto_gateway_key(cfg->data_dir, s->sk, pk);
+
+	if (rc)
+		gw_log(GW_ERR, "run", "cannot read or make %s/" GW_GATEWAY_KEY ": %s",
+		       cfg->data_dir, strerror(-rc));
+	snprintf(s->gateway, sizeof(s->gateway), "%s", cfg->gateway_id);
+	return rc;
+}
+
 static int serve(const struct gw_config *cfg, const struct gw_records *recs, const uint8_t *hh_key,
-                 struct gw_journal *j, const struct run_opts *o, struct gw_service *svc)
+                 const struct gw_chain_signer *signer, struct gw_journal *j,
+                 const struct run_opts *o, struct gw_service *svc)
 {
 	struct gw_poll_opts po = {.once = o->once, .flat_out = o->flat_out};
 	struct gw_journal_writer_opts dopts = {.out = o->out, .stop = gw_service_stop_flag()};
@@ -118,6 +134,7 @@ static int serve(const struct gw_config *cfg, const struct gw_records *recs, con
 	svc->metrics = &sinks.metrics; /* STATUS= health line; tick stops with the writer */
 	dopts.records = recs;
 	dopts.hh_key = hh_key;
+	dopts.signer = signer;
 	if (o->duration_s)
 		dopts.end_mono_ms = gw_clock_mono_ms() + o->duration_s * 1000;
 	dopts.tick = gw_service_tick;
@@ -268,6 +285,7 @@ int gw_cli_run(int argc, char **argv)
 	struct gw_config *cfg = NULL;
 	struct gw_records *recs = NULL;
 	uint8_t hh_key[GW_HHREF_KEY_LEN];
+	struct gw_chain_signer signer = {0};
 	struct gw_journal *j = NULL;
 	struct gw_service svc;
 	int rc;
@@ -285,8 +303,10 @@ int gw_cli_run(int argc, char **argv)
 		if (j && rc)
 			gw_log(GW_ERR, "run", "cannot read or make %s/household.key: %s",
 			       cfg->data_dir, strerror(-rc));
-		rc = rc ? 1 : serve(cfg, recs, hh_key, j, &o, &svc);
+		rc = rc ? rc : signer_load(cfg, &signer);
+		rc = rc ? 1 : serve(cfg, recs, hh_key, &signer, j, &o, &svc);
 		explicit_bzero(hh_key, sizeof(hh_key));
+		gw_crypto_wipe(&signer, sizeof(signer));
 	}
 	gw_journal_close(j);
 	gw_records_free(recs);

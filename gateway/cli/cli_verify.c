@@ -17,8 +17,9 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: fieldgate verify -c gateway.yaml [-q]\n"
-	        "       fieldgate verify --data-dir DIR [-q]   (a copy of a gateway's data_dir)\n\n"
+	        "usage: fieldgate verify -c gateway.yaml [-q] [--registry FILE]\n"
+	        "       fieldgate verify --data-dir DIR [-q] [--registry FILE --gateway ID]\n"
+	        "       (--data-dir: a copy of a gateway's data_dir)\n\n"
 	        "Recomputes the evidence chain of data_dir/journal.db: every sealed day's SHA-256\n"
 	        "over its readings and the previous day's digest. Prints each day (digest, "
 	        "status)\n"
@@ -31,6 +32,12 @@ static void usage(FILE *out)
 	        "  -c, --config FILE   gateway.yaml (its gateway.data_dir holds the journal)\n"
 	        "  -d, --data-dir DIR  the directory holding journal.db, instead of -c\n"
 	        "  -q, --quiet         print only the verdict and the head\n"
+	        "  -r, --registry FILE the county's gateway registry (CSV: gateway id, public "
+	        "key):\n"
+	        "                      every seal's Ed25519 signature is checked too (unsigned,\n"
+	        "                      bad-signature fail like an edited day)\n"
+	        "  -g, --gateway ID    the gateway whose key signs (default: the config's id;\n"
+	        "                      required with --data-dir and --registry)\n"
 	        "exit: 0 intact, 1 not intact (or the journal cannot be read), 2 bad usage or "
 	        "config\n");
 }
@@ -65,6 +72,10 @@ static const char *why(enum gw_chain_status st)
 		return "readings were inserted";
 	case GW_CHAIN_RELINKED:
 		return "the chain itself was changed (its previous digest does not match)";
+	case GW_CHAIN_UNSIGNED:
+		return "the seal carries no signature";
+	case GW_CHAIN_BAD_SIGNATURE:
+		return "the seal's signature does not verify with the registered key";
 	default:
 		return "?";
 	}
@@ -115,6 +126,8 @@ static void print_summary(const struct gw_chain_result *r)
 struct verify_opts {
 	const char *path;     /* gateway.yaml */
 	const char *data_dir; /* or the journal's directory */
+	const char *registry; /* the county's gateway registry, or NULL */
+	const char *gateway;  /* whose key; NULL: the config's id */
 	bool quiet;
 };
 
@@ -124,13 +137,19 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 	        {"config", required_argument, NULL, 'c'},
 	        {"data-dir", required_argument, NULL, 'd'},
 	        {"quiet", no_argument, NULL, 'q'},
+	        {"registry", required_argument, NULL, 'r'},
+	        {"gateway", required_argument, NULL, 'g'},
 	        {"help", no_argument, NULL, 'h'},
 	        {0},
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:d:qh", opts, NULL)) != -1) {
-		if (c == 'c')
+	while ((c = getopt_long(argc, argv, "c:d:qr:g:h", opts, NULL)) != -1) {
+		if (c == 'r')
+			o->registry = optarg;
+		else if (c == 'g')
+			o->gateway = optarg;
+		else if (c == 'c')
 			o->path = optarg;
 		else if (c == 'd')
 			o->data_dir = optarg;
@@ -141,6 +160,8 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 		else
 			return -EINVAL;
 	}
+	if (o->registry && !o->gateway && !o->path)
+		return -EINVAL; /* whose key? */
 	return !o->path != !o->data_dir && optind == argc ? 0 : -EINVAL;
 }
 
@@ -172,6 +193,8 @@ int gw_cli_verify(int argc, char **argv)
 	struct gw_config *cfg = NULL;
 	struct gw_journal *j;
 	struct gw_diag d;
+	uint8_t pk[GW_PUBKEY_LEN];
+	const char *gateway;
 	int rc = parse_args(argc, argv, &o);
 
 	if (rc) {
@@ -183,11 +206,20 @@ int gw_cli_verify(int argc, char **argv)
 		fprintf(stderr, "%s: %d error(s)\n", o.path, d.nerrors);
 		return 2;
 	}
+	gateway = o.gateway ? o.gateway : cfg ? cfg->gateway_id : "";
+	if (o.registry && gw_chain_registry_find(o.registry, gateway, pk, stderr)) {
+		gw_config_free(cfg);
+		return 2;
+	}
 	j = open_journal(cfg ? cfg->data_dir : o.data_dir);
 	if (j && !o.quiet)
 		printf("%-10s  %8s  %-21s  %-64s  %s\n", "day", "readings", "seqs", "digest",
 		       "status");
-	rc = j ? gw_chain_verify(j, print_day, &o.quiet, &res) : -EIO;
+	rc = !j           ? -EIO
+	     : o.registry ? gw_chain_verify_signed(j, gateway, pk, print_day, &o.quiet, &res)
+	                  : gw_chain_verify(j, print_day, &o.quiet, &res);
+	if (rc == 0 && o.registry && !o.quiet)
+		printf("signatures checked against %s's key in %s\n", gateway, o.registry);
 	if (j && rc)
 		fprintf(stderr, "verify: reading the journal failed: %s\n", strerror(-rc));
 	if (rc == 0)

@@ -22,6 +22,7 @@ static const struct command commands[] = {
         {"set-address", gw_cli_set_address, "change a sensor's unit id through its profile"},
         {"report", gw_cli_report, "acceptance verdicts and the county's forms (csv, json, html)"},
         {"verify", gw_cli_verify, "recompute the evidence chain; name the first day changed"},
+        {"key", gw_cli_key, "print this gateway's public key for the county's registry"},
 };
 
 static void usage(FILE *out)

@@ -246,6 +246,7 @@ int gw_journal_writer_run(const struct gw_config *cfg, struct gw_poller *p, stru
 	if (!b)
 		return -ENOMEM;
 	gw_chain_sealer_init(&b->seal);
+	b->seal.signer = o->signer;
 	rc = register_sources(cfg, o, j, b);
 	if (rc) {
 		free(b->sources);

@@ -19,20 +19,23 @@
 #include "records.h"
 #include "poller.h"
 
+struct gw_chain_signer;
+
 #define GW_DELIVER_BATCH 1024
 
 enum gw_output { GW_OUT_NONE, GW_OUT_JSON, GW_OUT_TEXT };
 
 struct gw_journal_writer_opts {
 	enum gw_output out;
-	int64_t end_mono_ms;               /* stop by itself then (0: never) */
-	const volatile sig_atomic_t *stop; /* set by a signal handler */
-	struct gw_bell *bell;              /* rung after each commit; may be NULL */
-	struct gw_metrics *metrics;        /* retention drops, journal losses; may be NULL */
-	const struct gw_records *records;  /* tags readings with plot owners; may be NULL */
-	const uint8_t *hh_key;             /* the household key (hhref.h); may be NULL */
-	void (*tick)(void *arg);           /* called each pass: per reading, >= every 100 ms idle */
-	void *tick_arg;                    /* may be NULL */
+	int64_t end_mono_ms;                  /* stop by itself then (0: never) */
+	const volatile sig_atomic_t *stop;    /* set by a signal handler */
+	struct gw_bell *bell;                 /* rung after each commit; may be NULL */
+	struct gw_metrics *metrics;           /* retention drops, journal losses; may be NULL */
+	const struct gw_records *records;     /* tags readings with plot owners; may be NULL */
+	const uint8_t *hh_key;                /* the household key (hhref.h); may be NULL */
+	const struct gw_chain_signer *signer; /* signs each sealed day (chain.h); may be NULL */
+	void (*tick)(void *arg); /* called each pass: per reading, >= every 100 ms idle */
+	void *tick_arg;          /* may be NULL */
 };
 
 /* Runs until the poller has ended (after a stop request or --once) and every

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "sha256.h"
+#include "crypto.h"
 
 static int read_all(int fd, uint8_t *buf, size_t len, size_t *got)
 {

@@ -13,7 +13,7 @@
 #include "records.h"
 
 #define GW_NCATEGORIES 2
-#define GW_NVERDICTS   5
+#define GW_NVERDICTS   6
 
 enum gw_form_level { GW_LEVEL_PLOT, GW_LEVEL_HOUSEHOLD, GW_LEVEL_VILLAGE, GW_LEVEL_TOWNSHIP };
 

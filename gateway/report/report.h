@@ -26,10 +26,12 @@ struct gw_report_meta {
 	const char *category;                        /* "poverty_alleviated", "general" or "all" */
 	const char *source;                          /* "journal" ... */
 	const char *chain_head;                      /* the evidence chain's head, or NULL */
-	const char *timezone;                        /* the zone of every local day */
-	const char *rules; /* which rules judged the days ("recorded: ..." or "current: ...") */
-	bool unmasked;     /* ID numbers and phones in clear */
-	bool verdicts;     /* verdicts were computed (else every plot is unjudged) */
+	const char *evidence; /* what verifying the chain found ("verified: ...", "evidence chain
+	                         broken at 2023-06-20: edited ..."), or NULL: not verified */
+	const char *timezone; /* the zone of every local day */
+	const char *rules;    /* which rules judged the days ("recorded: ..." or "current: ...") */
+	bool unmasked;        /* ID numbers and phones in clear */
+	bool verdicts;        /* verdicts were computed (else every plot is unjudged) */
 	const struct gw_rates_cfg *rates;
 	const struct gw_config *cfg; /* the sensors of each plot; NULL: none known */
 	enum gw_lang lang;           /* headings and values the html and the sheets show */

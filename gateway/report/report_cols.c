@@ -221,6 +221,7 @@ static bool derived_cell(const struct gw_form_row *w, const char *key, struct gw
 	        [GW_VERDICT_PASS] = "plots_pass",
 	        [GW_VERDICT_FAIL] = "plots_fail",
 	        [GW_VERDICT_INDETERMINATE] = "plots_indeterminate",
+	        [GW_VERDICT_UNVERIFIED] = "plots_unverified",
 	};
 	const struct {
 		const char *key;

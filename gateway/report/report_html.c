@@ -113,6 +113,10 @@ static void head(FILE *out, const struct gw_form *f, const struct gw_report_meta
 	          m->chain_head ? m->chain_head
 	          : en          ? "none"
 	                        : "无");
+	meta_line(out, en ? "evidence" : "证据核验",
+	          m->evidence ? m->evidence
+	          : en        ? "not verified"
+	                      : "未核验");
 	meta_line(out, en ? "time zone" : "时区", m->timezone ? m->timezone : "");
 	meta_line(out, en ? "rules" : "判定规则", m->rules ? m->rules : "");
 	fprintf(out,

@@ -118,6 +118,11 @@ static void head(FILE *out, const struct gw_form *f, const struct gw_report_meta
 		str(out, m->chain_head);
 	else
 		fputs("null", out);
+	fputs(",\"evidence\":", out);
+	if (m->evidence)
+		str(out, m->evidence);
+	else
+		fputs("null", out);
 	fputs(",\"timezone\":", out);
 	str(out, m->timezone ? m->timezone : "");
 	fputs(",\"rules\":", out);

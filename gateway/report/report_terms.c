@@ -47,6 +47,7 @@ const char *gw_term_verdict(const struct gw_plot_result *r, enum gw_lang lang)
 	        [GW_VERDICT_PASS] = "合格",
 	        [GW_VERDICT_FAIL] = "不合格",
 	        [GW_VERDICT_INDETERMINATE] = "无法判定",
+	        [GW_VERDICT_UNVERIFIED] = "未核验",
 	};
 
 	if (!r)

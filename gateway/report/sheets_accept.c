@@ -91,6 +91,8 @@ static void reason(const struct gw_form_row *w, const struct gw_report_meta *m, 
 		snprintf(buf, len, "%s", en ? "no readings: not verified" : "无读数记录，未核验");
 	else if (r->verdict == GW_VERDICT_NO_SENSOR)
 		snprintf(buf, len, "%s", en ? "no sensor on the plot" : "地块未配置传感器");
+	else if (r->verdict == GW_VERDICT_UNVERIFIED)
+		snprintf(buf, len, "%s", r->reason); /* "evidence chain broken on 06-20 (edited)" */
 	else if (r->verdict == GW_VERDICT_INSUFFICIENT_DATA)
 		snprintf(buf, len,
 		         en ? "data %.0f%% of expected (needs %.0f%%)"

@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "strbuf.h"
+#include "tz.h"
 
 #define MOD           "chain"
 #define CHECK_MS      60000
@@ -66,8 +67,47 @@ static int hash_row(void *user, const struct gw_journal_row *r)
 
 /* Seals day: the rows after prev's last up to last_seq, with the late rows counted since the
  * previous seal (all of them are in this range). */
+int gw_chain_seal_text(const struct gw_journal_link *l, const char *gateway, char *buf, size_t len)
+{
+	char day[16], digest[2 * GW_SHA256_LEN + 1], prev[2 * GW_SHA256_LEN + 1];
+	int n;
+
+	gw_hex(l->digest, GW_SHA256_LEN, digest);
+	gw_hex(l->prev, GW_SHA256_LEN, prev);
+	n = snprintf(buf, len, "fieldgate-seal-1 %s %s %s %s %lld %s\n", gateway,
+	             gw_chain_day_text(l->day, day, sizeof(day)), l->zone[0] ? l->zone : "-",
+	             digest, (long long)l->readings, prev);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+bool gw_chain_seal_verify(const struct gw_journal_link *l, const char *gateway,
+                          const uint8_t pk[GW_PUBKEY_LEN])
+{
+	char text[512];
+	int n = gw_chain_seal_text(l, gateway, text, sizeof(text));
+
+	return l->signed_ && n > 0 && gw_crypto_verify(pk, text, (size_t)n, l->signature);
+}
+
+static int sign(struct gw_journal_link *l, const struct gw_chain_signer *signer)
+{
+	char text[512];
+	int n;
+
+	snprintf(l->zone, sizeof(l->zone), "%s", gw_tz_name(gw_tz_local()));
+	if (!signer)
+		return 0;
+	n = gw_chain_seal_text(l, signer->gateway, text, sizeof(text));
+	if (n < 0)
+		return n;
+	gw_crypto_sign(signer->sk, text, (size_t)n, l->signature);
+	l->signed_ = true;
+	return 0;
+}
+
 static int seal_day(struct gw_journal *j, const struct gw_journal_link *prev, int64_t day,
-                    int64_t last_seq, int64_t now_ms, struct gw_journal_link *out)
+                    int64_t last_seq, int64_t now_ms, const struct gw_chain_signer *signer,
+                    struct gw_journal_link *out)
 {
 	struct gw_chain_hash h;
 	int rc = gw_journal_meta_get(j, "chain_late", &out->late);
@@ -91,7 +131,9 @@ static int seal_day(struct gw_journal *j, const struct gw_journal_link *prev, in
 	out->readings = h.n;
 	out->sealed_ms = now_ms;
 	memcpy(out->prev, prev->digest, GW_SHA256_LEN);
-	return gw_journal_link_add(j, out);
+	out->signed_ = false;
+	rc = sign(out, signer);
+	return rc ? rc : gw_journal_link_add(j, out);
 }
 
 /* The days to seal: each with the last seq of its range, the highest seq dated it or earlier
@@ -124,6 +166,12 @@ static int plan_day(void *user, int64_t day, int64_t last_seq)
 
 int gw_chain_seal(struct gw_journal *j, int64_t before_day, int64_t now_ms, int *nsealed)
 {
+	return gw_chain_seal_signed(j, before_day, now_ms, NULL, nsealed);
+}
+
+int gw_chain_seal_signed(struct gw_journal *j, int64_t before_day, int64_t now_ms,
+                         const struct gw_chain_signer *signer, int *nsealed)
+{
 	struct gw_journal_link prev = {0}, next;
 	struct plan *p = calloc(1, sizeof(*p));
 	int n = 0, rc = p ? gw_journal_link_last(j, &prev) : -ENOMEM;
@@ -139,7 +187,7 @@ int gw_chain_seal(struct gw_journal *j, int64_t before_day, int64_t now_ms, int 
 	for (int k = 0; rc >= 0 && p && k < p->n; k++) {
 		rc = gw_journal_begin(j);
 		if (rc == 0)
-			rc = seal_day(j, &prev, p->d[k].day, p->d[k].end, now_ms, &next);
+			rc = seal_day(j, &prev, p->d[k].day, p->d[k].end, now_ms, signer, &next);
 		rc = rc ? rc : gw_journal_commit(j);
 		if (rc) {
 			gw_journal_rollback(j);
@@ -222,7 +270,7 @@ static void seal_logged(struct gw_chain_sealer *s, struct gw_journal *j, int64_t
 {
 	struct gw_journal_link head;
 	char day[16], hex[2 * GW_SHA256_LEN + 1];
-	int n = 0, rc = gw_chain_seal(j, before_day, gw_clock_wall_ms(), &n);
+	int n = 0, rc = gw_chain_seal_signed(j, before_day, gw_clock_wall_ms(), s->signer, &n);
 
 	if (rc) {
 		if (gw_limiter_fail(&s->lim))

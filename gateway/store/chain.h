@@ -16,10 +16,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "journal.h"
 #include "log.h"
-#include "sha256.h"
+#include "crypto.h"
 
 /* A day that got no reading after local midnight is sealed by the periodic check only once
  * nothing has been committed for this long (readings still arriving seal it themselves). */
@@ -36,9 +37,35 @@ void gw_chain_hash_begin(struct gw_chain_hash *h, const uint8_t prev[GW_SHA256_L
 void gw_chain_hash_row(struct gw_chain_hash *h, const struct gw_journal_row *r);
 void gw_chain_hash_end(struct gw_chain_hash *h, uint8_t out[GW_SHA256_LEN]);
 
+/* Who signs the seals: the gateway's id and its Ed25519 secret key (crypto.h). */
+struct gw_chain_signer {
+	char gateway[64];
+	uint8_t sk[GW_SECKEY_LEN];
+};
+
+/* What a seal's signature covers, one line of text an inspector can rebuild:
+ *   "fieldgate-seal-1 GATEWAY YYYY-MM-DD ZONE DIGEST READINGS PREV\n"
+ * (DIGEST, PREV: lower-case hex; ZONE "-" when none was recorded). Returns the length or
+ * -ENOSPC. */
+int gw_chain_seal_text(const struct gw_journal_link *l, const char *gateway, char *buf, size_t len);
+/* Whether l's signature is pk's over gw_chain_seal_text(l, gateway). */
+bool gw_chain_seal_verify(const struct gw_journal_link *l, const char *gateway,
+                          const uint8_t pk[GW_PUBKEY_LEN]);
+
+/* The public key of gateway in the county's registry at path (a CSV: gateway id, Ed25519
+ * public key in hex; README "Evidence chain"). Errors go to err as "FILE:LINE: error: ..."
+ * (a malformed line, a key that is not 64 hex digits, the gateway named twice) or
+ * "FILE: error: gateway X is not in the registry". Returns 0, -EINVAL, -ENOENT or -errno. */
+int gw_chain_registry_find(const char *path, const char *gateway, uint8_t pk[GW_PUBKEY_LEN],
+                           FILE *err);
+
 /* Seals, in order, every day before before_day (YYYYMMDD) that has rows after the last sealed
- * one; each day in its own transaction (call it outside a batch). *nsealed (may be NULL):
- * days sealed. Returns 0 or -errno (the days sealed before stay sealed). */
+ * one; each day in its own transaction (call it outside a batch), recording the process's
+ * zone (tz.h) and, when signer is not NULL, its signature. *nsealed (may be NULL): days
+ * sealed. Returns 0 or -errno (the days sealed before stay sealed). */
+int gw_chain_seal_signed(struct gw_journal *j, int64_t before_day, int64_t now_ms,
+                         const struct gw_chain_signer *signer, int *nsealed);
+/* gw_chain_seal_signed without a signature (tests, benchmarks). */
 int gw_chain_seal(struct gw_journal *j, int64_t before_day, int64_t now_ms, int *nsealed);
 /* The last sealed day (the chain's head). Returns 0, -ENOENT (nothing sealed) or -errno. */
 int gw_chain_head(struct gw_journal *j, struct gw_journal_link *head);
@@ -63,10 +90,12 @@ enum gw_chain_status {
 	GW_CHAIN_DELETED,       /* fewer rows than sealed */
 	GW_CHAIN_INSERTED,      /* more rows than sealed, or older-dated rows beyond its late */
 	GW_CHAIN_RELINKED,      /* its prev is not the previous day's digest: chain edited */
+	GW_CHAIN_UNSIGNED,      /* checked against a public key: no signature */
+	GW_CHAIN_BAD_SIGNATURE, /* checked against a public key: the signature does not verify */
 };
 
 /* "ok", "pruned", "partly-pruned", "restarted", "edited", "deleted", "inserted",
- * "relinked". */
+ * "relinked", "unsigned", "bad-signature". */
 const char *gw_chain_status_name(enum gw_chain_status st);
 static inline bool gw_chain_status_bad(enum gw_chain_status st)
 {
@@ -88,8 +117,9 @@ struct gw_chain_result {
 	int64_t days, ok, pruned, bad; /* pruned: also counts restarted days */
 	int64_t first_bad_day;         /* 0 when intact (for inserted rows: the date they carry) */
 	enum gw_chain_status first_bad;
-	int64_t open_readings; /* rows after the head, not sealed yet */
-	int64_t open_inserted; /* of them, dated a sealed day beyond the gateway's late count */
+	int64_t open_readings;     /* rows after the head, not sealed yet */
+	int64_t open_inserted;     /* of them, dated a sealed day beyond the gateway's late count */
+	int64_t open_inserted_day; /* the earliest date they carry */
 	bool has_head;
 	struct gw_journal_link head;
 	int64_t restarted_ms; /* when the journal was last started afresh while running (0: never)
@@ -101,6 +131,12 @@ struct gw_chain_result {
  * fn (may be NULL) per day in day order. Read-only. Returns 0 (see res->bad) or -errno. */
 int gw_chain_verify(struct gw_journal *j, gw_chain_day_fn fn, void *user,
                     struct gw_chain_result *res);
+/* The same, and each seal's signature checked against gateway's public key pk: a day
+ * otherwise ok whose seal is unsigned or does not verify fails as unsigned / bad-signature
+ * (a restarted or pruned day too: its seal still stands for the center). */
+int gw_chain_verify_signed(struct gw_journal *j, const char *gateway,
+                           const uint8_t pk[GW_PUBKEY_LEN], gw_chain_day_fn fn, void *user,
+                           struct gw_chain_result *res);
 
 /* When delivery seals: after a commit whose newest reading is of a later day than any
  * committed before, and at a periodic check once local midnight has passed with nothing
@@ -112,6 +148,7 @@ struct gw_chain_sealer {
 	int64_t last_commit; /* monotonic ms */
 	int64_t next_check;  /* monotonic ms */
 	struct gw_limiter lim;
+	const struct gw_chain_signer *signer; /* signs each seal; NULL: unsigned (borrowed) */
 };
 
 void gw_chain_sealer_init(struct gw_chain_sealer *s);

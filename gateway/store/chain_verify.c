@@ -13,6 +13,8 @@ struct verify {
 	int64_t pruned_seq;
 	int64_t lost_seq; /* rows up to it were in a journal lost while running */
 	int64_t prev_last;
+	const char *gateway; /* with pk: check each seal's signature */
+	const uint8_t *pk;
 	uint8_t prev_digest[GW_SHA256_LEN];
 	struct gw_chain_result *res;
 };
@@ -42,6 +44,17 @@ static enum gw_chain_status judge(const struct verify *v, const struct gw_journa
 	if (memcmp(d->computed, l->digest, GW_SHA256_LEN) != 0)
 		return GW_CHAIN_EDITED;
 	return GW_CHAIN_OK;
+}
+
+/* A seal whose signature does not verify fails like an edited day. */
+static enum gw_chain_status judge_signed(const struct verify *v, const struct gw_journal_link *l,
+                                         enum gw_chain_status st)
+{
+	if (!v->pk || gw_chain_status_bad(st))
+		return st;
+	if (!l->signed_)
+		return GW_CHAIN_UNSIGNED;
+	return gw_chain_seal_verify(l, v->gateway, v->pk) ? st : GW_CHAIN_BAD_SIGNATURE;
 }
 
 static void count(struct gw_chain_result *r, const struct gw_chain_day *d)
@@ -78,7 +91,7 @@ static int verify_day(void *user, const struct gw_journal_link *l)
 	d.found = h.n;
 	d.early = h.early;
 	d.early_day = h.early_day;
-	d.status = judge(v, l, &d);
+	d.status = judge_signed(v, l, judge(v, l, &d));
 	if (d.status == GW_CHAIN_PRUNED)
 		memset(d.computed, 0, sizeof(d.computed));
 	count(v->res, &d);
@@ -109,6 +122,7 @@ static int verify_open(struct verify *v)
 	if (h.early <= late)
 		return 0;
 	r->open_inserted = h.early - late;
+	r->open_inserted_day = h.early_day;
 	if (r->bad++ == 0) {
 		r->first_bad_day = h.early_day;
 		r->first_bad = GW_CHAIN_INSERTED;
@@ -128,8 +142,21 @@ static int meta_or_zero(struct gw_journal *j, const char *key, int64_t *v)
 int gw_chain_verify(struct gw_journal *j, gw_chain_day_fn fn, void *user,
                     struct gw_chain_result *res)
 {
+	return gw_chain_verify_signed(j, NULL, NULL, fn, user, res);
+}
+
+int gw_chain_verify_signed(struct gw_journal *j, const char *gateway,
+                           const uint8_t pk[GW_PUBKEY_LEN], gw_chain_day_fn fn, void *user,
+                           struct gw_chain_result *res)
+{
 	/* the first day's range starts below any seq, so rows put before seq 1 count in it */
-	struct verify v = {.j = j, .fn = fn, .user = user, .res = res, .prev_last = INT64_MIN + 1};
+	struct verify v = {.j = j,
+	                   .fn = fn,
+	                   .user = user,
+	                   .res = res,
+	                   .prev_last = INT64_MIN + 1,
+	                   .gateway = gateway,
+	                   .pk = pk};
 	/* one state throughout: a day sealed meanwhile would move late rows under our feet */
 	int rc = gw_journal_snapshot_begin(j);
 
@@ -153,8 +180,9 @@ int gw_chain_verify(struct gw_journal *j, gw_chain_day_fn fn, void *user,
 
 const char *gw_chain_status_name(enum gw_chain_status st)
 {
-	static const char *const names[] = {"ok",     "pruned",  "partly-pruned", "restarted",
-	                                    "edited", "deleted", "inserted",      "relinked"};
+	static const char *const names[] = {
+	        "ok",      "pruned",   "partly-pruned", "restarted", "edited",
+	        "deleted", "inserted", "relinked",      "unsigned",  "bad-signature"};
 
 	return (size_t)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
 }

@@ -32,6 +32,8 @@ static const char *const migrations[GW_JOURNAL_SCHEMA_VERSION] = {
         "CREATE TABLE IF NOT EXISTS rules(day INTEGER PRIMARY KEY,"
         " since_ms INTEGER NOT NULL,"
         " text BLOB NOT NULL);",
+        /* 4: each sealed day's zone and Ed25519 signature (chain.h; NULL before version 4) */
+        "ALTER TABLE chain ADD COLUMN zone TEXT; ALTER TABLE chain ADD COLUMN signature BLOB;",
 };
 
 int gw_journal_errno(int rc)

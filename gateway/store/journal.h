@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 /* The newest schema this build knows; a journal with a higher version is refused. */
-#define GW_JOURNAL_SCHEMA_VERSION 3
+#define GW_JOURNAL_SCHEMA_VERSION 4
 
 struct gw_journal;
 
@@ -187,6 +187,9 @@ struct gw_journal_link {
 	int64_t sealed_ms;
 	uint8_t digest[32];
 	uint8_t prev[32]; /* the previous day's digest, zeros for the first */
+	char zone[64];    /* the zone of its local day ("" when sealed before schema 4) */
+	bool signed_;     /* signature holds the gateway's Ed25519 signature (chain.h) */
+	uint8_t signature[64];
 };
 
 /* Adds a sealed day (days only grow). Returns 0, -EEXIST or -errno. */

@@ -110,6 +110,8 @@ int gw_journal_link_add(struct gw_journal *j, const struct gw_journal_link *l)
 	        {.p = l->prev, .len = sizeof(l->prev)},
 	        {.i = l->sealed_ms},
 	        {.i = l->late},
+	        {.p = l->zone, .len = strlen(l->zone), .text = true},
+	        {.p = l->signed_ ? l->signature : NULL, .len = sizeof(l->signature)},
 	};
 	struct gw_journal_link last;
 	int rc = gw_journal_link_last(j, &last);
@@ -118,10 +120,12 @@ int gw_journal_link_add(struct gw_journal *j, const struct gw_journal_link *l)
 		return -EEXIST;
 	if (rc && rc != -ENOENT)
 		return rc;
-	rc = gw_journal_stmt(j,
-	                     "INSERT INTO chain(day, first_seq, last_seq, readings, digest, prev,"
-	                     " sealed_ms, late) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	                     b, 8, NULL, NULL);
+	rc = gw_journal_stmt(
+	        j,
+	        "INSERT INTO chain(day, first_seq, last_seq, readings, digest, prev,"
+	        " sealed_ms, late, zone, signature)"
+	        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULLIF(?9, ''), NULLIF(?10, 0))",
+	        b, 10, NULL, NULL);
 	return rc < 0 ? rc : 0;
 }
 
@@ -152,11 +156,18 @@ static int link_row(void *user, const struct gw_journal_val *c, int nc)
 	(void)nc;
 	copy32(l.digest, &c[4]);
 	copy32(l.prev, &c[5]);
+	if (c[8].p && c[8].len < sizeof(l.zone))
+		memcpy(l.zone, c[8].p, c[8].len);
+	l.signed_ = c[9].p && c[9].len == sizeof(l.signature);
+	if (l.signed_)
+		memcpy(l.signature, c[9].p, sizeof(l.signature));
 	return s->fn(s->user, &l);
 }
 
 #define LINK_COLS                                                                                  \
-	"SELECT day, first_seq, last_seq, readings, digest, prev, sealed_ms, late FROM chain"
+	"SELECT day, first_seq, last_seq, readings, digest, prev, sealed_ms, late, zone, "         \
+	"signature"                                                                                \
+	" FROM chain"
 
 int gw_journal_links(struct gw_journal *j, gw_journal_link_fn fn, void *user)
 {

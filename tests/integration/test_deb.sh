@@ -21,7 +21,7 @@ echo "package: $(basename "$deb"), $(stat -c %s "$deb") bytes"
 [ "$(dpkg-deb -f "$deb" Package)" = fieldgate ] || fail "package name"
 [ "$(dpkg-deb -f "$deb" Architecture)" = "$(dpkg --print-architecture)" ] || fail "architecture"
 deps=$(dpkg-deb -f "$deb" Depends)
-for lib in libc6 libmodbus5 libpaho-mqtt1.3 libcurl4 libsqlite3-0 libfyaml0 libcsv3 zlib1g libmicrohttpd12; do
+for lib in libc6 libmodbus5 libpaho-mqtt1.3 libcurl4 libsqlite3-0 libfyaml0 libsodium23 libcsv3 zlib1g libmicrohttpd12; do
 	echo "$deps" | grep -q "\b$lib\b" || fail "Depends without $lib: $deps"
 done
 dpkg-deb -e "$deb" "$tmp/control"

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "hhref.h"
-#include "sha256.h"
+#include "crypto.h"
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
