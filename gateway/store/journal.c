@@ -3,6 +3,7 @@
  * of sqlite3.h; SQLITE_* codes become -errno here and go no further. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +94,7 @@ int gw_journal_query(struct gw_journal *j, const char *sql, const char *s, int64
 }
 
 /* A result column as a gw_journal_val: NULL as {0, NULL}, bytes with p never NULL. */
-static void gw_journal_col(sqlite3_stmt *st, int c, struct gw_journal_val *v)
+static void column(sqlite3_stmt *st, int c, struct gw_journal_val *v)
 {
 	int t = sqlite3_column_type(st, c);
 
@@ -133,7 +134,7 @@ int gw_journal_stmt(struct gw_journal *j, const char *sql, const struct gw_journ
 	nc = nc > GW_JOURNAL_MAX_COLS ? GW_JOURNAL_MAX_COLS : nc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		for (int c = 0; c < nc; c++)
-			gw_journal_col(st, c, &cols[c]);
+			column(st, c, &cols[c]);
 		cb = fn ? fn(user, cols, nc) : 0;
 		if (cb)
 			break;
@@ -164,7 +165,7 @@ int gw_journal_tx_end(struct gw_journal *j, bool own, int rc)
 
 /* 0: passes the check (sql: a PRAGMA quick_check or integrity_check); -EBADMSG: damaged
  * (its first finding in why); other -errno: not checked. */
-static int gw_journal_check(struct gw_journal *j, const char *sql, char *why, size_t len)
+static int check_db(struct gw_journal *j, const char *sql, char *why, size_t len)
 {
 	sqlite3_stmt *st = NULL;
 	const char *r = NULL;
@@ -183,7 +184,7 @@ static int gw_journal_check(struct gw_journal *j, const char *sql, char *why, si
 	return gw_journal_errno(rc);
 }
 
-static int gw_journal_connect(struct gw_journal *j, bool create)
+static int connect_db(struct gw_journal *j, bool create)
 {
 	int rc = gw_journal_create_file(j->path, create);
 
@@ -205,14 +206,14 @@ static int gw_journal_connect(struct gw_journal *j, bool create)
 }
 
 /* Connects and checks; a damaged database is moved aside and replaced by an empty one. */
-static int gw_journal_connect_checked(struct gw_journal *j)
+static int connect_checked(struct gw_journal *j)
 {
 	char why[256] = "", aside[4096];
-	int rc = gw_journal_connect(j, true);
+	int rc = connect_db(j, true);
 
 	if (rc)
 		return rc;
-	rc = gw_journal_check(j, "PRAGMA quick_check", why, sizeof(why));
+	rc = check_db(j, "PRAGMA quick_check", why, sizeof(why));
 	if (rc != -EBADMSG)
 		return rc;
 	sqlite3_close(j->db);
@@ -226,10 +227,10 @@ static int gw_journal_connect_checked(struct gw_journal *j)
 	gw_log(GW_ERR, MOD, "path=%s failed integrity check (%s); moved to %s, starting fresh",
 	       j->path, why, aside);
 	j->recovered = true;
-	return gw_journal_connect(j, true);
+	return connect_db(j, true);
 }
 
-static int gw_journal_version(struct gw_journal *j, int64_t *v)
+static int schema_version(struct gw_journal *j, int64_t *v)
 {
 	int64_t n = 0;
 	int rc = gw_journal_query(j, "SELECT count(*) FROM sqlite_master WHERE name='meta'", NULL,
@@ -237,11 +238,12 @@ static int gw_journal_version(struct gw_journal *j, int64_t *v)
 
 	*v = 0;
 	if (rc == 0 && n > 0)
-		rc = gw_journal_meta_get(j, "schema_version", v);
+		rc = gw_journal_query(j, "SELECT value FROM meta WHERE key='schema_version'", NULL,
+		                      0, v);
 	return rc == -ENOENT ? 0 : rc;
 }
 
-static int gw_journal_migrate(struct gw_journal *j, int64_t from)
+static int migrate(struct gw_journal *j, int64_t from)
 {
 	int rc = 0;
 	bool own;
@@ -252,7 +254,11 @@ static int gw_journal_migrate(struct gw_journal *j, int64_t from)
 			return rc;
 		rc = gw_journal_exec(j, migrations[v]);
 		if (rc == 0)
-			rc = gw_journal_meta_set(j, "schema_version", v + 1);
+			rc = gw_journal_query(
+			        j,
+			        "INSERT INTO meta(key, value) VALUES('schema_version', ?)"
+			        " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+			        NULL, v + 1, NULL);
 		rc = gw_journal_tx_end(j, own, rc);
 		if (rc == 0)
 			gw_log(GW_INFO, MOD, "schema migrated to version=%lld", (long long)(v + 1));
@@ -262,14 +268,14 @@ static int gw_journal_migrate(struct gw_journal *j, int64_t from)
 
 int gw_journal_integrity(struct gw_journal *j, char *why, size_t len)
 {
-	return gw_journal_check(j, "PRAGMA integrity_check", why, len);
+	return check_db(j, "PRAGMA integrity_check", why, len);
 }
 
 /* Everything after the integrity check: refuse a newer schema before writing anything. */
-static int gw_journal_prepare(struct gw_journal *j, bool create)
+static int prepare_db(struct gw_journal *j, bool create)
 {
 	int64_t v;
-	int rc = gw_journal_version(j, &v);
+	int rc = schema_version(j, &v);
 
 	if (rc)
 		return rc;
@@ -297,7 +303,7 @@ static int gw_journal_prepare(struct gw_journal *j, bool create)
 		        j, j->o.relaxed_sync ? "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-512"
 		                             : "PRAGMA synchronous=FULL; PRAGMA cache_size=-512");
 	if (rc == 0)
-		rc = gw_journal_migrate(j, v);
+		rc = migrate(j, v);
 	if (rc == 0)
 		rc = gw_journal_errno(sqlite3_prepare_v3(
 		        j->db, "INSERT INTO readings(ts_ms, day, src, data) VALUES(?,?,?,?)", -1,
@@ -307,10 +313,9 @@ static int gw_journal_prepare(struct gw_journal *j, bool create)
 
 int gw_journal_attach(struct gw_journal *j, bool create)
 {
-	int rc = !create || j->o.no_check ? gw_journal_connect(j, create)
-	                                  : gw_journal_connect_checked(j);
+	int rc = !create || j->o.no_check ? connect_db(j, create) : connect_checked(j);
 
-	return rc ? rc : gw_journal_prepare(j, create);
+	return rc ? rc : prepare_db(j, create);
 }
 
 struct gw_journal *gw_journal_open(const char *dir, const struct gw_journal_opts *o, int *err)
@@ -376,6 +381,70 @@ void gw_journal_detach(struct gw_journal *j, bool keep_wal)
 	j->db = NULL;
 }
 
+/* Bumped once a fresh journal is ready; handles compare it with theirs (one atomic load per
+ * query) before looking at the file system. */
+static atomic_uint_fast64_t generation;
+
+uint64_t gw_journal_gen(void)
+{
+	return (uint64_t)atomic_load(&generation);
+}
+
+uint64_t gw_journal_gen_next(void)
+{
+	return (uint64_t)atomic_fetch_add(&generation, 1) + 1;
+}
+
+/* Swaps the connections of a and b. */
+void gw_journal_swap_db(struct gw_journal *a, struct gw_journal *b)
+{
+	struct sqlite3 *db = a->db;
+	struct sqlite3_stmt *ins = a->ins;
+
+	a->db = b->db;
+	a->ins = b->ins;
+	b->db = db;
+	b->ins = ins;
+}
+
+struct gw_journal *gw_journal_handle_like(const struct gw_journal *j)
+{
+	struct gw_journal *n = calloc(1, sizeof(*n));
+
+	if (n) {
+		memcpy(n->path, j->path, sizeof(n->path));
+		n->o = j->o;
+		n->gen = gw_journal_gen();
+	}
+	return n;
+}
+
+void gw_journal_follow(struct gw_journal *j)
+{
+	uint64_t gen = gw_journal_gen();
+	struct gw_journal *n;
+	int rc;
+
+	if (j->gen == gen || j->in_tx || !gw_journal_autocommit(j))
+		return;
+	if (!gw_journal_moved(j)) {
+		j->gen = gen; /* another directory's journal, or not ready: ours is still here */
+		return;
+	}
+	n = gw_journal_handle_like(j);
+	if (!n)
+		return;
+	rc = gw_journal_attach(n, false);
+	if (rc == 0)
+		gw_journal_swap_db(j, n);
+	gw_journal_detach(n, true);
+	free(n);
+	if (rc)
+		return; /* the fresh journal is not there yet: next call */
+	j->gen = gen;
+	gw_log(GW_NOTICE, MOD, "path=%s following the fresh journal", j->path);
+}
+
 void gw_journal_close(struct gw_journal *j)
 {
 	if (!j)
@@ -396,46 +465,6 @@ int gw_journal_day_of(int64_t ts_ms, int64_t *day)
 {
 	*day = gw_tz_yyyymmdd(gw_tz_local(), ts_ms);
 	return 0;
-}
-
-int gw_journal_source(struct gw_journal *j, const char *desc, int64_t *id)
-{
-	int rc;
-
-	if (!desc || !*desc)
-		return -EINVAL;
-	rc = gw_journal_query(j, "SELECT id FROM sources WHERE desc=?", desc, 0, id);
-	if (rc != -ENOENT)
-		return rc;
-	rc = gw_journal_query(j, "INSERT INTO sources(desc) VALUES(?)", desc, 0, NULL);
-	if (rc == 0)
-		*id = sqlite3_last_insert_rowid(j->db);
-	return rc;
-}
-
-int gw_journal_source_get(struct gw_journal *j, int64_t id, char *buf, size_t len)
-{
-	sqlite3_stmt *st;
-	const unsigned char *d;
-	int rc;
-
-	gw_journal_follow(j);
-	rc = sqlite3_prepare_v2(j->db, "SELECT desc FROM sources WHERE id=?", -1, &st, NULL);
-
-	if (rc != SQLITE_OK)
-		return gw_journal_errno(rc);
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		d = sqlite3_column_text(st, 0);
-		rc = d && (size_t)sqlite3_column_bytes(st, 0) < len ? 0 : -ENOSPC;
-		if (rc == 0)
-			memcpy(buf, d, (size_t)sqlite3_column_bytes(st, 0) + 1);
-	} else {
-		rc = rc == SQLITE_DONE ? -ENOENT : gw_journal_errno(rc);
-	}
-	sqlite3_finalize(st);
-	return rc;
 }
 
 int gw_journal_append(struct gw_journal *j, int64_t ts_ms, int64_t src, const void *data,

@@ -39,6 +39,12 @@ bool gw_journal_moved(struct gw_journal *j);
 bool gw_journal_autocommit(struct gw_journal *j);
 /* The generation of journals started afresh in this process (0 at start). */
 uint64_t gw_journal_gen(void);
+/* Announces a fresh journal: the next generation, which other handles then follow. */
+uint64_t gw_journal_gen_next(void);
+/* Swaps the connections of a and b. */
+void gw_journal_swap_db(struct gw_journal *a, struct gw_journal *b);
+/* A new handle (not attached) for j's path, options and generation. Returns owned or NULL. */
+struct gw_journal *gw_journal_handle_like(const struct gw_journal *j);
 /* Moves j onto the file at its path when a handle started a fresh journal since j looked and
  * j's file is gone from the path; outside transactions only. A failure leaves j where it
  * was, to try again at the next call. */

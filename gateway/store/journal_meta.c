@@ -1,9 +1,50 @@
-/* The journal's small tables: metadata, counters and the sinks' cursors, through the
- * SQL helpers of journal_int.h (no SQLite types here). */
+/* The journal's small tables: sources, metadata, counters and the sinks' cursors, through
+ * the SQL helpers of journal_int.h (no SQLite types here). */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "journal_int.h"
+
+int gw_journal_source(struct gw_journal *j, const char *desc, int64_t *id)
+{
+	int rc;
+
+	if (!desc || !*desc)
+		return -EINVAL;
+	rc = gw_journal_query(j, "SELECT id FROM sources WHERE desc=?", desc, 0, id);
+	if (rc != -ENOENT)
+		return rc;
+	return gw_journal_query(j, "INSERT INTO sources(desc) VALUES(?) RETURNING id", desc, 0, id);
+}
+
+struct text_out {
+	char *buf;
+	size_t len;
+	int rc;
+};
+
+static int copy_text(void *user, const struct gw_journal_val *c, int nc)
+{
+	struct text_out *t = user;
+
+	(void)nc;
+	t->rc = c[0].p && c[0].len < t->len ? 0 : -ENOSPC;
+	if (t->rc == 0) {
+		memcpy(t->buf, c[0].p, c[0].len);
+		t->buf[c[0].len] = '\0';
+	}
+	return 0;
+}
+
+int gw_journal_source_get(struct gw_journal *j, int64_t id, char *buf, size_t len)
+{
+	struct gw_journal_val b = {.i = id};
+	struct text_out t = {.buf = buf, .len = len, .rc = -ENOENT};
+	int rc = gw_journal_stmt(j, "SELECT desc FROM sources WHERE id=?", &b, 1, copy_text, &t);
+
+	return rc < 0 ? rc : t.rc;
+}
 
 int gw_journal_meta_get(struct gw_journal *j, const char *key, int64_t *value)
 {

@@ -7,8 +7,8 @@
 #include "log.h"
 
 /* The lowest cursor among sinks: rows up to it are delivered everywhere. */
-static int gw_journal_delivered(struct gw_journal *j, const char *const *sinks, size_t nsinks,
-                                int64_t *upto)
+static int delivered_upto(struct gw_journal *j, const char *const *sinks, size_t nsinks,
+                          int64_t *upto)
 {
 	int64_t cur;
 	int rc;
@@ -49,8 +49,8 @@ static int note_pruned(struct gw_journal *j, const char *sql, int64_t a, int64_t
 
 /* Deletes the oldest rows with seq <= upto until at most max_bytes are in use, in chunks
  * sized from the average row; adds the count to *deleted. */
-static int gw_journal_trim(struct gw_journal *j, int64_t upto, int64_t max_bytes, int64_t *deleted,
-                           int64_t *used)
+static int trim(struct gw_journal *j, int64_t upto, int64_t max_bytes, int64_t *deleted,
+                int64_t *used)
 {
 	int64_t rows, total, n, gone;
 	int rc;
@@ -87,7 +87,7 @@ int gw_journal_prune(struct gw_journal *j, const char *const *sinks, size_t nsin
 	struct gw_journal_prune_result r = {0};
 	int64_t upto;
 	bool own;
-	int rc = gw_journal_delivered(j, sinks, nsinks, &upto);
+	int rc = delivered_upto(j, sinks, nsinks, &upto);
 
 	if (rc == 0)
 		rc = gw_journal_tx_begin(j, &own);
@@ -100,9 +100,9 @@ int gw_journal_prune(struct gw_journal *j, const char *const *sinks, size_t nsin
 		rc = gw_journal_run2(j, "DELETE FROM readings WHERE seq <= ?1 AND ts_ms < ?2", upto,
 		                     now_ms - max_age_ms, &r.deleted_age);
 	if (rc == 0 && max_bytes > 0)
-		rc = gw_journal_trim(j, upto, max_bytes, &r.deleted_delivered, &r.bytes);
+		rc = trim(j, upto, max_bytes, &r.deleted_delivered, &r.bytes);
 	if (rc == 0 && max_bytes > 0)
-		rc = gw_journal_trim(j, INT64_MAX, max_bytes, &r.dropped_undelivered, &r.bytes);
+		rc = trim(j, INT64_MAX, max_bytes, &r.dropped_undelivered, &r.bytes);
 	if (rc == 0 && r.dropped_undelivered > 0)
 		rc = gw_journal_counter_add(j, "dropped_undelivered", r.dropped_undelivered);
 	rc = gw_journal_tx_end(j, own, rc);

@@ -1,23 +1,14 @@
 /* A journal lost while open (deleted, replaced, made unwritable): finding it out, starting a
- * fresh one that carries on from the lost one, and moving the process's other handles onto
- * it. See journal.h ("Losing the file"). SQL through journal_int.h only. */
+ * fresh one that carries on from the lost one (the other handles follow by themselves:
+ * gw_journal_follow in journal.c). See journal.h ("Losing the file"). SQL through journal_int.h
+ * only. */
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "journal_int.h"
 #include "log.h"
-
-/* Bumped once a fresh journal is ready; handles compare it with theirs (one atomic load per
- * query) before looking at the file system. */
-static atomic_uint_fast64_t generation;
-
-uint64_t gw_journal_gen(void)
-{
-	return (uint64_t)atomic_load(&generation);
-}
 
 int gw_journal_check_path(struct gw_journal *j)
 {
@@ -104,30 +95,6 @@ static int carry_write(struct gw_journal *old, struct gw_journal *n, const struc
 	return gw_journal_tx_end(n, own, rc);
 }
 
-/* Swaps the connections of a and b. */
-static void swap_db(struct gw_journal *a, struct gw_journal *b)
-{
-	struct sqlite3 *db = a->db;
-	struct sqlite3_stmt *ins = a->ins;
-
-	a->db = b->db;
-	a->ins = b->ins;
-	b->db = db;
-	b->ins = ins;
-}
-
-static struct gw_journal *handle_like(const struct gw_journal *j)
-{
-	struct gw_journal *n = calloc(1, sizeof(*n));
-
-	if (n) {
-		memcpy(n->path, j->path, sizeof(n->path));
-		n->o = j->o;
-		n->gen = gw_journal_gen();
-	}
-	return n;
-}
-
 /* Deleted or replaced: a fresh journal at the path, j moved onto it. */
 static int start_fresh(struct gw_journal *j)
 {
@@ -146,14 +113,14 @@ static int start_fresh(struct gw_journal *j)
 		       j->path, strerror(-rc));
 		return rc;
 	}
-	n = handle_like(j);
+	n = gw_journal_handle_like(j);
 	if (!n)
 		return -ENOMEM;
 	rc = gw_journal_attach(n, true);
 	if (rc == 0)
 		rc = carry_write(j, n, &c);
 	if (rc == 0)
-		swap_db(j, n);
+		gw_journal_swap_db(j, n);
 	gw_journal_detach(n, true); /* the old connection, or the failed fresh one */
 	free(n);
 	if (rc) {
@@ -161,7 +128,7 @@ static int start_fresh(struct gw_journal *j)
 		       strerror(-rc));
 		return rc;
 	}
-	j->gen = (uint64_t)atomic_fetch_add(&generation, 1) + 1;
+	j->gen = gw_journal_gen_next();
 	gw_log(GW_NOTICE, MOD,
 	       "path=%s fresh journal started; what was at the path is %s[-wal|-shm]; seqs go on "
 	       "after lost_seq=%lld; chain goes on from head day=%lld (0: none sealed)",
@@ -176,30 +143,4 @@ int gw_journal_reopen(struct gw_journal *j)
 	if (!gw_journal_moved(j))
 		return gw_journal_create_file(j->path, false); /* the mode back to 0600 */
 	return start_fresh(j);
-}
-
-void gw_journal_follow(struct gw_journal *j)
-{
-	uint64_t gen = gw_journal_gen();
-	struct gw_journal *n;
-	int rc;
-
-	if (j->gen == gen || j->in_tx || !gw_journal_autocommit(j))
-		return;
-	if (!gw_journal_moved(j)) {
-		j->gen = gen; /* another directory's journal, or not ready: ours is still here */
-		return;
-	}
-	n = handle_like(j);
-	if (!n)
-		return;
-	rc = gw_journal_attach(n, false);
-	if (rc == 0)
-		swap_db(j, n);
-	gw_journal_detach(n, true);
-	free(n);
-	if (rc)
-		return; /* the fresh journal is not there yet: next call */
-	j->gen = gen;
-	gw_log(GW_NOTICE, MOD, "path=%s following the fresh journal", j->path);
 }
