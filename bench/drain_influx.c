@@ -2,18 +2,25 @@
  * backlog. Writes N readings of 100 sensors (3 points, the demo's tags) to DATA_DIR's
  * journal, creates DB on the influxd at URL, starts the sink with the default batch
  * settings and times it from start to cursor == last seq. Prints one line:
- *   readings=N seconds=S readings_per_s=R
- * usage: drain_influx URL DB DATA_DIR N [gzip 0|1]   (bench/drain_influx.sh runs it) */
+ *   readings=N seconds=S readings_per_s=R bytes=B bytes_per_s=X
+ * where B is the line protocol the sink formats for those rows (before any gzip), written to
+ * LINES_FILE when given (bench/raw_post posts the same lines with plain libcurl).
+ * gzip: 0, 1 or auto (the config's default for URL).
+ * usage: drain_influx URL DB DATA_DIR N [gzip 0|1|auto [LINES_FILE]]
+ * (bench/drain_influx.sh and bench/cost_bench.sh run it) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
+#include "config.h"
+#include "feed.h"
 #include "influx_out.h"
 #include "influx_http.h"
 #include "jcodec.h"
 #include "journal.h"
+#include "lineproto.h"
 
 #define NSENSORS 100
 #define COMMIT   5000
@@ -88,6 +95,36 @@ static int create_db(const char *url, const char *db)
 	return 0;
 }
 
+/* The line protocol the sink formats for every row of dir's journal: written to path (may
+ * be NULL); returns its size in bytes, or -errno. */
+static long long dump_lines(const char *dir, const char *path)
+{
+	static struct gw_feed_item items[256];
+	static char buf[256 * 1024];
+	long long total = 0;
+	int64_t after = 0, last = 0;
+	int rc = 0, got;
+	struct gw_feed *f = gw_feed_open(dir, "dump", &rc);
+	FILE *out = path ? fopen(path, "w") : NULL;
+
+	if (!f || (path && !out))
+		rc = rc ? rc : -errno;
+	while (!rc && (got = gw_feed_read(f, after, items, 256, &last)) > 0) {
+		size_t pos = 0;
+
+		for (int i = 0; !rc && i < got; i++)
+			rc = gw_lp_reading(buf, sizeof(buf), &pos, &items[i].r, &items[i].tags);
+		total += (long long)pos;
+		if (out && fwrite(buf, 1, pos, out) != pos)
+			rc = -EIO;
+		after = last;
+	}
+	if (out && fclose(out) && !rc)
+		rc = -EIO;
+	gw_feed_close(f);
+	return rc ? rc : total;
+}
+
 /* Starts the sink on cfg and waits (up to 20 min) for its cursor to reach last. */
 static int drain(const struct gw_config *cfg, int64_t last, double *secs)
 {
@@ -117,26 +154,33 @@ int main(int argc, char **argv)
 	long n = argc >= 5 ? strtol(argv[4], NULL, 10) : 0;
 	int64_t last;
 	double secs = 0;
+	long long bytes = 0;
 	int rc;
 
 	if (argc < 5 || n <= 0) {
-		fprintf(stderr, "usage: drain_influx URL DB DATA_DIR N [gzip 0|1]\n");
+		fprintf(stderr,
+		        "usage: drain_influx URL DB DATA_DIR N [gzip 0|1|auto [LINES_FILE]]\n");
 		return 2;
 	}
 	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", argv[3]);
 	cfg.influx = (struct gw_influx_cfg){
 	        .enabled = true, .api = 1, .batch_size = 5000, .flush_ms = 1000, .gzip = true};
-	cfg.influx.gzip = argc < 6 || strcmp(argv[5], "0") != 0;
 	snprintf(cfg.influx.url, sizeof(cfg.influx.url), "%s", argv[1]);
+	cfg.influx.gzip = argc < 6 || strcmp(argv[5], "0") != 0;
+	if (argc >= 6 && strcmp(argv[5], "auto") == 0)
+		cfg.influx.gzip = !gw_config_url_is_loopback(argv[1]);
 	snprintf(cfg.influx.database, sizeof(cfg.influx.database), "%s", argv[2]);
 	last = fill_journal(cfg.data_dir, n);
-	rc = last < 0 ? (int)last : create_db(argv[1], argv[2]);
+	bytes = last < 0 ? last : dump_lines(cfg.data_dir, argc >= 7 ? argv[6] : NULL);
+	rc = bytes < 0 ? (int)bytes : create_db(argv[1], argv[2]);
 	if (!rc)
 		rc = drain(&cfg, last, &secs);
 	if (rc) {
 		fprintf(stderr, "drain_influx: %s\n", strerror(-rc));
 		return 1;
 	}
-	printf("readings=%ld seconds=%.2f readings_per_s=%.0f\n", n, secs, (double)n / secs);
+	printf("readings=%ld seconds=%.2f readings_per_s=%.0f bytes=%lld bytes_per_s=%.0f "
+	       "gzip=%d\n",
+	       n, secs, (double)n / secs, bytes, (double)bytes / secs, cfg.influx.gzip);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config_load.h"
 #include "profile.h"
@@ -223,6 +224,22 @@ static int influx_needs(struct gw_cload *l, const struct gw_ynode *n, const char
 	return 1;
 }
 
+bool gw_config_url_is_loopback(const char *url)
+{
+	const char *h = strstr(url, "://");
+	size_t n;
+
+	h = h ? h + 3 : url;
+	if (strchr(h, '@') && strchr(h, '@') < h + strcspn(h, "/"))
+		h = strchr(h, '@') + 1; /* user:password@ */
+	if (strncmp(h, "[::1]", 5) == 0)
+		return true;
+	n = strcspn(h, ":/");
+	if (n == 9 && strncasecmp(h, "localhost", 9) == 0)
+		return true;
+	return n >= 9 && strncmp(h, "127.", 4) == 0 && strspn(h, "0123456789.") >= n;
+}
+
 static int load_influx(struct gw_cload *l, const struct gw_ynode *n)
 {
 	struct gw_influx_cfg *f = &l->cfg->influx;
@@ -230,6 +247,8 @@ static int load_influx(struct gw_cload *l, const struct gw_ynode *n)
 	int errors = gw_ctable_fill(&l->c, "influxdb", n, influx_keys, N(influx_keys), f, seen);
 	size_t api = gw_ctable_index(influx_keys, N(influx_keys), "api");
 
+	if (!seen[gw_ctable_index(influx_keys, N(influx_keys), "gzip")])
+		f->gzip = !gw_config_url_is_loopback(f->url); /* compressing loopback costs more */
 	f->enabled = true;
 	f->src = n->src;
 	f->src.file = l->cfg->path;

@@ -104,7 +104,7 @@ struct gw_influx_cfg {
 	char token_file[GW_PATH_LEN]; /* v2 */
 	unsigned batch_size;          /* default 5000 */
 	unsigned flush_ms;            /* default 1000 */
-	bool gzip;                    /* default true */
+	bool gzip; /* default: off for a loopback URL (gw_config_url_is_loopback), else on */
 };
 
 /* Retention of the local journal (data_dir/journal.db). */
@@ -197,6 +197,9 @@ void gw_config_free(struct gw_config *cfg);
 
 /* Borrows: the sim.film entry of plot, or NULL. */
 const struct gw_film_plan *gw_config_film(const struct gw_config *cfg, const char *plot);
+
+/* True when url's host is a loopback one: localhost, 127.0.0.0/8 or [::1]. Borrows url. */
+bool gw_config_url_is_loopback(const char *url);
 
 /* Borrows: the bus named name, or NULL. */
 const struct gw_bus_cfg *gw_config_bus(const struct gw_config *cfg, const char *name);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -66,29 +67,36 @@ static int put_tag(char *buf, size_t len, size_t *pos, const char *key, const ch
 	return rc;
 }
 
+/* A field per good value; "<name>_q" only for a quality other than good (its absence means
+ * good: writing "good" on nearly every point doubled the bytes). A point with no field at all
+ * (cannot happen: a value not written always has its _q) would be refused by the server. A
+ * "good" value that is not finite goes as decode_error. */
 static int put_fields(char *buf, size_t len, size_t *pos, const struct gw_reading *r)
 {
 	const struct gw_profile *prof = r->profile;
 	char num[64];
 	int rc = 0;
+	bool first = true;
 
 	for (size_t i = 0; i < prof->npoints && !rc; i++) {
 		const struct gw_point *pt = &prof->points[i];
 		enum gw_quality q = (enum gw_quality)r->quality[i];
+		bool good = q == GW_Q_GOOD && isfinite(r->values[i]);
 
-		rc = gw_str_append(buf, len, pos, i ? "," : " ");
-		if (!rc && q == GW_Q_GOOD && isfinite(r->values[i])) {
-			snprintf(num, sizeof(num), "=%.*f,", pt->decimals, r->values[i]);
-			rc = gw_lp_append(buf, len, pos, GW_LP_KEY, pt->name);
-			if (!rc)
-				rc = gw_str_append(buf, len, pos, num);
-		}
+		rc = gw_str_append(buf, len, pos, first ? " " : ",");
+		first = false;
 		if (!rc)
 			rc = gw_lp_append(buf, len, pos, GW_LP_KEY, pt->name);
+		if (!rc && good) {
+			snprintf(num, sizeof(num), "=%.*f", pt->decimals, r->values[i]);
+			rc = gw_str_append(buf, len, pos, num);
+			continue;
+		}
 		if (!rc)
 			rc = gw_str_append(buf, len, pos, "_q=\"");
 		if (!rc)
-			rc = gw_lp_append(buf, len, pos, GW_LP_STRING, gw_quality_name(q));
+			rc = gw_lp_append(buf, len, pos, GW_LP_STRING,
+			                  gw_quality_name(q == GW_Q_GOOD ? GW_Q_DECODE_ERROR : q));
 		if (!rc)
 			rc = gw_str_append(buf, len, pos, "\"");
 	}

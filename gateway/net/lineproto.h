@@ -19,8 +19,9 @@ enum gw_lp_kind { GW_LP_MEASUREMENT, GW_LP_KEY, GW_LP_TAG_VALUE, GW_LP_STRING };
 int gw_lp_append(char *buf, size_t len, size_t *pos, enum gw_lp_kind kind, const char *s);
 
 /* Appends one point for r (measurement "reading", tags from tags, skipping NULL
- * and empty ones; a field per good value and a "<name>_q" string field per
- * quality; timestamp in ms) and a newline. Returns 0, -ENOSPC or -EINVAL. */
+ * and empty ones; a field per good value, and a "<name>_q" string field only for a
+ * value that is not good (no "<name>_q" means good); timestamp in ms) and a newline.
+ * Returns 0, -ENOSPC or -EINVAL. */
 int gw_lp_reading(char *buf, size_t len, size_t *pos, const struct gw_reading *r,
                   const struct gw_reading_tags *tags);
 

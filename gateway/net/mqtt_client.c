@@ -46,6 +46,7 @@ struct gw_mqtt {
 	int64_t attempt_deadline_ms; /* while connecting */
 	struct gw_limiter lim;
 	bool closing, offline_done, disc_done;
+	size_t want; /* gw_mqtt_wait is waiting for this many acks (0: not waiting for acks) */
 };
 
 static int64_t gw_mqtt_now_ms(void)
@@ -167,6 +168,13 @@ static void on_lost(void *ctx, char *cause)
 	pthread_mutex_unlock(&m->lock);
 }
 
+/* Acks worth waking the waiter for: all in flight, or a batch of want. m->lock held. */
+static bool acks_due(const struct gw_mqtt *m, size_t want)
+{
+	return m->win.count && want && (m->win.inflight == 0 || m->win.count >= want);
+}
+
+/* A data ack wakes gw_mqtt_wait only once a batch is due, not once per PUBACK. */
 static void on_pub_ok(void *ctx, MQTTAsync_successData *d)
 {
 	struct gw_mqtt_ticket *t = ctx;
@@ -181,7 +189,8 @@ static void on_pub_ok(void *ctx, MQTTAsync_successData *d)
 		went_up(m);
 	if (kind == GW_TK_OFFLINE)
 		m->offline_done = true;
-	pthread_cond_broadcast(&m->cond);
+	if (kind != GW_TK_DATA || acks_due(m, m->want))
+		pthread_cond_broadcast(&m->cond);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -541,16 +550,16 @@ int gw_mqtt_publish(struct gw_mqtt *m, const char *topic, const void *payload, s
 	return paho_errno(rc);
 }
 
-static bool has_pending(const struct gw_mqtt *m, size_t max)
+static bool has_pending(const struct gw_mqtt *m, size_t want)
 {
-	return (m->win.count && max) || m->ev_connected || m->ev_lost || m->ev_failed;
+	return acks_due(m, want) || m->ev_connected || m->ev_lost || m->ev_failed;
 }
 
 int gw_mqtt_wait(struct gw_mqtt *m, int timeout_ms, uint64_t *tags, size_t max,
                  struct gw_mqtt_events *ev)
 {
 	int64_t end = gw_mqtt_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-	size_t n;
+	size_t want = m->cap / 4 > max ? max : (m->cap / 4 ? m->cap / 4 : 1), n;
 
 	pthread_mutex_lock(&m->lock);
 	for (;;) {
@@ -565,13 +574,15 @@ int gw_mqtt_wait(struct gw_mqtt *m, int timeout_ms, uint64_t *tags, size_t max,
 			give_up(m);
 			continue;
 		}
-		if (has_pending(m, max) || now >= end)
+		if (has_pending(m, want) || now >= end)
 			break;
 		if (m->state == GW_MQTT_DOWN && m->next_attempt_ms < until)
 			until = m->next_attempt_ms;
 		if (m->state == GW_MQTT_CONNECTING && m->attempt_deadline_ms < until)
 			until = m->attempt_deadline_ms;
+		m->want = want;
 		wait_until(m, until);
+		m->want = 0;
 	}
 	n = gw_mqtt_window_collect(&m->win, tags, max);
 	if (ev) {

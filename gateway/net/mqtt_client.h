@@ -52,9 +52,12 @@ int gw_mqtt_publish(struct gw_mqtt *m, const char *topic, const void *payload, s
 
 /* Drives the client. When down and the back-off delay has passed it starts a connect attempt
  * (non-blocking; back-off 1 s doubling to 60 s after failures and losses, reset when up).
- * Waits up to timeout_ms for an ack, a connect, a failure or a loss; returns at once if one is
- * pending. Copies up to max acknowledged tags, in the order the acks arrived, into tags and
- * returns their number (>= 0; the rest stay for the next call). Fills *ev (may be NULL).
+ * Waits up to timeout_ms for acks, a connect, a failure or a loss; returns at once if one is
+ * pending. Acks are batched: it returns for them once every message in flight is acknowledged
+ * or a batch is (a quarter of max_inflight, at most max), else at timeout_ms with what came;
+ * Paho's threads wake it only then, not once per PUBACK. Copies up to max acknowledged tags,
+ * in the order the acks arrived, into tags and returns their number (>= 0; the rest stay for
+ * the next call). Fills *ev (may be NULL).
  * Acks of a connection that was since lost are never returned. */
 int gw_mqtt_wait(struct gw_mqtt *m, int timeout_ms, uint64_t *tags, size_t max,
                  struct gw_mqtt_events *ev);

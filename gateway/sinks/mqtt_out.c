@@ -29,13 +29,15 @@ enum ent_state { E_PENDING, E_SENT, E_DONE };
 struct ent {
 	struct gw_feed_item it;
 	uint8_t state;
+	int32_t band; /* index in bands of its source, -1: none (out of memory) */
 };
 
-/* Deadband state of one source. */
+/* Deadband state and topic of one source. */
 struct band {
 	const struct gw_source *src;
 	double deadband;
 	struct gw_deadband last;
+	char *topic; /* owned; built on first use, NULL until then or when it cannot be */
 };
 
 struct gw_mqtt_out {
@@ -53,6 +55,8 @@ struct gw_mqtt_out {
 	char status_topic[256], metrics_topic[256], chain_topic[256], topic[512], json[4096];
 	char peer[GW_PATH_LEN + 8]; /* "url=..." for the log */
 	uint64_t tags[64];
+	size_t ack_hint;  /* where the last ack was found: the next one is usually just after */
+	size_t send_from; /* no entry before it is pending */
 };
 
 static struct ent *ent_at(struct gw_mqtt_out *o, size_t i)
@@ -116,12 +120,13 @@ static struct band *band_of(struct gw_mqtt_out *o, const struct gw_source *src)
 	return b;
 }
 
-/* Whether a reading goes out (the sensor's deadband, see deadband.h). */
-static bool worth_sending(struct gw_mqtt_out *o, const struct gw_feed_item *it)
+/* Whether a reading goes out (the sensor's deadband, see deadband.h); notes e's band. */
+static bool worth_sending(struct gw_mqtt_out *o, struct ent *e)
 {
-	struct band *b = band_of(o, it->src);
+	struct band *b = band_of(o, e->it.src);
 
-	return !b || gw_deadband_pass(&b->last, &it->r, b->deadband,
+	e->band = b ? (int32_t)(b - o->bands) : -1;
+	return !b || gw_deadband_pass(&b->last, &e->it.r, b->deadband,
 	                              (int64_t)o->sk->env.cfg->mqtt.heartbeat_min * 60000);
 }
 
@@ -150,7 +155,7 @@ static void fill(struct gw_mqtt_out *o)
 			e->it = o->tmp[i];
 			e->it.r.historical =
 			        e->it.seq <= o->backlog_end || sk->link == GW_LINK_DOWN;
-			e->state = worth_sending(o, &e->it) ? E_PENDING : E_DONE;
+			e->state = worth_sending(o, e) ? E_PENDING : E_DONE;
 			if (e->state == E_DONE)
 				atomic_fetch_add(&sk->env.stats->skipped, 1);
 		}
@@ -160,17 +165,36 @@ static void fill(struct gw_mqtt_out *o)
 	}
 }
 
+/* Borrows: it's topic, built once per source and kept with its deadband state (sources
+ * live as long as the feed). NULL with *rc (-ENOSPC) when it cannot be built. */
+static const char *topic_of(struct gw_mqtt_out *o, const struct ent *e, int *rc)
+{
+	const struct gw_config *cfg = o->sk->env.cfg;
+	const struct gw_feed_item *it = &e->it;
+	struct band *b = e->band >= 0 ? &o->bands[e->band] : NULL;
+
+	*rc = 0;
+	if (b && b->topic)
+		return b->topic;
+	*rc = gw_mqtt_topic(cfg->mqtt.topic_prefix, it->src->gateway, it->src->plot,
+	                    it->src->sensor, o->topic, sizeof(o->topic));
+	if (*rc)
+		return NULL;
+	if (b)
+		b->topic = strdup(o->topic); /* out of memory: built again next time */
+	return o->topic;
+}
+
 /* Publishes one entry. Returns 0, or -EAGAIN/-ENOTCONN to stop sending for now. */
 static int publish(struct gw_mqtt_out *o, struct ent *e)
 {
 	const struct gw_config *cfg = o->sk->env.cfg;
 	int len, rc;
+	const char *topic = topic_of(o, e, &rc);
 
-	rc = gw_mqtt_topic(cfg->mqtt.topic_prefix, e->it.src->gateway, e->it.src->plot,
-	                   e->it.src->sensor, o->topic, sizeof(o->topic));
-	len = rc ? rc : gw_reading_json(&e->it.r, &e->it.tags, o->json, sizeof(o->json));
+	len = topic ? gw_reading_json(&e->it.r, &e->it.tags, o->json, sizeof(o->json)) : rc;
 	if (len > 0)
-		rc = gw_mqtt_publish(o->cli, o->topic, o->json, (size_t)len, cfg->mqtt.qos, false,
+		rc = gw_mqtt_publish(o->cli, topic, o->json, (size_t)len, cfg->mqtt.qos, false,
 		                     (uint64_t)e->it.seq);
 	if (len < 0 || rc == -EINVAL) {
 		gw_log(GW_ERR, MOD, "seq=%lld sensor=%s cannot be published: %s (dropped)",
@@ -182,20 +206,23 @@ static int publish(struct gw_mqtt_out *o, struct ent *e)
 	if (rc)
 		return rc;
 	e->state = E_SENT;
-	gw_sink_charge(o->sk, (uint64_t)len + strlen(o->topic) + 8);
+	gw_sink_charge(o->sk, (uint64_t)len + strlen(topic) + 8);
 	return 0;
 }
 
 static void send_pending(struct gw_mqtt_out *o)
 {
-	for (size_t i = 0; o->sk->link == GW_LINK_UP && i < o->n; i++) {
+	size_t i;
+
+	for (i = o->send_from; o->sk->link == GW_LINK_UP && i < o->n; i++) {
 		struct ent *e = ent_at(o, i);
 
 		if (e->state != E_PENDING)
 			continue;
 		if (!gw_sink_budget_allows(o->sk) || publish(o, e))
-			return;
+			break;
 	}
+	o->send_from = i;
 }
 
 /* The self-metrics (QoS 0, not charged to the budget); once connected. */
@@ -239,21 +266,39 @@ static void send_chain(struct gw_mqtt_out *o, bool connected)
 	}
 }
 
-/* Marks acknowledged rows done; they usually come in order, at the front. */
+/* Index in the ring of the entry of seq, or o->n. The ring is in seq order and acks come
+ * mostly in order: the entry after the previous ack is tried first, then a binary search. */
+static size_t find_seq(struct gw_mqtt_out *o, int64_t seq)
+{
+	size_t lo = 0, hi = o->n;
+
+	if (o->ack_hint < o->n && ent_at(o, o->ack_hint)->it.seq == seq)
+		return o->ack_hint;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ent_at(o, mid)->it.seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < o->n && ent_at(o, lo)->it.seq == seq ? lo : o->n;
+}
+
+/* Marks acknowledged rows done. */
 static void take_acks(struct gw_mqtt_out *o, int n)
 {
 	for (int t = 0; t < n; t++) {
+		size_t i;
+
 		if (o->tags[t] == 0)
 			continue; /* a metrics message */
-		for (size_t i = 0; i < o->n; i++) {
-			struct ent *e = ent_at(o, i);
-
-			if ((uint64_t)e->it.seq == o->tags[t] && e->state == E_SENT) {
-				e->state = E_DONE;
-				atomic_fetch_add(&o->sk->env.stats->sent, 1);
-				break;
-			}
+		i = find_seq(o, (int64_t)o->tags[t]);
+		if (i < o->n && ent_at(o, i)->state == E_SENT) {
+			ent_at(o, i)->state = E_DONE;
+			atomic_fetch_add(&o->sk->env.stats->sent, 1);
 		}
+		o->ack_hint = i + 1;
 	}
 }
 
@@ -271,6 +316,7 @@ static size_t resend_all(struct gw_mqtt_out *o)
 			resend++;
 		}
 	}
+	o->send_from = 0;
 	atomic_fetch_add(&o->sk->env.stats->failed, resend);
 	return resend;
 }
@@ -303,6 +349,8 @@ static void advance(struct gw_mqtt_out *o)
 		cursor = ent_at(o, 0)->it.seq;
 		o->head = (o->head + 1) % RING;
 		o->n--;
+		o->ack_hint = o->ack_hint ? o->ack_hint - 1 : 0;
+		o->send_from = o->send_from ? o->send_from - 1 : 0;
 	}
 	if (!o->n)
 		cursor = o->read_pos; /* also past rows the feed skipped */
@@ -350,6 +398,8 @@ static void out_close(void *impl)
 	if (!o)
 		return;
 	gw_mqtt_free(o->cli);
+	for (size_t i = 0; i < o->nbands; i++)
+		free(o->bands[i].topic);
 	free(o->ring);
 	free(o->tmp);
 	free(o->bands);

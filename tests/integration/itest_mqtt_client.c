@@ -4,7 +4,11 @@
  * mid-stream (loss reported, no stale acks, reconnect by itself); QoS 0 and 2 acks; TLS with
  * client certificates made here with openssl; user name + password file. Fails (not skips)
  * when mosquitto is missing. mqtt_collect reads back what the broker delivered. The pure parts
- * (URI, in-flight window with stale acks of a lost connection, TLS reasons) come first. */
+ * (URI, in-flight window with stale acks of a lost connection, TLS reasons) come first.
+ * Acks come back batched (issue 15): 100 messages out with a window of 200, one wait returns
+ * at least a quarter of the window at once. How it fails: waking the waiter on every PUBACK
+ * (on_pub_ok broadcasting for each, has_pending true at the first ack) makes the first wait
+ * return after the first ack or few ("acks_batched: first wait returned 1"). */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -172,6 +176,31 @@ static void test_mqtt_client_2000_qos1_in_order(void **state)
 	}
 	free(lines);
 	assert_int_equal(i, NMSG);
+}
+
+static void test_mqtt_client_acks_batched(void **state)
+{
+	struct gw_mqtt_cfg c = plain_cfg(fx.plain.port);
+	struct gw_mqtt_events ev;
+	uint64_t tags[128];
+	int64_t deadline;
+	struct gw_mqtt *m;
+	int n, total;
+
+	(void)state;
+	c.max_inflight = 200;
+	m = open_client(&c, "fg-batch", "itest/batch-status");
+	assert_true(drive_until_up(m, &ev));
+	for (uint64_t t = 1; t <= 100; t++)
+		assert_int_equal(gw_mqtt_publish(m, "itest/batch/x", "b", 1, 1, false, t), 0);
+	n = gw_mqtt_wait(m, 5000, tags, 128, &ev);
+	if (n < 50)
+		fail_msg("acks_batched: first wait returned %d", n);
+	deadline = now_ms() + 5000;
+	for (total = n; total < 100 && now_ms() < deadline; total += n)
+		n = gw_mqtt_wait(m, 500, tags, 128, &ev);
+	assert_int_equal(total, 100);
+	gw_mqtt_free(m);
 }
 
 static pid_t lwt_child(int port, const char *topic, int *out_fd)
@@ -487,6 +516,7 @@ int main(int argc, char **argv)
 	        cmocka_unit_test(test_mqtt_client_tls_reason_ok),
 	        cmocka_unit_test(test_mqtt_client_new_errors),
 	        cmocka_unit_test(test_mqtt_client_2000_qos1_in_order),
+	        cmocka_unit_test(test_mqtt_client_acks_batched),
 	        cmocka_unit_test(test_mqtt_client_birth_offline_will),
 	        cmocka_unit_test(test_mqtt_client_broker_restart),
 	        cmocka_unit_test(test_mqtt_client_qos0_qos2_ack),

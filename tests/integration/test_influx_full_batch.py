@@ -1,7 +1,8 @@
 """The InfluxDB sink when its byte buffer fills before batch_size: a journal backlog of
 readings whose line-protocol lines are all longer than 512 bytes (the buffer is batch_size *
 512 bytes, at least 64 KiB: gateway/sinks/influx_out.c) — 63-byte gateway, plot and sensor
-ids, a 63-byte township and village, soil probes of 4 points and IO modules of 16 — goes to a
+ids, a 63-byte township and village, soil probes of 7 points and IO modules of 16 (a good value
+carries no "_q": lineproto.c) — goes to a
 real influxd with batch_size 128, so every batch of the backlog is full after about 90 rows,
 with the rest of the 128 rows it read left over for the next batch.
   1. A first run without an influxdb section journals the backlog (20 sensors, 1 s).
@@ -48,7 +49,7 @@ def write_files(d, sim_port, influx_url=None):
             f.write(f"{plot_id(i)},H1,3.5,full,single,先玉335\n")
     sensors = "\n".join(
         f"  - {{id: {sensor_id(i)}, bus: tcp1, unit: {i + 1}, plot: {plot_id(i)}, interval_s: 1, "
-        f"profile: {'seeed-s-soil-mtec-02' if i < SOIL else 'waveshare-modbus-rtu-io-8ch'}}}"
+        f"profile: {'jxct-jxbs-3001' if i < SOIL else 'waveshare-modbus-rtu-io-8ch'}}}"
         for i in range(SOIL + IO))
     sink = (f'influxdb: {{url: "{influx_url}", database: fieldgate, batch_size: {BATCH}, '
             f'flush_ms: 200}}\n' if influx_url else "")
@@ -85,15 +86,16 @@ def line_len(r, p):
     n = len("reading") + sum(len(f",{k}={v}".encode()) for k, v in tags.items())
     for name, q in r["quality"].items():
         v = r["values"][name]
-        if v is not None:
+        if v is not None and q == "good":
             n += len(f"{name}={v:.{r['decimals'][name]}f},")
-        n += len(f'{name}_q="{q}",')
+        else:  # lineproto.c: "<name>_q" only where the quality is not good
+            n += len(f'{name}_q="{q}",')
     return n + len(f" {r['ts_ms']}\n")
 
 
 def same_values(r, p):
     for name, q in r["quality"].items():
-        if p.get(f"{name}_q") != q:
+        if (p.get(f"{name}_q") or "good") != q:  # no _q means good
             return False
         v, got, dec = r["values"][name], p.get(name), r["decimals"][name]
         if v is None:
@@ -158,10 +160,12 @@ def check_delivered(journal, ifx, stats, queued):
         check(len(got) == 1, f"seq {r['seq']} in InfluxDB {len(got)} times")
         check(same_values(r, got[0]), f"seq {r['seq']}: {got[0]} differs from {r}")
     counts = {}
-    for field in ("temperature_c_q", "input1_q"):  # soil probes, IO modules
-        res = ifx.query(f'SELECT count("{field}") FROM "reading" GROUP BY "sensor"')
+    for field in ("temperature_c", "input1"):  # soil probes, IO modules
+        # each point has the value or, when it is not good, its "_q"
+        res = ifx.query(f'SELECT count("{field}"), count("{field}_q") FROM "reading" '
+                        f'GROUP BY "sensor"')
         for s in res["results"][0].get("series", []):
-            n = s["values"][0][1] or 0
+            n = (s["values"][0][1] or 0) + (s["values"][0][2] or 0)
             counts[s["tags"]["sensor"]] = max(n, counts.get(s["tags"]["sensor"], 0))
     check(counts == per_sensor, f"count per sensor {counts} != journal {per_sensor}")
     cur, _ = gwjournal.cursor_and_rows(journal, "influxdb")

@@ -1,6 +1,11 @@
 /* Line protocol escaping with the spec's special characters (spaces, commas,
- * equals signs, quotes, backslashes), Chinese tag values, and whole points. */
+ * equals signs, quotes, backslashes), Chinese tag values, and whole points: a good value
+ * carries no "<name>_q" (its absence means good), any other quality does, and a value whose
+ * quality is good but that is not finite goes as decode_error without a value.
+ * How it fails: writing `_q="good"` for good values (as before issue 15) makes
+ * reading_point_ok and good_only_no_quality fail on the expected text. */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -116,9 +121,29 @@ static void test_lineproto_reading_point_ok(void **state)
 	assert_int_equal(gw_lp_reading(buf, sizeof(buf), &pos, &r, &tags), 0);
 	assert_string_equal(buf, "reading,gateway=xinmin-01,household=hh\\=3f,plot=XM\\,0012,"
 	                         "sensor=soil\\ 07,township=新民乡 temperature_c=21.92,"
-	                         "temperature_c_q=\"good\",moisture_pct_q=\"timeout\" "
+	                         "moisture_pct_q=\"timeout\" "
 	                         "1687312800000\n");
 	assert_int_equal(pos, strlen(buf));
+}
+
+static void test_lineproto_good_only_no_quality(void **state)
+{
+	struct gw_reading r = sample();
+	struct gw_reading_tags tags = {.gateway = "g"};
+	char buf[512];
+	size_t pos = 0;
+
+	(void)state;
+	r.quality[1] = GW_Q_GOOD;
+	assert_int_equal(gw_lp_reading(buf, sizeof(buf), &pos, &r, &tags), 0);
+	assert_string_equal(buf, "reading,gateway=g,sensor=soil\\ 07 temperature_c=21.92,"
+	                         "moisture_pct=37.31 1687312800000\n");
+	pos = 0;
+	r.values[0] = NAN;
+	assert_int_equal(gw_lp_reading(buf, sizeof(buf), &pos, &r, &tags), 0);
+	assert_string_equal(buf, "reading,gateway=g,sensor=soil\\ 07 "
+	                         "temperature_c_q=\"decode_error\",moisture_pct=37.31 "
+	                         "1687312800000\n");
 }
 
 static void test_lineproto_reading_no_room_keeps_batch(void **state)
@@ -147,6 +172,7 @@ int main(void)
 	        cmocka_unit_test(test_lineproto_unrepresentable_einval),
 	        cmocka_unit_test(test_lineproto_small_buffer_enospc),
 	        cmocka_unit_test(test_lineproto_reading_point_ok),
+	        cmocka_unit_test(test_lineproto_good_only_no_quality),
 	        cmocka_unit_test(test_lineproto_reading_no_room_keeps_batch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
