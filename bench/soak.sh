@@ -37,7 +37,7 @@ if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=48m tmpfs "$tmp/data" 2>/dev/n
   mounted=1
 fi
 {
-  echo "gateway: {id: soak, township: 新民乡, data_dir: $tmp/data, log_level: notice, metrics_interval_s: 60}"
+  echo "gateway: {id: soak, township: 新民乡, data_dir: $tmp/data, log_level: notice, metrics_interval_s: 3600}"
   echo "timeouts: {response_ms: 500, retries: 0, backoff_max_s: 120}"
   echo "buses: [{name: tcp1, type: tcp, host: 127.0.0.1, port: $sim_port}]"
   echo "journal: {max_mb: 32}"

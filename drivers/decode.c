@@ -3,6 +3,7 @@
  * and the valid-range check. Leaf code: no I/O except gw_decode_print_raw's
  * stream, no logging, no allocation. */
 #include "decode.h"
+#include "array.h"
 
 #include <errno.h>
 #include <float.h>
@@ -25,7 +26,7 @@ static const uint8_t order_pos[4][4] = {
 
 int gw_order_parse(const char *s, enum gw_order *out)
 {
-	for (size_t i = 0; s && i < sizeof(order_names) / sizeof(order_names[0]); i++) {
+	for (size_t i = 0; s && i < GW_ARRAY_LEN(order_names); i++) {
 		if (strcasecmp(s, order_names[i]) == 0) {
 			*out = (enum gw_order)i;
 			return 0;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "decode.h"
 #include "num.h"
 #include "yaml.h"
@@ -39,7 +40,7 @@ struct field {
 };
 
 /* clang-format off */
-#define NFIELDS(t)  (sizeof(t) / sizeof((t)[0]))
+#define NFIELDS(t)  (GW_ARRAY_LEN(t))
 #define MSIZE(T, m) sizeof(((T *)0)->m)
 #define FINT(k, req, lo, hi, T, m) {k, F_INT, req, lo, hi, offsetof(T, m), MSIZE(T, m), NULL}
 #define FNUM(k, T, m)              {k, F_NUM, false, 0, 0, offsetof(T, m), 0, NULL}
@@ -370,7 +371,7 @@ static void fn_baud_codes(struct gw_diag *d, const char *path, const struct gw_y
 
 	if (!want_type(d, path, n, GW_Y_MAP))
 		return;
-	if (n->n == 0 || n->n > sizeof(a->baud_code) / sizeof(a->baud_code[0])) {
+	if (n->n == 0 || n->n > GW_ARRAY_LEN(a->baud_code)) {
 		gw_diag_error_at(d, &n->src, "%s: want 1..12 codes (got %zu)", path, n->n);
 		return;
 	}

@@ -17,6 +17,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "clock.h"
 #include "log.h"
 
@@ -52,7 +53,7 @@ static speed_t baud_speed(uint32_t baud)
 	             {9600, B9600},   {19200, B19200},   {38400, B38400},
 	             {57600, B57600}, {115200, B115200}, {230400, B230400}};
 
-	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
+	for (size_t i = 0; i < GW_ARRAY_LEN(rates); i++)
 		if (rates[i].baud == baud)
 			return rates[i].speed;
 	return 0;
@@ -305,7 +306,7 @@ static void bridge_close_fds(struct gw_serial_bridge *b)
 {
 	int *fds[] = {&b->master, &b->slave, &b->far, &b->wake[0], &b->wake[1]};
 
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(fds); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;

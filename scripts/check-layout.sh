@@ -4,7 +4,8 @@
 #  - a room includes headers only from itself and the rooms below it (the table below);
 #  - each third-party header has exactly one includer (its owner file);
 #  - a header name is unique across the rooms (includes are by bare name);
-#  - no source file is longer than 600 lines (STYLE.md).
+#  - no source file is longer than 600 lines and no function than 60 (STYLE.md; a function is
+#    counted from its name's line to its closing brace in column 1).
 # Prints each violation as FILE: includes HEADER (ROOM) and exits 1 if there was one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,5 +90,13 @@ for f in $files; do
     fi
   done < <(sed -n 's/^#include <\([^>]*\)>.*/\1/p' "$f")
 done
-[ $bad -eq 0 ] && echo "layout: $(echo "$files" | wc -w) files, every include points down"
+long=$(awk '
+  FNR == 1 { infn = 0; name = "" }
+  /^[a-zA-Z].*\(/ && !/;$/ { name = $0; start = FNR }
+  /^\{/ && name != "" { infn = 1 }
+  /^\}/ && infn { if (FNR - start + 1 > 60) printf "%s:%d: function of %d lines (at most 60): %s\n", FILENAME, start, FNR - start + 1, name; infn = 0; name = "" }' $(echo "$files" | grep '\.c$'))
+if [ -n "$long" ]; then
+  echo "$long"; bad=1
+fi
+[ $bad -eq 0 ] && echo "layout: $(echo "$files" | wc -w) files, every include points down, none too long"
 exit $bad

@@ -2,6 +2,7 @@
  * line and column. Rejects directives, aliases, complex keys and duplicate
  * keys; it knows nothing of what the keys mean. */
 #include "yaml.h"
+#include "array.h"
 
 #include <errno.h>
 #include <libfyaml.h>
@@ -533,7 +534,7 @@ bool gw_yaml_is_null(const struct gw_ynode *n)
 		return true;
 	if (n->type != GW_Y_SCALAR || !n->plain)
 		return false;
-	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
+	for (size_t i = 0; i < GW_ARRAY_LEN(nulls); i++)
 		if (strcmp(n->str, nulls[i]) == 0)
 			return true;
 	return false;

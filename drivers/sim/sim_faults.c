@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "num.h"
 #include "sim_int.h"
 
@@ -18,7 +19,7 @@ static const char *const kind_names[] = {
         [GW_SIM_F_DROP] = "drop",
 };
 
-#define NKINDS (sizeof(kind_names) / sizeof(kind_names[0]))
+#define NKINDS (GW_ARRAY_LEN(kind_names))
 
 static int scalar(struct gw_diag *d, const struct gw_ynode *v, const char *key)
 {

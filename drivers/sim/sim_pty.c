@@ -12,6 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "clock.h"
 #include "log.h"
 #include "sim_int.h"
@@ -26,7 +27,7 @@ static const struct {
 
 static speed_t speed_of(uint32_t baud)
 {
-	for (size_t i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++)
+	for (size_t i = 0; i < GW_ARRAY_LEN(speeds); i++)
 		if (speeds[i].baud == baud)
 			return speeds[i].speed;
 	return B9600;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "accept_acc.h"
+#include "array.h"
 
 #define HEADER    "fieldgate-rules 1"
 #define MAX_SENS  512
@@ -47,7 +48,7 @@ static const struct field {
 #undef F
 };
 
-#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+#define NFIELDS (GW_ARRAY_LEN(fields))
 
 static const char *placement_name(enum gw_placement p)
 {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "num.h"
 #include "profile.h"
 
@@ -41,7 +42,7 @@ static const struct option shared_opts[] = {
 
 void gw_cli_longopts(const struct option *own, struct option *out)
 {
-	size_t n = sizeof(shared_opts) / sizeof(shared_opts[0]);
+	size_t n = GW_ARRAY_LEN(shared_opts);
 
 	memcpy(out, shared_opts, sizeof(shared_opts));
 	for (; own->name && n < GW_CLI_MAX_OPTS - 1; own++)
@@ -74,7 +75,7 @@ int gw_cli_parse_baud(const char *arg, uint32_t *out)
 
 	if (gw_num_long(arg, 1, 4000000, &v))
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(rates); i++) {
 		if (rates[i] == (uint32_t)v) {
 			*out = rates[i];
 			return 0;
@@ -275,7 +276,7 @@ const char *gw_cli_exception_name(int code)
 	                                    "gateway path unavailable",
 	                                    "gateway target failed to respond"};
 
-	if (code > 0 && (size_t)code < sizeof(names) / sizeof(names[0]) && names[code][0])
+	if (code > 0 && (size_t)code < GW_ARRAY_LEN(names) && names[code][0])
 		return names[code];
 	return "unknown exception";
 }

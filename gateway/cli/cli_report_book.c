@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli_report_book.h"
+#include "array.h"
 #include "report_file.h"
 #include "sheets.h"
 
@@ -16,7 +17,7 @@ static const enum gw_form_level levels[] = {GW_LEVEL_VILLAGE, GW_LEVEL_HOUSEHOLD
 
 int gw_cli_report_form_level(const char *form, enum gw_form_level *out)
 {
-	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(forms); i++) {
 		if (strcmp(form, forms[i]) == 0) {
 			*out = levels[i];
 			return 0;

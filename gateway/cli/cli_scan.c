@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "cli.h"
 #include "cli_common.h"
 #include "num.h"
@@ -236,7 +237,7 @@ static int sweep(const struct scan_opts *o, const uint8_t *set)
 {
 	unsigned hits = 0;
 
-	for (size_t b = 0; b < sizeof(sweep_bauds) / sizeof(sweep_bauds[0]); b++) {
+	for (size_t b = 0; b < GW_ARRAY_LEN(sweep_bauds); b++) {
 		for (size_t p = 0; p < sizeof(sweep_parities); p++) {
 			struct scan_result res;
 			int n = sweep_one(o, set, sweep_bauds[b], sweep_parities[p], &res);

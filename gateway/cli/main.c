@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "cli.h"
 
 struct command {
@@ -29,7 +30,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: fieldgate COMMAND [OPTIONS]   (fieldgate COMMAND --help for more)\n\n"
 	             "A Modbus sensor gateway for the corn film-mulching program.\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < GW_ARRAY_LEN(commands); i++)
 		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
 }
 
@@ -72,7 +73,7 @@ int main(int argc, char **argv)
 		printf("fieldgate %s\n", GW_VERSION);
 		exit(0);
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < GW_ARRAY_LEN(commands); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			exit(commands[i].fn(argc - 1, argv + 1));
 	fprintf(stderr, "fieldgate: unknown command \"%s\"\n", argv[1]);

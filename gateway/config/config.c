@@ -11,14 +11,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "array.h"
 #include "config_load.h"
 #include "profile.h"
 #include "strbuf.h"
 #include "tz.h"
 #include "yaml.h"
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define REQ  GW_CK_REQUIRED
+#define REQ GW_CK_REQUIRED
 
 static const char *const log_levels[] = {"err", "warn", "notice", "info", "debug", NULL};
 static const char *const mqtt_schemes[] = {"mqtt://", "mqtts://", "tcp://", "ssl://", NULL};
@@ -140,28 +140,33 @@ static int check_zone(struct gw_cload *l, const struct gw_ypair *at)
 static int load_gateway(struct gw_cload *l, const struct gw_ynode *n)
 {
 	struct gw_config *cfg = l->cfg;
-	const struct gw_ypair *seen[N(gateway_keys)];
+	const struct gw_ypair *seen[GW_ARRAY_LEN(gateway_keys)];
 	char def_dir[sizeof(cfg->profiles_dir)];
 	int errors;
 
 	/* the default was set before any section was read */
 	memcpy(def_dir, cfg->profiles_dir, sizeof(def_dir));
-	errors = gw_ctable_fill(&l->c, "gateway", n, gateway_keys, N(gateway_keys), cfg, seen);
-	if (!seen[gw_ctable_index(gateway_keys, N(gateway_keys), "profiles_dir")])
+	errors = gw_ctable_fill(&l->c, "gateway", n, gateway_keys, GW_ARRAY_LEN(gateway_keys), cfg,
+	                        seen);
+	if (!seen[gw_ctable_index(gateway_keys, GW_ARRAY_LEN(gateway_keys), "profiles_dir")])
 		memcpy(cfg->profiles_dir, def_dir, sizeof(def_dir));
 	return errors +
-	       check_zone(l, seen[gw_ctable_index(gateway_keys, N(gateway_keys), "timezone")]);
+	       check_zone(
+	               l,
+	               seen[gw_ctable_index(gateway_keys, GW_ARRAY_LEN(gateway_keys), "timezone")]);
 }
 
 static int load_records(struct gw_cload *l, const struct gw_ynode *n)
 {
-	return gw_ctable_fill(&l->c, "records", n, records_keys, N(records_keys), l->cfg, NULL);
+	return gw_ctable_fill(&l->c, "records", n, records_keys, GW_ARRAY_LEN(records_keys), l->cfg,
+	                      NULL);
 }
 
 static int load_timeouts(struct gw_cload *l, const struct gw_ynode *n)
 {
 	struct gw_ctimeouts *t = &l->timeouts;
-	int errors = gw_ctable_fill(&l->c, "timeouts", n, timeouts_keys, N(timeouts_keys), t, NULL);
+	int errors = gw_ctable_fill(&l->c, "timeouts", n, timeouts_keys,
+	                            GW_ARRAY_LEN(timeouts_keys), t, NULL);
 
 	l->cfg->backoff_max_s = t->backoff_max_s;
 	return errors;
@@ -169,16 +174,17 @@ static int load_timeouts(struct gw_cload *l, const struct gw_ynode *n)
 
 static int load_journal(struct gw_cload *l, const struct gw_ynode *n)
 {
-	return gw_ctable_fill(&l->c, "journal", n, journal_keys, N(journal_keys), &l->cfg->journal,
-	                      NULL);
+	return gw_ctable_fill(&l->c, "journal", n, journal_keys, GW_ARRAY_LEN(journal_keys),
+	                      &l->cfg->journal, NULL);
 }
 
 static int load_metrics_http(struct gw_cload *l, const struct gw_ynode *n)
 {
 	struct gw_http_cfg *h = &l->cfg->metrics_http;
-	const struct gw_ypair *seen[N(http_keys)];
-	int errors = gw_ctable_fill(&l->c, "metrics_http", n, http_keys, N(http_keys), h, seen);
-	size_t at = gw_ctable_index(http_keys, N(http_keys), "listen");
+	const struct gw_ypair *seen[GW_ARRAY_LEN(http_keys)];
+	int errors = gw_ctable_fill(&l->c, "metrics_http", n, http_keys, GW_ARRAY_LEN(http_keys), h,
+	                            seen);
+	size_t at = gw_ctable_index(http_keys, GW_ARRAY_LEN(http_keys), "listen");
 	unsigned char addr[sizeof(struct in6_addr)];
 
 	h->enabled = true;
@@ -194,7 +200,7 @@ static int load_metrics_http(struct gw_cload *l, const struct gw_ynode *n)
 static int load_mqtt(struct gw_cload *l, const struct gw_ynode *n)
 {
 	struct gw_mqtt_cfg *m = &l->cfg->mqtt;
-	int errors = gw_ctable_fill(&l->c, "mqtt", n, mqtt_keys, N(mqtt_keys), m, NULL);
+	int errors = gw_ctable_fill(&l->c, "mqtt", n, mqtt_keys, GW_ARRAY_LEN(mqtt_keys), m, NULL);
 	int len;
 
 	m->enabled = true;
@@ -243,11 +249,12 @@ bool gw_config_url_is_loopback(const char *url)
 static int load_influx(struct gw_cload *l, const struct gw_ynode *n)
 {
 	struct gw_influx_cfg *f = &l->cfg->influx;
-	const struct gw_ypair *seen[N(influx_keys)];
-	int errors = gw_ctable_fill(&l->c, "influxdb", n, influx_keys, N(influx_keys), f, seen);
-	size_t api = gw_ctable_index(influx_keys, N(influx_keys), "api");
+	const struct gw_ypair *seen[GW_ARRAY_LEN(influx_keys)];
+	int errors = gw_ctable_fill(&l->c, "influxdb", n, influx_keys, GW_ARRAY_LEN(influx_keys), f,
+	                            seen);
+	size_t api = gw_ctable_index(influx_keys, GW_ARRAY_LEN(influx_keys), "api");
 
-	if (!seen[gw_ctable_index(influx_keys, N(influx_keys), "gzip")])
+	if (!seen[gw_ctable_index(influx_keys, GW_ARRAY_LEN(influx_keys), "gzip")])
 		f->gzip = !gw_config_url_is_loopback(f->url); /* compressing loopback costs more */
 	f->enabled = true;
 	f->src = n->src;
@@ -316,7 +323,7 @@ static void unknown_section(struct gw_cload *l, const struct gw_ynode *key)
 	size_t pos = strlen(want);
 	char path[GW_KEYPATH_LEN];
 
-	for (size_t i = 0; i < N(sections); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(sections); i++) {
 		gw_str_append(want, sizeof(want), &pos, " ");
 		gw_str_append(want, sizeof(want), &pos, sections[i].key);
 	}
@@ -338,9 +345,10 @@ static int load_root(struct gw_cload *l, const struct gw_ynode *root)
 	for (size_t i = 0; i < root->n; i++) {
 		size_t s = 0;
 
-		while (s < N(sections) && strcmp(sections[s].key, root->pairs[i].key->str))
+		while (s < GW_ARRAY_LEN(sections) &&
+		       strcmp(sections[s].key, root->pairs[i].key->str))
 			s++;
-		if (s == N(sections))
+		if (s == GW_ARRAY_LEN(sections))
 			unknown_section(l, root->pairs[i].key);
 	}
 	/* buses and sensors need these even when their sections are absent or bad */
@@ -350,7 +358,7 @@ static int load_root(struct gw_cload *l, const struct gw_ynode *root)
 	gw_config_load_rates(l, NULL);
 	gw_config_load_sim(l, NULL);
 	default_profiles_dir(l);
-	for (size_t s = 0; s < N(sections); s++) {
+	for (size_t s = 0; s < GW_ARRAY_LEN(sections); s++) {
 		const struct gw_ynode *n = gw_yaml_get(root, sections[s].key);
 
 		if (!n && sections[s].required)

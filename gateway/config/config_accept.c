@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "config_load.h"
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define REQ  GW_CK_REQUIRED
+#define REQ GW_CK_REQUIRED
 
 _Static_assert(sizeof(((struct gw_film_rule *)0)->plot) == GW_ID_LEN, "plot id length");
 
@@ -100,7 +100,8 @@ int gw_accept_parse_window(const char *s, int *start, int *end)
 
 static const struct gw_ynode *seen_val(const struct gw_ypair **seen, const char *key)
 {
-	const struct gw_ypair *p = seen[gw_ctable_index(accept_keys, N(accept_keys), key)];
+	const struct gw_ypair *p =
+	        seen[gw_ctable_index(accept_keys, GW_ARRAY_LEN(accept_keys), key)];
 
 	return p ? p->val : NULL;
 }
@@ -172,14 +173,15 @@ static int accept_orders(struct gw_cload *l, const struct gw_ynode *n, const str
 
 int gw_config_load_accept(struct gw_cload *l, const struct gw_ynode *n)
 {
-	const struct gw_ypair *seen[N(accept_keys)];
+	const struct gw_ypair *seen[GW_ARRAY_LEN(accept_keys)];
 	struct accept_tmp t;
 	int errors;
 
 	memset(&t, 0, sizeof(t));
-	errors = gw_ctable_fill(&l->c, "acceptance", n, accept_keys, N(accept_keys), &t, seen);
+	errors = gw_ctable_fill(&l->c, "acceptance", n, accept_keys, GW_ARRAY_LEN(accept_keys), &t,
+	                        seen);
 	/* the table's defaults are whole numbers: take DESIGN's for every key not given */
-	for (size_t i = 0; i < N(accept_keys); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(accept_keys); i++) {
 		size_t off = accept_keys[i].offset; /* t.a is the first member */
 
 		if (!seen[i] && off < sizeof(t.a))

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "config_load.h"
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define REQ  GW_CK_REQUIRED
+#define REQ GW_CK_REQUIRED
 
 static const struct gw_cenum rule_kinds[] = {{"temperature_pair", GW_RULE_TEMPERATURE_PAIR, false},
                                              {"light_ratio", GW_RULE_LIGHT_RATIO, false},
@@ -37,7 +37,8 @@ static const struct gw_ckey rule_keys[] = {
         GW_KEY_INT(struct rule_tmp, "covered_value", r.covered_value, 0, 0, 1, 1),
 };
 
-_Static_assert(N(rule_keys) <= N(((struct rule_tmp *)0)->seen), "seen[] too small");
+_Static_assert(GW_ARRAY_LEN(rule_keys) <= GW_ARRAY_LEN(((struct rule_tmp *)0)->seen),
+               "seen[] too small");
 
 /* The sensor keys of each kind: names[] index, role, slot in gw_film_rule.sensor. */
 struct role_key {
@@ -69,7 +70,8 @@ const char *gw_rule_role_name(enum gw_rule_role r)
 
 static const struct gw_ynode *rule_val(const struct rule_tmp *t, const char *key)
 {
-	const struct gw_ypair *p = t->seen[gw_ctable_index(rule_keys, N(rule_keys), key)];
+	const struct gw_ypair *p =
+	        t->seen[gw_ctable_index(rule_keys, GW_ARRAY_LEN(rule_keys), key)];
 
 	return p ? p->val : NULL;
 }
@@ -177,7 +179,7 @@ static int rule_keys_fit(struct gw_cload *l, struct rule_tmp *t, const struct gw
 	const struct role_key *rk = kind_roles[t->r.kind];
 	int errors = 0;
 
-	for (size_t k = 0; k < N(name_keys); k++) {
+	for (size_t k = 0; k < GW_ARRAY_LEN(name_keys); k++) {
 		const struct gw_ynode *v = gw_yaml_get(map, name_keys[k]);
 		bool wanted = rk[0].name == k || rk[1].name == k;
 
@@ -209,7 +211,7 @@ static int load_rule(struct gw_cload *l, struct rule_tmp *t, const struct gw_yno
 		return 1;
 	t->r.src = map->src;
 	t->r.src.file = l->cfg->path;
-	errors = gw_ctable_fill(&l->c, path, map, rule_keys, N(rule_keys), t, t->seen);
+	errors = gw_ctable_fill(&l->c, path, map, rule_keys, GW_ARRAY_LEN(rule_keys), t, t->seen);
 	if (!rule_val(t, "rule"))
 		return errors; /* the kind is unknown: which keys it needs is too */
 	if (!t->r.point[0])

@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "config_dtu.h"
 #include "config_load.h"
 #include "profile.h"
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define REQ  GW_CK_REQUIRED
+#define REQ GW_CK_REQUIRED
 /* which bus types a key is for (none of these bits: every type) */
 #define RTU_ONLY 0x100u
 #define TCP_ONLY 0x200u
@@ -104,12 +104,14 @@ static const struct gw_ckey sensor_keys[] = {
         GW_KEY_NUM(struct sensor_tmp, "deadband", s.deadband, 0, 0, 1000000, 0),
 };
 
-_Static_assert(N(sensor_keys) <= N(((struct sensor_tmp *)0)->seen), "seen[] too small");
+_Static_assert(GW_ARRAY_LEN(sensor_keys) <= GW_ARRAY_LEN(((struct sensor_tmp *)0)->seen),
+               "seen[] too small");
 
 /* Borrows: the value node of sensor_keys' key, if it was read successfully. */
 static const struct gw_ynode *sensor_val(const struct sensor_tmp *t, const char *key)
 {
-	const struct gw_ypair *p = t->seen[gw_ctable_index(sensor_keys, N(sensor_keys), key)];
+	const struct gw_ypair *p =
+	        t->seen[gw_ctable_index(sensor_keys, GW_ARRAY_LEN(sensor_keys), key)];
 
 	return p ? p->val : NULL;
 }
@@ -177,9 +179,11 @@ static int bus_type_keys(struct gw_cload *l, const char *path, const struct gw_y
 	int errors = 0;
 
 	for (size_t i = 0; i < map->n; i++) {
-		size_t k = gw_ctable_index(bus_keys, N(bus_keys), map->pairs[i].key->str);
+		size_t k =
+		        gw_ctable_index(bus_keys, GW_ARRAY_LEN(bus_keys), map->pairs[i].key->str);
 
-		if (k == N(bus_keys) || !(bus_keys[k].flags & TYPES) || (bus_keys[k].flags & mine))
+		if (k == GW_ARRAY_LEN(bus_keys) || !(bus_keys[k].flags & TYPES) ||
+		    (bus_keys[k].flags & mine))
 			continue;
 		gw_ctable_path(kpath, path, bus_keys[k].key, 0);
 		type_names(bus_keys[k].flags, types, sizeof(types));
@@ -200,7 +204,7 @@ static int bus_type_keys(struct gw_cload *l, const char *path, const struct gw_y
 
 static int load_bus(struct gw_cload *l, const struct gw_ynode *map, size_t i)
 {
-	const struct gw_ypair *seen[N(bus_keys)];
+	const struct gw_ypair *seen[GW_ARRAY_LEN(bus_keys)];
 	struct gw_bus_cfg *b = &l->cfg->buses[i];
 	char path[GW_KEYPATH_LEN];
 	int errors;
@@ -210,14 +214,14 @@ static int load_bus(struct gw_cload *l, const struct gw_ynode *map, size_t i)
 		return 1;
 	b->src = map->src;
 	b->src.file = l->cfg->path;
-	errors = gw_ctable_fill(&l->c, path, map, bus_keys, N(bus_keys), b, seen);
-	if (!seen[gw_ctable_index(bus_keys, N(bus_keys), "response_ms")])
+	errors = gw_ctable_fill(&l->c, path, map, bus_keys, GW_ARRAY_LEN(bus_keys), b, seen);
+	if (!seen[gw_ctable_index(bus_keys, GW_ARRAY_LEN(bus_keys), "response_ms")])
 		b->response_timeout_ms = gw_config_dtu_response_ms(b, l->timeouts.response_ms);
-	if (!seen[gw_ctable_index(bus_keys, N(bus_keys), "byte_ms")])
+	if (!seen[gw_ctable_index(bus_keys, GW_ARRAY_LEN(bus_keys), "byte_ms")])
 		b->byte_timeout_ms = gw_config_dtu_byte_ms(b, l->timeouts.byte_ms);
-	if (!seen[gw_ctable_index(bus_keys, N(bus_keys), "retries")])
+	if (!seen[gw_ctable_index(bus_keys, GW_ARRAY_LEN(bus_keys), "retries")])
 		b->retries = l->timeouts.retries;
-	if (seen[gw_ctable_index(bus_keys, N(bus_keys), "type")])
+	if (seen[gw_ctable_index(bus_keys, GW_ARRAY_LEN(bus_keys), "type")])
 		errors += bus_type_keys(l, path, map, b);
 	for (size_t j = 0; b->name[0] && j < i; j++) {
 		if (strcmp(l->cfg->buses[j].name, b->name) == 0) {
@@ -395,7 +399,8 @@ static int load_sensor(struct gw_cload *l, struct sensor_tmp *all, size_t i,
 		return 1;
 	t->s.src = map->src;
 	t->s.src.file = l->cfg->path;
-	errors = gw_ctable_fill(&l->c, path, map, sensor_keys, N(sensor_keys), t, t->seen);
+	errors = gw_ctable_fill(&l->c, path, map, sensor_keys, GW_ARRAY_LEN(sensor_keys), t,
+	                        t->seen);
 	errors += sensor_bus(l, t, path);
 	errors += sensor_unique(l, all, i, path);
 	errors += sensor_profile(l, all, i, path);

@@ -1,9 +1,9 @@
 /* The rates section of gateway.yaml: the per-mu and per-kg rates of the county's forms
  * (film kg and rolls a mu, seed kg a mu, yuan a kg or a mu, the government's share).
  * Defaults are the 2023 program's (reference: the county's corn plan, appendix tables). */
+#include "array.h"
 #include "config_load.h"
 
-#define N(a)       (sizeof(a) / sizeof((a)[0]))
 #define R_NUM(...) GW_KEY_NUM(struct gw_rates_cfg, __VA_ARGS__)
 
 static const struct gw_ckey rates_keys[] = {
@@ -20,5 +20,6 @@ static const struct gw_ckey rates_keys[] = {
 
 int gw_config_load_rates(struct gw_cload *l, const struct gw_ynode *n)
 {
-	return gw_ctable_fill(&l->c, "rates", n, rates_keys, N(rates_keys), &l->cfg->rates, NULL);
+	return gw_ctable_fill(&l->c, "rates", n, rates_keys, GW_ARRAY_LEN(rates_keys),
+	                      &l->cfg->rates, NULL);
 }

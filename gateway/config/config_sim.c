@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "config_load.h"
 
-#define N(a)       (sizeof(a) / sizeof((a)[0]))
 #define DATE_LEN   32
 #define WANT_START "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]"
 #define WANT_FILM  "never, or a mapping with laid and/or removed"
@@ -108,7 +108,7 @@ static int film_map(struct gw_cload *l, const char *path, const struct gw_ynode 
                     struct gw_film_plan *f)
 {
 	struct film_tmp t;
-	int errors = gw_ctable_fill(&l->c, path, v, film_keys, N(film_keys), &t, NULL);
+	int errors = gw_ctable_fill(&l->c, path, v, film_keys, GW_ARRAY_LEN(film_keys), &t, NULL);
 	char kpath[GW_KEYPATH_LEN];
 
 	if (errors)
@@ -185,7 +185,7 @@ static int load_keys(struct gw_cload *l, const struct gw_ynode *map, struct sim_
 {
 	struct gw_ynode rest = *map;
 	struct gw_ypair *pairs = calloc(map->n ? map->n : 1, sizeof(*pairs));
-	const struct gw_ypair *seen[N(sim_keys)];
+	const struct gw_ypair *seen[GW_ARRAY_LEN(sim_keys)];
 	int errors;
 
 	if (!pairs)
@@ -195,9 +195,9 @@ static int load_keys(struct gw_cload *l, const struct gw_ynode *map, struct sim_
 	for (size_t i = 0; i < map->n; i++)
 		if (strcmp(map->pairs[i].key->str, "film") != 0)
 			pairs[rest.n++] = map->pairs[i];
-	errors = gw_ctable_fill(&l->c, "sim", &rest, sim_keys, N(sim_keys), t, seen);
-	t->speed_ok = seen[gw_ctable_index(sim_keys, N(sim_keys), "speed")] != NULL;
-	t->start_ok = seen[gw_ctable_index(sim_keys, N(sim_keys), "start")] != NULL;
+	errors = gw_ctable_fill(&l->c, "sim", &rest, sim_keys, GW_ARRAY_LEN(sim_keys), t, seen);
+	t->speed_ok = seen[gw_ctable_index(sim_keys, GW_ARRAY_LEN(sim_keys), "speed")] != NULL;
+	t->start_ok = seen[gw_ctable_index(sim_keys, GW_ARRAY_LEN(sim_keys), "start")] != NULL;
 	free(pairs);
 	return errors;
 }

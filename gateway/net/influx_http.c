@@ -3,6 +3,7 @@
  * drop-on-4xx loop. CURLE_* codes become -errno here and go no further. */
 #define _DEFAULT_SOURCE
 #include "influx_http.h"
+#include "array.h"
 #include "influx_gzip.h"
 #include "strbuf.h"
 
@@ -268,7 +269,7 @@ static int setup_handle(struct gw_influx *w)
 {
 	static const char *const hdrs[] = {"Content-Type: text/plain; charset=utf-8", "Expect:"};
 
-	for (size_t i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(hdrs); i++) {
 		struct curl_slist *l = curl_slist_append(w->headers, hdrs[i]);
 
 		if (!l)

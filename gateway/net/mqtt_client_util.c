@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "mqtt_client.h"
 #include "mqtt_client_int.h"
 
@@ -141,7 +142,7 @@ int gw_mqtt_server_uri(const char *url, char *buf, size_t len, bool *tls)
 	const char *tail;
 	int n;
 
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]) && !hp; i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(map) && !hp; i++) {
 		if (strncmp(url, map[i].scheme, strlen(map[i].scheme)) == 0) {
 			hp = url + strlen(map[i].scheme);
 			*tls = map[i].tls;

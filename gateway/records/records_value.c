@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "array.h"
 #include "records.h"
 #include "records_int.h"
 
@@ -39,7 +40,7 @@ static const struct label planting_labels[] = {
         {"籽粒玉米", GW_PLANT_GRAIN},
 };
 
-#define NLABELS(a) (sizeof(a) / sizeof((a)[0]))
+#define NLABELS(a) (GW_ARRAY_LEN(a))
 
 static int parse_label(const struct label *l, size_t n, const char *s, int *out)
 {

@@ -1,6 +1,7 @@
 /* The columns of each report level and the value of each cell: the county's roster
  * (花名册) and summary (汇总表) columns, the township plan and funding tables, and the
  * acceptance columns. ID numbers and phones are masked here unless the report is unmasked. */
+#include "array.h"
 #include "report.h"
 #include "verdict.h"
 
@@ -131,22 +132,20 @@ static const struct gw_rcol township_cols[] = {
         VERIFIED,
 };
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 const struct gw_rcol *gw_report_columns(enum gw_form_level level, size_t *n)
 {
 	switch (level) {
 	case GW_LEVEL_PLOT:
-		*n = N(plot_cols);
+		*n = GW_ARRAY_LEN(plot_cols);
 		return plot_cols;
 	case GW_LEVEL_HOUSEHOLD:
-		*n = N(household_cols);
+		*n = GW_ARRAY_LEN(household_cols);
 		return household_cols;
 	case GW_LEVEL_VILLAGE:
-		*n = N(village_cols);
+		*n = GW_ARRAY_LEN(village_cols);
 		return village_cols;
 	default:
-		*n = N(township_cols);
+		*n = GW_ARRAY_LEN(township_cols);
 		return township_cols;
 	}
 }
@@ -197,7 +196,7 @@ static bool amount_cell(const struct gw_form_sums *s, const char *key, struct gw
 #undef A
 	};
 
-	for (size_t i = 0; i < N(amounts); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(amounts); i++) {
 		if (strcmp(key, amounts[i].key) == 0) {
 			set_num(c,
 			        *(const double *)(const void *)((const char *)s +
@@ -249,7 +248,7 @@ static bool derived_cell(const struct gw_form_row *w, const char *key, struct gw
 	        {"household_10k_yuan", s->household_yuan / 10000.0, 2},
 	};
 
-	for (size_t i = 0; i < N(cells); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cells); i++) {
 		if (strcmp(key, cells[i].key) == 0) {
 			set_num(c, cells[i].v, cells[i].decimals);
 			return true;

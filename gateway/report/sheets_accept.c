@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "sheets.h"
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 #define LATLON                                                                                     \
 	{"lat", {"纬度"}, {"latitude"}, GW_COL_NUM, 9},                                            \
@@ -281,7 +280,7 @@ static void accept_head(struct gw_book *b, struct gw_sheet *s, const struct gw_f
 	              "合格地块的面积计入验收合格面积。",
 	         m->window, m->deadline);
 	s->signs = en ? accept_signs_en : accept_signs_zh;
-	s->nsigns = N(accept_signs_zh);
+	s->nsigns = GW_ARRAY_LEN(accept_signs_zh);
 	snprintf(name, sizeof(name), "%s %s %s", en ? "acceptance" : "验收表", w->township,
 	         w->village);
 	gw_sheet_set_name(b, s, name);
@@ -290,7 +289,7 @@ static void accept_head(struct gw_book *b, struct gw_sheet *s, const struct gw_f
 static int accept_sheet(struct gw_book *b, const struct order *o, size_t n,
                         const struct gw_report_meta *m)
 {
-	struct gw_sheet *s = gw_book_add(b, accept_cols, N(accept_cols));
+	struct gw_sheet *s = gw_book_add(b, accept_cols, GW_ARRAY_LEN(accept_cols));
 	bool en = b->lang == GW_LANG_EN;
 	char d[32];
 	int rc = 0;
@@ -420,7 +419,7 @@ static void visit_head(struct gw_book *b, struct gw_sheet *s, const char *townsh
 	              "各村内按路线排列：从最西边的地块起，每次到最近的下一块；无坐标的地块列在最后"
 	              "。");
 	s->signs = en ? visit_signs_en : visit_signs_zh;
-	s->nsigns = N(visit_signs_zh);
+	s->nsigns = GW_ARRAY_LEN(visit_signs_zh);
 	snprintf(name, sizeof(name), "%s %s", en ? "visits" : "核查清单", township);
 	gw_sheet_set_name(b, s, name);
 }
@@ -429,7 +428,7 @@ static void visit_head(struct gw_book *b, struct gw_sheet *s, const char *townsh
 static int visit_sheet(struct gw_book *b, struct order *o, size_t n, const struct gw_sheet_sel *sel,
                        const struct gw_report_meta *m)
 {
-	struct gw_sheet *s = gw_book_add(b, visit_cols, N(visit_cols));
+	struct gw_sheet *s = gw_book_add(b, visit_cols, GW_ARRAY_LEN(visit_cols));
 	size_t k = 0, no = 0;
 	int rc = 0;
 

@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "sheets.h"
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The film, film funds and seed columns, in the order each form has them. */
 #define FILM                                                                                       \
@@ -129,7 +128,7 @@ static void gazette_head(struct gw_book *b, struct gw_sheet *s, const struct gw_
 	         en ? "units: mu, roll, kg, yuan" : "单位：亩、卷、公斤、元");
 	gw_sheets_rates_note(m->rates, b->lang, s->note, sizeof(s->note));
 	s->signs = en ? signs_en : signs_zh;
-	s->nsigns = N(signs_zh);
+	s->nsigns = GW_ARRAY_LEN(signs_zh);
 	/* 附表 3/4 are the poverty-alleviated households', 5/6 the general households' */
 	snprintf(name, sizeof(name), "%s%d %s%s%s", en ? "T" : "附表",
 	         (cat ? 5 : 3) + (roster ? 1 : 0), w->township, roster ? " " : "",
@@ -161,7 +160,7 @@ static void amounts(struct gw_sheet *s, size_t row, const struct gw_form_sums *a
 	};
 
 	for (size_t c = 0; c < s->ncols; c++)
-		for (size_t i = 0; i < N(v); i++)
+		for (size_t i = 0; i < GW_ARRAY_LEN(v); i++)
 			if (strcmp(s->cols[c].key, v[i].key) == 0)
 				gw_sheet_num(s, row, c, v[i].v, v[i].decimals);
 }
@@ -217,8 +216,8 @@ static int build(const struct gw_form *f, const struct gw_sheet_sel *sel,
 			i = j;
 			continue;
 		}
-		s = roster ? gw_book_add(b, roster_cols, N(roster_cols))
-		           : gw_book_add(b, summary_cols, N(summary_cols));
+		s = roster ? gw_book_add(b, roster_cols, GW_ARRAY_LEN(roster_cols))
+		           : gw_book_add(b, summary_cols, GW_ARRAY_LEN(summary_cols));
 		if (!s)
 			return -ENOMEM;
 		gazette_head(b, s, first, roster, m);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "clock.h"
 #include "influx_http.h"
 #include "journal.h"
@@ -66,7 +67,7 @@ static int day_head(const struct gw_plot_result *r, const struct gw_reading_tags
 	};
 	int rc = gw_str_append(buf, len, pos, "film_day");
 
-	for (size_t i = 0; !rc && i < sizeof(tags) / sizeof(tags[0]); i++)
+	for (size_t i = 0; !rc && i < GW_ARRAY_LEN(tags); i++)
 		rc = tag(buf, len, pos, tags[i][0], tags[i][1]);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "clock.h"
 
 #include "metrics.h"
@@ -56,7 +57,7 @@ static void prom_gateway(const struct gw_metrics *m, const struct gw_metrics_sna
 	         offsetof(struct gw_poll_stats, reconnects)},
 	};
 
-	for (size_t i = 0; i < sizeof(polls) / sizeof(polls[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(polls); i++) {
 		prom_type(o, polls[i].name, "counter", polls[i].help);
 		gw_sb_printf(o, "fieldgate_%s %llu\n", polls[i].name,
 		             U(*(const uint64_t *)((const char *)&s->poll + polls[i].off)));
@@ -101,7 +102,7 @@ static void prom_sinks(const struct gw_metrics *m, struct gw_strbuf *o)
 	                                   "1 when the server answers.",
 	                                   "1 while the daily upload budget holds sending."};
 
-	for (size_t n = 0; m->nsinks && n < sizeof(names) / sizeof(names[0]); n++) {
+	for (size_t n = 0; m->nsinks && n < GW_ARRAY_LEN(names); n++) {
 		prom_type(o, names[n], n < 5 ? "counter" : "gauge", help[n]);
 		for (size_t i = 0; i < m->nsinks; i++) {
 			const struct gw_sink_stats *k = m->sinks[i];
@@ -137,7 +138,7 @@ static void prom_sensors(const struct gw_metrics *m, struct gw_strbuf *o)
 	                                   "1 while the sensor is backed off.",
 	                                   "Time of the last fully good read (0: never)."};
 
-	for (size_t n = 0; m->poller && n < sizeof(names) / sizeof(names[0]); n++) {
+	for (size_t n = 0; m->poller && n < GW_ARRAY_LEN(names); n++) {
 		prom_type(o, names[n], n < 6 ? "counter" : "gauge", help[n]);
 		for (size_t i = 0; i < m->cfg->nsensors; i++) {
 			const struct gw_sensor_cfg *sc = &m->cfg->sensors[i];
@@ -266,7 +267,7 @@ static uint64_t journal_bytes(const struct gw_config *cfg)
 	char path[GW_PATH_LEN + 32];
 	struct stat st;
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(names); i++) {
 		snprintf(path, sizeof(path), "%s/%s", cfg->data_dir, names[i]);
 		if (stat(path, &st) == 0)
 			total += (uint64_t)st.st_size;

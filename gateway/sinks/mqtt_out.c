@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "chain.h"
 #include "clock.h"
 #include "deadband.h"
@@ -85,7 +86,7 @@ int gw_mqtt_topic(const char *prefix, const char *gateway, const char *plot, con
 	size_t pos = 0;
 	int rc = gw_str_append(buf, len, &pos, prefix);
 
-	for (size_t i = 0; !rc && i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; !rc && i < GW_ARRAY_LEN(names); i++) {
 		rc = gw_str_append(buf, len, &pos, seps[i]);
 		if (!rc)
 			rc = put_name(buf, len, &pos, names[i]);
@@ -371,7 +372,7 @@ static void turn(void *impl, struct gw_sink *sk, int64_t now, struct gw_sink_wai
 	send_pending(o);
 	/* not connected: waiting for the connect's outcome rather than spinning */
 	n = gw_mqtt_wait(o->cli, o->n || sk->link != GW_LINK_UP ? WAIT_MS : 0, o->tags,
-	                 sizeof(o->tags) / sizeof(o->tags[0]), &ev);
+	                 GW_ARRAY_LEN(o->tags), &ev);
 	if (n > 0)
 		take_acks(o, n);
 	on_events(o, &ev);

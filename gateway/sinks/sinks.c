@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "array.h"
 #include "film_days.h"
 #include "influx_out.h"
 #include "metrics_http.h"
@@ -16,7 +17,7 @@ static const struct gw_sink_ops *const sinks[] = {
         &gw_film_day_sink,
 };
 
-#define NSINKS (sizeof(sinks) / sizeof(sinks[0]))
+#define NSINKS (GW_ARRAY_LEN(sinks))
 _Static_assert(NSINKS <= GW_SINKS_MAX, "raise GW_SINKS_MAX in sink.h");
 
 static int render_prom(const void *ctx, char *buf, size_t len)

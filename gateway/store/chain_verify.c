@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "array.h"
 #include "chain.h"
 
 struct verify {
@@ -184,5 +185,5 @@ const char *gw_chain_status_name(enum gw_chain_status st)
 	        "ok",      "pruned",   "partly-pruned", "restarted", "edited",
 	        "deleted", "inserted", "relinked",      "unsigned",  "bad-signature"};
 
-	return (size_t)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
+	return (size_t)st < GW_ARRAY_LEN(names) ? names[st] : "?";
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "num.h"
 
 #define FLAG_UNSYNCED 0x01u
@@ -169,7 +170,7 @@ static char *field(struct gw_source *s, const char *key, size_t *len, unsigned *
 	        {"interval", offsetof(struct gw_source, interval), sizeof(s->interval)},
 	};
 
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(keys); i++) {
 		if (strcmp(keys[i].key, key) == 0) {
 			*len = keys[i].len;
 			*bit = 1u << i;

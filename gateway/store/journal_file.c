@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "journal_int.h"
 
 /* Makes the new entry in path's directory durable: without it a power cut soon after could
@@ -88,10 +89,10 @@ int gw_journal_move_aside(const char *path, const char *tag, char *dst, size_t l
 		      : snprintf(dst, len, "%s.%s-%lld", path, tag, now);
 		if (n < 0 || (size_t)n >= len)
 			return -ENAMETOOLONG;
-		if (!taken(dst, sizeof(sfx) / sizeof(sfx[0])))
+		if (!taken(dst, GW_ARRAY_LEN(sfx)))
 			break;
 	}
-	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(sfx); i++) {
 		n = snprintf(from, sizeof(from), "%s%s", path, sfx[i]);
 		if (n < 0 || (size_t)n >= sizeof(from) ||
 		    snprintf(to, sizeof(to), "%s%s", dst, sfx[i]) >= (int)sizeof(to))

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "accept_influx.h"
+#include "array.h"
 
 #define MAX_LINE 4096
 
@@ -29,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < n; i++)
 		if (f[i] < line || f[i] > line + size || strlen(f[i]) > size)
 			abort();
-	for (size_t t = 0; t < sizeof(tags) / sizeof(tags[0]); t++) {
+	for (size_t t = 0; t < GW_ARRAY_LEN(tags); t++) {
 		gw_accept_series_tag(key, tags[t], out, sizeof(out));
 		if (strlen(out) >= sizeof(out))
 			abort();

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "decode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -54,13 +55,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.type = (enum gw_vtype)(data[1] % (GW_T_BIT + 1));
 	p.order = (enum gw_order)(data[2] & 3u);
 	p.bit = (uint8_t)(data[3] & 15u);
-	p.scale = scales[(data[0] >> 4) % (sizeof(scales) / sizeof(scales[0]))];
+	p.scale = scales[(data[0] >> 4) % (GW_ARRAY_LEN(scales))];
 	p.has_range = (data[1] & 0x80) != 0;
 	p.min = -100;
 	p.max = 100;
 	data += 4;
 	size -= 4;
-	for (n = 0; n < sizeof(w) / sizeof(w[0]) && 2 * n + 1 < size; n++)
+	for (n = 0; n < GW_ARRAY_LEN(w) && 2 * n + 1 < size; n++)
 		w[n] = (uint16_t)(data[2 * n] << 8 | data[2 * n + 1]);
 	for (size_t i = 0; i + gw_point_width(&p) <= n; i++) {
 		double v;

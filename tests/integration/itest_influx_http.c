@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "influx_http.h"
 #include "influxd_util.h"
 #include "lineproto.h"
@@ -282,7 +283,7 @@ static void test_influx_http_answers_table_ok(void **state)
 	assert_non_null(tf);
 	fputs("s3cret-token\n", tf);
 	assert_int_equal(fclose(tf), 0);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		struct gw_influx_cfg cfg = {.api = 2, .org = "my org", .bucket = "b"};
 		struct gw_influx_result res;
 		struct gw_influx *w;

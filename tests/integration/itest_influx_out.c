@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "budget.h"
 #include "influx_out.h"
 #include "influx_http.h"
@@ -451,7 +452,7 @@ static void test_influx_out_partial_write_count_table_ok(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++)
 		assert_int_equal(gw_influx_partial_dropped(cases[i].msg, cases[i].lines),
 		                 cases[i].want);
 }

@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "mqtt_client.h"
 #include "mqtt_client_int.h"
 #include "mqtt_itest.h"
@@ -57,7 +58,7 @@ static void test_mqtt_client_server_uri_ok(void **state)
 	bool tls;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		int rc = gw_mqtt_server_uri(cases[i].url, uri, sizeof(uri), &tls);
 
 		assert_int_equal(rc, cases[i].rc);

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "film.h"
 #include "verdict.h"
 
@@ -75,7 +76,7 @@ static void test_film_temperature_pair_thresholds(void **state)
 	double v;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		assert_int_equal(
 		        pair(GW_RULE_TEMPERATURE_PAIR, cases[i].under, cases[i].bare, 72, &v),
 		        cases[i].want);
@@ -240,7 +241,7 @@ static const struct verdict_case {
 static void test_verdict_branches(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(verdict_cases) / sizeof(verdict_cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(verdict_cases); i++) {
 		const struct verdict_case *c = &verdict_cases[i];
 		struct gw_plot_result r = res(c->rec, c->exp, c->cov, c->nc, c->ind, c->nd);
 
@@ -297,7 +298,7 @@ static void test_verdict_laying_deadline(void **state)
 	char buf[64];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		struct gw_plot_result r = res(1, 1, 1, 0, 0, 0);
 		const char *t;
 

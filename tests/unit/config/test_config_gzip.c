@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "array.h"
 #include "config.h"
 
 /* gzip as loaded for the minimal config with influxdb {url: url, <extra>}. */
@@ -66,7 +67,7 @@ static void test_config_gzip_default_by_url_ok(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		bool got = gzip_for(cases[i].url, "");
 
 		if (got != cases[i].gzip)

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "config.h"
 #include "fixture.h"
 #include "preflight.h"
@@ -102,7 +103,7 @@ static void test_preflight_good_configs_ok(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(good); i++) {
 		char *text = NULL;
 		int n = run_check(good[i], false, &text);
 

@@ -13,10 +13,11 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "decode.h"
 #include "profile.h"
 
-#define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define N_ELEM(a) (GW_ARRAY_LEN(a))
 
 /* Modbus RTU CRC16 (poly 0xA001, init 0xFFFF), sent low byte first. */
 static uint16_t crc16(const uint8_t *b, size_t n)

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "array.h"
 #include "frame.h"
 
 /* Appends the CRC of buf[0..n) at buf[n]; returns n + 2. */
@@ -61,7 +62,7 @@ static void test_frame_rtu_cases_ok(void **state)
 	struct gw_frame_req r = {.unit = 1, .function = 4, .addr = 0, .count = 2};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		uint8_t buf[20];
 		size_t n;
 		int exc = 0;
@@ -100,7 +101,7 @@ static void test_frame_tcp_cases_ok(void **state)
 	struct gw_frame_req r = {.unit = 3, .function = 3, .addr = 0x10, .count = 1, .tid = 7};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		print_message("%s\n", cases[i].name);
 		assert_int_equal(gw_frame_check(&r, true, cases[i].bytes, cases[i].n, NULL),
 		                 cases[i].want);

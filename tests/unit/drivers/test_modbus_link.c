@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "modbus_link.h"
 
 #define WAIT_MS 3000
@@ -49,7 +50,7 @@ static void test_modbus_link_quality_table_ok(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		print_message("rc=%d\n", cases[i].rc);
 		assert_int_equal(gw_link_quality(cases[i].rc), cases[i].q);
 		assert_int_equal(gw_link_rc_is_lost(cases[i].rc), cases[i].lost);
@@ -244,7 +245,7 @@ static void test_modbus_link_tcp_cases_ok(void **state)
 	struct gw_link *l = gw_link_new(&cfg);
 	assert_non_null(l);
 	assert_int_equal(gw_link_connect(l), 0);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		uint16_t w[3] = {0xFFFF, 0xFFFF, 0xFFFF};
 		int exc = -1;
 
@@ -392,7 +393,7 @@ static void test_modbus_link_rtu_echo_cases_ok(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(dev, sizeof(dev), "%s/ttyUSB0", dir);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		struct rtu_sensor s = {.echo = cases[i].adapter_echoes};
 		struct gw_link_cfg cfg = {.type = GW_LINK_RTU,
 		                          .device = dev,

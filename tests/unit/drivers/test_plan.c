@@ -11,10 +11,11 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "plan.h"
 #include "profile.h"
 
-#define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define N_ELEM(a) (GW_ARRAY_LEN(a))
 
 static void load(const char *name, struct gw_profile *p)
 {

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "profile.h"
 #include "fixture.h"
 
@@ -48,7 +49,7 @@ static const char *const shipped[] = {
 static void test_profile_shipped_load_ok(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(shipped); i++) {
 		struct gw_profile p;
 		char *text = NULL;
 		int nerr = 0, rc = find_capture(profiles_dir(), shipped[i], &p, &text, &nerr);
@@ -242,10 +243,7 @@ int main(void)
 	        cmocka_unit_test(test_profile_find_by_path_ok),
 	        cmocka_unit_test(test_profile_load_string_ok),
 	};
-	enum {
-		NFIXED = sizeof(fixed) / sizeof(fixed[0]),
-		NBAD = sizeof(bad_cases) / sizeof(bad_cases[0])
-	};
+	enum { NFIXED = GW_ARRAY_LEN(fixed), NBAD = GW_ARRAY_LEN(bad_cases) };
 	struct CMUnitTest tests[NFIXED + NBAD];
 
 	static char names[NBAD][64];

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "clock.h"
 #include "serial_bridge.h"
 
@@ -107,7 +108,7 @@ static void run_case(const struct echo_case *c)
 static void test_serial_bridge_cases_ok(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		print_message("case: %s\n", cases[i].name);
 		run_case(&cases[i]);
 	}

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "influx_http.h"
 
 static void test_influx_http_url_table_ok(void **state)
@@ -31,7 +32,7 @@ static void test_influx_http_url_table_ok(void **state)
 	         "http://h/api/v2/write?org=o&bucket=a-b.c_d~e&precision=ms"},
 	};
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		struct gw_influx_cfg cfg = {.api = cases[i].api};
 		char buf[256];
 
@@ -55,7 +56,7 @@ static void test_influx_http_url_bad_cfg_einval(void **state)
 	        {.api = 1, .url = "///", .database = "d"},
 	};
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		char buf[256];
 		int err = 0;
 
@@ -108,7 +109,7 @@ static void test_influx_http_classify_table_ok(void **state)
 	        {401, -EINVAL}, {404, -EINVAL}, {301, -EINVAL}, {422, -EINVAL},
 	};
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++)
 		assert_int_equal(gw_influx_classify(cases[i].status), cases[i].want);
 }
 
@@ -128,7 +129,7 @@ static void test_influx_http_retry_after_table_ok(void **state)
 	        {"Retry-After: 99999999999999999999\r\n", 86400000},
 	};
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++)
 		assert_int_equal(gw_influx_retry_after(cases[i].line, strlen(cases[i].line)),
 		                 cases[i].want);
 }
@@ -145,7 +146,7 @@ static void test_influx_http_backoff_table_ok(void **state)
 	        {6, 120000, 120000}, {2, -1, 4000},
 	};
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++)
 		assert_int_equal(gw_influx_backoff_ms(cases[i].attempt, cases[i].retry_after),
 		                 cases[i].want);
 }
@@ -166,7 +167,7 @@ static void test_influx_http_split_table_ok(void **state)
 	        {"a\nb\nc\nd\n", 4},
 	};
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		const char *b = cases[i].body;
 		size_t len = strlen(b);
 		size_t at = gw_influx_split_at(b, len);
@@ -191,7 +192,7 @@ static void test_influx_http_count_lines_table_ok(void **state)
 	        {"", 0}, {"\n", 0}, {"a", 1}, {"a\n", 1}, {"a\n\nb", 2}, {"a\nb\nc\n", 3},
 	};
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++)
 		assert_int_equal(gw_influx_count_lines(cases[i].body, strlen(cases[i].body)),
 		                 cases[i].want);
 }

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "lineproto.h"
 
 static void test_lineproto_escape_table_ok(void **state)
@@ -39,7 +40,7 @@ static void test_lineproto_escape_table_ok(void **state)
 	        {GW_LP_STRING, "ends with \\", "ends with \\\\"},
 	};
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		char buf[128] = "x";
 		size_t pos = 1;
 
@@ -64,7 +65,7 @@ static void test_lineproto_unrepresentable_einval(void **state)
 	        {GW_LP_MEASUREMENT, ""},
 	};
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		char buf[64];
 		size_t pos = 0;
 

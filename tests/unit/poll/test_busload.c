@@ -11,6 +11,7 @@
 /* cmocka 1.1's assert_float_equal works in float; these numbers need double. */
 #define assert_near(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
 
+#include "array.h"
 #include "busload.h"
 
 static const struct gw_bus_cfg rtu9600 = {
@@ -38,7 +39,7 @@ static void test_busload_char_times_ok(void **state)
 	        {115200, 'N', 2, 0.0955, 1.75},
 	};
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		double c = gw_busload_char_ms(cases[i].baud, cases[i].parity, 8, cases[i].stop);
 
 		assert_near(c, cases[i].char_ms, 0.0001);

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "records.h"
 #include "fixture.h"
 
@@ -244,7 +245,7 @@ static void test_records_gb11643_cases_ok(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++)
 		if (gw_gb11643_valid(cases[i].id) != cases[i].valid)
 			fail_msg("%s: want %s", cases[i].id, cases[i].valid ? "valid" : "invalid");
 }
@@ -264,7 +265,7 @@ static void test_records_mask_id_cases_ok(void **state)
 	char out[GW_MASK_LEN];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		assert_int_equal(gw_mask_id(cases[i].in, out, sizeof(out)), 0);
 		assert_string_equal(out, cases[i].out);
 	}
@@ -286,7 +287,7 @@ static void test_records_mask_phone_cases_ok(void **state)
 	char out[GW_MASK_LEN];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		assert_int_equal(gw_mask_phone(cases[i].in, out, sizeof(out)), 0);
 		assert_string_equal(out, cases[i].out);
 	}
@@ -310,7 +311,7 @@ static void test_records_phone_cases_ok(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++)
 		if (gw_phone_valid(cases[i].p) != cases[i].valid)
 			fail_msg("%s: want %s", cases[i].p, cases[i].valid ? "valid" : "invalid");
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "forms.h"
 #include "report.h"
 
@@ -161,7 +162,7 @@ static void test_forms_round_half_away_ok(void **state)
 	char buf[32];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++)
 		assert_string_equal(gw_form_num(cases[i].x, cases[i].decimals, buf, sizeof(buf)),
 		                    cases[i].want);
 	assert_near(gw_form_round(0.125, 2), 0.13, 1e-12);

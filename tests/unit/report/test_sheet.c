@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "sheet.h"
 
 static const struct gw_sheet_col cols[] = {
@@ -30,7 +31,7 @@ static const struct gw_sheet_col cols[] = {
 static void test_sheet_headings_spans_ok(void **state)
 {
 	struct gw_book b = {.form = "t"};
-	struct gw_sheet *s = gw_book_add(&b, cols, sizeof(cols) / sizeof(cols[0]));
+	struct gw_sheet *s = gw_book_add(&b, cols, GW_ARRAY_LEN(cols));
 	size_t rows, ncols;
 	char buf[64];
 
@@ -137,7 +138,7 @@ static void test_sheet_csv_field_defused_ok(void **state)
 	size_t len = 0;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		FILE *f = open_memstream(&buf, &len);
 
 		assert_non_null(f);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "sim.h"
 
 /* Parses text; returns the rc and the diagnostics in *msgs (owned). */
@@ -125,7 +126,7 @@ static const struct bad_case bad_cases[] = {
 static void test_sim_faults_bad_cases_reported(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(bad_cases); i++) {
 		struct gw_sim_fault *f = NULL;
 		size_t n = 0;
 		char *msgs;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "array.h"
 #include "sim.h"
 
 #define DAY  86400000LL
@@ -69,7 +70,7 @@ static void test_sim_model_ranges_plausible_ok(void **state)
 	gw_sim_model_init(&m[0], 1, "soil-01", "XM-1", GW_SIM_PLACE_UNDER_FILM, &always);
 	gw_sim_model_init(&m[1], 1, "soil-02", "XM-1", GW_SIM_PLACE_BARE, &always);
 	gw_sim_model_init(&m[2], 1, "soil-03", "", GW_SIM_PLACE_NONE, NULL);
-	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(ranges); i++) {
 		for (int k = 0; k < 3; k++) {
 			for (int64_t t = T0; t < T0 + 60 * DAY; t += HOUR + 7 * 60000) {
 				double v = gw_sim_model_value(&m[k], ranges[i].name, t, -1);
@@ -198,7 +199,7 @@ static const struct film_case film_cases[] = {
 static void test_sim_model_film_dates_ok(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(film_cases) / sizeof(film_cases[0]); i++)
+	for (size_t i = 0; i < GW_ARRAY_LEN(film_cases); i++)
 		if (gw_sim_film_covers(&film_cases[i].film, film_cases[i].md) !=
 		    film_cases[i].covers)
 			fail_msg("case %zu: md %d", i, film_cases[i].md);

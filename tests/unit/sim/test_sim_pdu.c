@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "decode.h"
 #include "sim.h"
 
@@ -159,7 +160,7 @@ static void test_sim_pdu_exception_cases_ok(void **state)
 	uint8_t rsp[GW_SIM_MAX_PDU];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(ex_cases) / sizeof(ex_cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(ex_cases); i++) {
 		const struct ex_case *c = &ex_cases[i];
 		size_t n = ask(c->req, c->len, rsp);
 

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "array.h"
 #include "sim.h"
 
 struct crc_case {
@@ -28,7 +29,7 @@ static const struct crc_case crc_cases[] = {
 static void test_sim_crc16_vendor_frames_ok(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(crc_cases) / sizeof(crc_cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(crc_cases); i++) {
 		const struct crc_case *c = &crc_cases[i];
 		uint16_t want = (uint16_t)(c->frame[c->len - 2] | c->frame[c->len - 1] << 8);
 
@@ -72,7 +73,7 @@ static const struct len_case len_cases[] = {
 static void test_sim_rtu_request_len_cases_ok(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(len_cases) / sizeof(len_cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(len_cases); i++) {
 		print_message("case %s\n", len_cases[i].name);
 		assert_int_equal(gw_sim_rtu_request_len(len_cases[i].buf, len_cases[i].have),
 		                 len_cases[i].want);

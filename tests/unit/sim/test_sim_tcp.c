@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <errno.h>
 
+#include "array.h"
 #include "sim.h"
 
 struct mbap_case {
@@ -28,7 +29,7 @@ static void test_sim_mbap_parse_cases_ok(void **state)
 	struct gw_sim_mbap hdr;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(mbap_cases) / sizeof(mbap_cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(mbap_cases); i++) {
 		print_message("case %s\n", mbap_cases[i].name);
 		assert_int_equal(gw_sim_mbap_parse(mbap_cases[i].buf, mbap_cases[i].have, &hdr),
 		                 mbap_cases[i].want);

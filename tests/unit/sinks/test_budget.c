@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "budget.h"
 #include "tz.h"
 
@@ -43,7 +44,7 @@ static const struct {
 static void test_budget_cap_boundary_held_at_cap(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(cap_cases) / sizeof(cap_cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cap_cases); i++) {
 		struct gw_budget b;
 		uint64_t used;
 		bool ex;

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "deadband.h"
 
 static struct gw_profile prof = {
@@ -113,7 +114,7 @@ static const struct {
 static void test_deadband_band_boundary(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(exact_cases) / sizeof(exact_cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(exact_cases); i++) {
 		print_message("case: %s\n", exact_cases[i].name);
 		assert_int_equal(second_passes(&quarter_prof, exact_cases[i].ref, 1.0,
 		                               exact_cases[i].v, 1.0, exact_cases[i].band),
@@ -150,7 +151,7 @@ static const struct {
 static void test_deadband_decimal_band_boundary_held(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(decimal_cases) / sizeof(decimal_cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(decimal_cases); i++) {
 		double s0 = res_prof.points[0].scale, s1 = res_prof.points[1].scale;
 
 		print_message("case: %s\n", decimal_cases[i].name);

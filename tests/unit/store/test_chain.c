@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "chain.h"
 #include "clock.h"
 #include "journal_int.h"
@@ -235,7 +236,7 @@ static const struct tamper cases[] = {
 static void test_chain_tampering_detected_day_named(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		void *st = NULL;
 		struct tmp *t;
 		struct gw_chain_result r;

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "feed.h"
 #include "jcodec.h"
 #include "journal.h"
@@ -79,7 +80,7 @@ static void test_source_bad_texts(void **state)
 	struct gw_source s;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(bad); i++) {
 		s.sensor[0] = 'x';
 		assert_int_equal(gw_source_parse(bad[i], &s), -EINVAL);
 		assert_string_equal(s.sensor, "");

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "fixture.h"
 #include "journal.h"
 
@@ -146,7 +147,7 @@ static void test_journal_modes_private_ok(void **state)
 	} cases[] = {{0, false}, {0277, false}, {0022, true}};
 	struct tmp *t = *state;
 
-	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+	for (size_t c = 0; c < GW_ARRAY_LEN(cases); c++) {
 		char path[160];
 		struct gw_journal *j;
 		mode_t old;
@@ -197,7 +198,7 @@ static void test_journal_crash_keeps_committed_only(void **state)
 	static const enum crash cases[] = {CRASH_CLOSE, CRASH_EXIT, CRASH_KILL};
 	struct tmp *t = *state;
 
-	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+	for (size_t c = 0; c < GW_ARRAY_LEN(cases); c++) {
 		int n = 5 + (int)c, m = 4, status = 0;
 		int64_t before = 0, depth = -1;
 		struct gw_journal *j = open_ok(t);

@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "chain.h"
 #include "fake_powercut_vfs.h"
 #include "journal.h"
@@ -56,7 +57,7 @@ static void remove_files(void)
 	static const char *const names[] = {"journal.db", "journal.db-wal", "journal.db-shm"};
 	char p[128];
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(names); i++) {
 		snprintf(p, sizeof(p), "%s/%s", base, names[i]);
 		unlink(p);
 	}

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "notify.h"
 
 /* A datagram socket bound at name (a path, or "@x" abstract). Returns the fd. */
@@ -89,7 +90,7 @@ static void test_notify_without_socket_noop(void **state)
 	(void)state;
 	unsetenv("NOTIFY_SOCKET");
 	assert_int_equal(gw_notify("READY=1"), 1);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(bad); i++) {
 		setenv("NOTIFY_SOCKET", bad[i], 1);
 		assert_int_equal(gw_notify("READY=1"), bad[i][0] ? -EINVAL : 1);
 	}
@@ -111,7 +112,7 @@ static void test_notify_watchdog_interval(void **state)
 
 	(void)state;
 	snprintf(self, sizeof(self), "%ld", (long)getpid());
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		if (cases[i].usec)
 			setenv("WATCHDOG_USEC", cases[i].usec, 1);
 		else

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "clock.h"
 #include "simclock.h"
 
@@ -102,7 +103,7 @@ static void test_simclock_bad_files_reported(void **state)
 
 	(void)state;
 	path_of(path, sizeof(path), "bad");
-	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(bad_cases); i++) {
 		struct gw_simclock c;
 		struct gw_diag d;
 		char *text = NULL;

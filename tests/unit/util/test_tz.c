@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "tz.h"
 
 static void agrees_with_libc(const char *name)
@@ -54,7 +55,7 @@ static void test_tz_zones_agree_with_libc_ok(void **state)
 	                                    "America/Santiago", "Africa/Casablanca"};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++)
+	for (size_t i = 0; i < GW_ARRAY_LEN(zones); i++)
 		agrees_with_libc(zones[i]);
 	unsetenv("TZ");
 }
@@ -65,7 +66,7 @@ static void test_tz_bad_names_unknown(void **state)
 	        "Mars/Base",   "",          "/etc/passwd", "../zoneinfo/UTC",
 	        "Asia/../UTC", "localtime", "zone.tab",    "Asia"};
 	(void)state;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(names); i++) {
 		int err = 0;
 
 		assert_null(gw_tz_load(names[i], &err));

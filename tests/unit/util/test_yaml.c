@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "num.h"
 #include "yaml.h"
 
@@ -42,7 +43,7 @@ static const struct long_case long_cases[] = {
 static void test_num_long_cases_ok(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(long_cases) / sizeof(long_cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(long_cases); i++) {
 		const struct long_case *c = &long_cases[i];
 		long v = -12345;
 		int rc = gw_num_long(c->s, c->min, c->max, &v);
@@ -69,7 +70,7 @@ static const struct double_case double_cases[] = {
 static void test_num_double_cases_ok(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(double_cases) / sizeof(double_cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(double_cases); i++) {
 		const struct double_case *c = &double_cases[i];
 		double v = -12345;
 		int rc = gw_num_double(c->s, -1000, 1000, &v);
@@ -97,7 +98,7 @@ static const struct ranges_case ranges_cases[] = {
 static void test_num_ranges_cases_ok(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(ranges_cases) / sizeof(ranges_cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(ranges_cases); i++) {
 		const struct ranges_case *c = &ranges_cases[i];
 		uint8_t set[10];
 		char got[11] = "";
@@ -228,7 +229,7 @@ static const struct reject_case reject_cases[] = {
 static void test_yaml_rejects_cases_reported(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(reject_cases) / sizeof(reject_cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(reject_cases); i++) {
 		char *diag = NULL;
 		struct gw_ydoc *doc = parse(reject_cases[i].text, &diag);
 
@@ -275,7 +276,7 @@ static void test_yaml_wide_error_token_reported(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
 		int w = cases[i].width;
 		char *text = malloc((size_t)w * 4 + 64);
 		char want[128];
