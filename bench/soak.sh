@@ -5,7 +5,8 @@
 # delivering to a real mosquitto (QoS 1) and influxd on loopback, for MINUTES real minutes
 # (default 12). One event a minute, in turn: three sensors die, they recover, the broker is
 # stopped, started, InfluxDB stopped, started, the field's link dropped (simulator stopped),
-# back, the data directory nearly full (a ballast file leaves 1 MB on a tmpfs of its own, when
+# back, the data directory nearly full (a ballast file leaves DISK_FREE_KB, default 64, on a
+# tmpfs of its own, less than the journal grows in that step, when
 # this runs as root and may mount one), freed, then quiet. Every SAMPLE seconds (default 15):
 # RSS, open fds, threads, CPU per reading, readings journalled, each sink's depth. At the end
 # the sinks get a minute to catch up; then readings lost = expected polls with no journal row,
@@ -79,7 +80,7 @@ event() {
   8) if [ -n "$mounted" ]; then
        local free_kb
        free_kb=$(df -k --output=avail "$tmp/data" | tail -1)
-       fallocate -l $(( (free_kb - 1024) * 1024 )) "$tmp/data/ballast" 2>/dev/null || true
+       fallocate -l $(( (free_kb - ${DISK_FREE_KB:-64}) * 1024 )) "$tmp/data/ballast" 2>/dev/null || true
        echo "disk nearly full ($(df -k --output=avail "$tmp/data" | tail -1) KB free)"
      else
        echo "disk nearly full: skipped (no tmpfs of our own)"
