@@ -3,14 +3,14 @@
 # SENSORS (default 20) Modbus TCP sensors every 60 simulated seconds on the simulator's clock
 # at SPEED (default 60: a real minute is a simulated hour, one reading a second a sensor),
 # delivering to a real mosquitto (QoS 1) and influxd on loopback, for MINUTES real minutes
-# (default 12). One event a minute, in turn: three sensors die, they recover, the broker is
-# stopped, started, InfluxDB stopped, started, the field's link dropped (simulator stopped),
-# back, the data directory nearly full (a ballast file leaves DISK_FREE_KB, default 64, on a
-# tmpfs of its own, less than the journal grows in that step, when
-# this runs as root and may mount one), freed, then quiet. Every SAMPLE seconds (default 15):
-# RSS, open fds, threads, CPU per reading, readings journalled, each sink's depth. At the end
-# the sinks get a minute to catch up; then readings lost = expected polls with no journal row,
-# readings not delivered = journal rows past a sink's cursor, and InfluxDB points vs rows.
+# (default 12). One event a minute (STEP real seconds), in turn: three sensors die, they
+# recover, the broker is stopped, started, InfluxDB stopped, started, the field's link dropped
+# (simulator stopped), back, the data directory nearly full (when this runs as root and may
+# mount a tmpfs of its own: a ballast file leaves DISK_FREE_KB, default 64, less than the
+# journal grows in a step), freed, then quiet. Every SAMPLE seconds (default 15): RSS, open
+# fds, threads, CPU per reading, readings journalled, each sink's depth. At the end (SIGTERM,
+# the sinks' 5 s drain): readings journalled against polls due, rows past each cursor, and
+# InfluxDB's points against the journal's rows.
 # usage: bench/soak.sh [BUILD_DIR]   (prints a markdown report; STEP=20 SAMPLE=10 for a quick look)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
