@@ -127,8 +127,12 @@ def test_exit_codes(d, cfg):
     for args in bad:
         rc, out, err = report(cfg, *args)
         check(rc == 2 and out == "" and err, f"{args}: exit {rc} (want 2), stderr {err!r}")
-    p = subprocess.run([FIELDGATE, "report"], capture_output=True, timeout=30)
-    check(p.returncode == 2 and b"-c" in p.stderr, f"no -c: exit {p.returncode}")
+    # without -c: $FIELDGATE_CONFIG (else /etc/fieldgate/gateway.yaml); a missing one is named
+    missing = os.path.join(d, "no-such.yaml")
+    p = subprocess.run([FIELDGATE, "report"], capture_output=True, timeout=30,
+                       env=dict(os.environ, FIELDGATE_CONFIG=missing))
+    check(p.returncode == 2 and missing.encode() in p.stderr,
+          f"no -c: exit {p.returncode}, stderr {p.stderr[-300:]!r}")
     p = subprocess.run([FIELDGATE, "report", "--help"], capture_output=True, timeout=30)
     check(p.returncode == 0 and b"--unmasked" in p.stdout and b"point evidence" in p.stdout,
           f"--help exit {p.returncode}")
