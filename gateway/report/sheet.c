@@ -252,11 +252,17 @@ static bool name_taken(const struct gw_book *b, const struct gw_sheet *s, const 
 void gw_sheet_set_name(struct gw_book *b, struct gw_sheet *s, const char *name)
 {
 	char base[sizeof(s->name)], suffix[16];
+	size_t room;
+	int n;
 
 	clean_name(s->name, sizeof(s->name), name, 31);
 	for (unsigned i = 2; i < 10000 && name_taken(b, s, s->name); i++) {
 		snprintf(suffix, sizeof(suffix), " (%u)", i);
-		clean_name(base, sizeof(base), name, 31 - strlen(suffix));
-		snprintf(s->name, sizeof(s->name), "%s%s", base, suffix);
+		room = strlen(suffix);
+		/* the base is cut at a character, leaving room for the suffix in bytes and chars */
+		clean_name(base, sizeof(base) - room, name, 31 - room);
+		n = snprintf(s->name, sizeof(s->name), "%s%s", base, suffix);
+		if (n < 0 || (size_t)n >= sizeof(s->name))
+			s->name[0] = '\0'; /* cannot happen: base left the room */
 	}
 }
