@@ -470,19 +470,3 @@ const struct gw_sink_ops gw_mqtt_sink = {
         .idle = idle,
         .send_metrics = send_metrics,
 };
-
-int gw_mqtt_out_start(const struct gw_sink_env *env, struct gw_mqtt_out **out)
-{
-	struct gw_sink *sk = NULL;
-	int rc = gw_sink_start(&gw_mqtt_sink, env, &sk);
-
-	if (rc == 0)
-		*out = gw_sink_impl(sk);
-	return rc;
-}
-
-void gw_mqtt_out_join(struct gw_mqtt_out *o)
-{
-	if (o)
-		gw_sink_join(o->sk);
-}

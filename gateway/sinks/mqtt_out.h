@@ -12,18 +12,8 @@
 
 #include "sink.h"
 
-struct gw_mqtt_out;
-
 /* The row of sinks.c's table. */
 extern const struct gw_sink_ops gw_mqtt_sink;
-
-/* gw_sink_start(&gw_mqtt_sink, ...) for code that holds the MQTT sink as such: starts the
- * sink thread for env (copied; what it points to is borrowed and must outlive it). Returns 0 or
- * -errno (a bad URL or an unreadable password file: the daemon does not start). */
-int gw_mqtt_out_start(const struct gw_sink_env *env, struct gw_mqtt_out **out);
-/* Waits for the thread (it ends by itself once the bell closes and everything committed
- * is acknowledged, or env->drain_ms has passed) and frees. NULL is a no-op. */
-void gw_mqtt_out_join(struct gw_mqtt_out *o);
 
 /* Writes the topic of a reading: {prefix}/{gateway}/plot/{plot}/{sensor}, with "unbound"
  * for a sensor without a plot and '/', '+', '#' in names replaced by '_'. Returns 0 or
