@@ -235,6 +235,22 @@ static bool should_stop(const struct gw_journal_writer_opts *o)
 	return (o->stop && *o->stop) || (o->end_mono_ms && gw_clock_mono_ms() >= o->end_mono_ms);
 }
 
+/* How long past midnight a reading of the day before may still arrive: the slowest bus's
+ * poll of a sensor (a few blocks, each with its retries) and a batch's commit delay. */
+static int64_t seal_grace_ms(const struct gw_config *cfg)
+{
+	int64_t worst = 0;
+
+	for (size_t i = 0; i < cfg->nbuses; i++) {
+		const struct gw_bus_cfg *bc = &cfg->buses[i];
+		int64_t t = (int64_t)(bc->response_timeout_ms + bc->rtt_ms) * (bc->retries + 1) * 4;
+
+		worst = t > worst ? t : worst;
+	}
+	worst += (int64_t)cfg->journal.commit_ms + 1000;
+	return worst < 600000 ? worst : 600000;
+}
+
 int gw_journal_writer_run(const struct gw_config *cfg, struct gw_poller *p, struct gw_journal *j,
                           const struct gw_journal_writer_opts *o, uint64_t *count)
 {
@@ -247,6 +263,7 @@ int gw_journal_writer_run(const struct gw_config *cfg, struct gw_poller *p, stru
 		return -ENOMEM;
 	gw_chain_sealer_init(&b->seal);
 	b->seal.signer = o->signer;
+	b->seal.grace_ms = seal_grace_ms(cfg);
 	rc = register_sources(cfg, o, j, b);
 	if (rc) {
 		free(b->sources);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chain_day.h"
 #include "clock.h"
 #include "strbuf.h"
 #include "tz.h"
@@ -59,31 +60,35 @@ void gw_chain_hash_end(struct gw_chain_hash *h, uint8_t out[GW_SHA256_LEN])
 	gw_sha256_final(&h->c, out);
 }
 
-static int hash_row(void *user, const struct gw_journal_row *r)
-{
-	gw_chain_hash_row(user, r);
-	return 0;
-}
-
 /* Seals day: the rows after prev's last up to last_seq, with the late rows counted since the
  * previous seal (all of them are in this range). */
 int gw_chain_seal_text(const struct gw_journal_link *l, const char *gateway, char *buf, size_t len)
 {
-	char day[16], digest[2 * GW_SHA256_LEN + 1], prev[2 * GW_SHA256_LEN + 1];
+	char day[16], digest[65], prev[65], rows[65], content[65], rules[65];
 	int n;
 
 	gw_hex(l->digest, GW_SHA256_LEN, digest);
 	gw_hex(l->prev, GW_SHA256_LEN, prev);
-	n = snprintf(buf, len, "fieldgate-seal-1 %s %s %s %s %lld %s\n", gateway,
-	             gw_chain_day_text(l->day, day, sizeof(day)), l->zone[0] ? l->zone : "-",
-	             digest, (long long)l->readings, prev);
+	gw_chain_day_text(l->day, day, sizeof(day));
+	if (l->version < 2)
+		n = snprintf(buf, len, "fieldgate-seal-1 %s %s %s %s %lld %s\n", gateway, day,
+		             l->zone[0] ? l->zone : "-", digest, (long long)l->readings, prev);
+	else {
+		gw_hex(l->rows, GW_SHA256_LEN, rows);
+		gw_hex(l->content, GW_SHA256_LEN, content);
+		gw_hex(l->rules, GW_SHA256_LEN, rules);
+		n = snprintf(buf, len, "fieldgate-seal-2 %s %s %s %s %lld %s %s %s %lld %s\n",
+		             gateway, day, l->zone[0] ? l->zone : "-", digest,
+		             (long long)l->readings, prev, rows, content, (long long)l->content_n,
+		             rules);
+	}
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 
 bool gw_chain_seal_verify(const struct gw_journal_link *l, const char *gateway,
                           const uint8_t pk[GW_PUBKEY_LEN])
 {
-	char text[512];
+	char text[GW_CHAIN_SEAL_TEXT_MAX];
 	int n = gw_chain_seal_text(l, gateway, text, sizeof(text));
 
 	return l->signed_ && n > 0 && gw_crypto_verify(pk, text, (size_t)n, l->signature);
@@ -91,7 +96,7 @@ bool gw_chain_seal_verify(const struct gw_journal_link *l, const char *gateway,
 
 static int sign(struct gw_journal_link *l, const struct gw_chain_signer *signer)
 {
-	char text[512];
+	char text[GW_CHAIN_SEAL_TEXT_MAX];
 	int n;
 
 	snprintf(l->zone, sizeof(l->zone), "%s", gw_tz_name(gw_tz_local()));
@@ -109,7 +114,7 @@ static int seal_day(struct gw_journal *j, const struct gw_journal_link *prev, in
                     int64_t last_seq, int64_t now_ms, const struct gw_chain_signer *signer,
                     struct gw_journal_link *out)
 {
-	struct gw_chain_hash h;
+	struct gw_chain_parts p;
 	int rc = gw_journal_meta_get(j, "chain_late", &out->late);
 
 	if (rc == -ENOENT) {
@@ -118,19 +123,24 @@ static int seal_day(struct gw_journal *j, const struct gw_journal_link *prev, in
 	}
 	if (rc == 0 && out->late)
 		rc = gw_journal_meta_set(j, "chain_late", 0);
+	if (rc == 0)
+		rc = gw_chain_day_parts(j, prev->digest, day, prev->last_seq,
+		                        prev->day ? prev->first_seq : prev->last_seq + 1, last_seq,
+		                        &p);
 	if (rc)
 		return rc;
-	gw_chain_hash_begin(&h, prev->digest, day);
-	rc = gw_journal_scan(j, prev->last_seq + 1, last_seq, hash_row, &h);
-	if (rc < 0)
-		return rc;
-	gw_chain_hash_end(&h, out->digest);
 	out->day = day;
-	out->first_seq = h.first_seq;
+	out->first_seq = p.rows.first_seq;
 	out->last_seq = last_seq;
-	out->readings = h.n;
+	out->readings = p.rows.n;
 	out->sealed_ms = now_ms;
 	memcpy(out->prev, prev->digest, GW_SHA256_LEN);
+	out->version = 2;
+	memcpy(out->rows, p.rows_digest, GW_SHA256_LEN);
+	memcpy(out->content, p.content, GW_SHA256_LEN);
+	out->content_n = p.content_n;
+	memcpy(out->rules, p.rules, GW_SHA256_LEN);
+	gw_chain_digest_v2(out, out->digest);
 	out->signed_ = false;
 	rc = sign(out, signer);
 	return rc ? rc : gw_journal_link_add(j, out);
@@ -324,7 +334,7 @@ void gw_chain_committed(struct gw_chain_sealer *s, struct gw_journal *j, int64_t
 	int64_t day;
 
 	s->last_commit = gw_clock_mono_ms();
-	if (gw_journal_day_of(newest_ts_ms, &day) == 0 && day > s->open_day)
+	if (gw_journal_day_of(newest_ts_ms - s->grace_ms, &day) == 0 && day > s->open_day)
 		seal_logged(s, j, day);
 }
 
@@ -336,7 +346,7 @@ void gw_chain_tick(struct gw_chain_sealer *s, struct gw_journal *j)
 		return;
 	s->next_check = now + CHECK_MS;
 	if (now - s->last_commit < GW_CHAIN_IDLE_MS ||
-	    gw_journal_day_of(gw_clock_wall_ms(), &today) || today <= s->open_day)
+	    gw_journal_day_of(gw_clock_wall_ms() - s->grace_ms, &today) || today <= s->open_day)
 		return;
 	seal_logged(s, j, today);
 }

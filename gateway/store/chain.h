@@ -44,9 +44,12 @@ struct gw_chain_signer {
 };
 
 /* What a seal's signature covers, one line of text an inspector can rebuild:
- *   "fieldgate-seal-1 GATEWAY YYYY-MM-DD ZONE DIGEST READINGS PREV\n"
- * (DIGEST, PREV: lower-case hex; ZONE "-" when none was recorded). Returns the length or
- * -ENOSPC. */
+ *   "fieldgate-seal-2 GATEWAY YYYY-MM-DD ZONE DIGEST READINGS PREV ROWS CONTENT N RULES\n"
+ * (version 2, chain_day.h; digests in lower-case hex, N the content's readings; ZONE "-" when
+ * none was recorded), or for a day sealed before schema 5
+ *   "fieldgate-seal-1 GATEWAY YYYY-MM-DD ZONE DIGEST READINGS PREV\n".
+ * Returns the length or -ENOSPC. */
+#define GW_CHAIN_SEAL_TEXT_MAX 1024
 int gw_chain_seal_text(const struct gw_journal_link *l, const char *gateway, char *buf, size_t len);
 /* Whether l's signature is pk's over gw_chain_seal_text(l, gateway). */
 bool gw_chain_seal_verify(const struct gw_journal_link *l, const char *gateway,
@@ -138,9 +141,11 @@ int gw_chain_verify_signed(struct gw_journal *j, const char *gateway,
                            const uint8_t pk[GW_PUBKEY_LEN], gw_chain_day_fn fn, void *user,
                            struct gw_chain_result *res);
 
-/* When delivery seals: after a commit whose newest reading is of a later day than any
- * committed before, and at a periodic check once local midnight has passed with nothing
- * committed for GW_CHAIN_IDLE_MS. Used by the delivery thread only. */
+/* When delivery seals: after a commit whose newest reading is grace_ms past the local
+ * midnight that ended the last day committed (a reading of that day may still be in flight
+ * on a slow bus for that long: late rows would make the center's copy of the day differ),
+ * and at a periodic check once that time has passed with nothing committed for
+ * GW_CHAIN_IDLE_MS. Used by the delivery thread only. */
 struct gw_chain_sealer {
 	bool loaded;         /* head_day read from the journal */
 	int64_t head_day;    /* the last sealed day (0: none) */
@@ -149,6 +154,7 @@ struct gw_chain_sealer {
 	int64_t next_check;  /* monotonic ms */
 	struct gw_limiter lim;
 	const struct gw_chain_signer *signer; /* signs each seal; NULL: unsigned (borrowed) */
+	int64_t grace_ms;                     /* see above; 0 by default */
 };
 
 void gw_chain_sealer_init(struct gw_chain_sealer *s);

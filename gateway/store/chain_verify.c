@@ -6,6 +6,7 @@
 
 #include "array.h"
 #include "chain.h"
+#include "chain_day.h"
 
 struct verify {
 	struct gw_journal *j;
@@ -14,6 +15,7 @@ struct verify {
 	int64_t pruned_seq;
 	int64_t lost_seq; /* rows up to it were in a journal lost while running */
 	int64_t prev_last;
+	int64_t prev_first;  /* the previous day's first seq (0: no previous day) */
 	const char *gateway; /* with pk: check each seal's signature */
 	const uint8_t *pk;
 	uint8_t prev_digest[GW_SHA256_LEN];
@@ -76,22 +78,43 @@ static void count(struct gw_chain_result *r, const struct gw_chain_day *d)
 	r->has_head = true;
 }
 
+/* Recomputes l's digest (d->computed) and what its rows say (found, early). */
+static int recompute(struct verify *v, const struct gw_journal_link *l, struct gw_chain_day *d)
+{
+	struct gw_chain_parts p;
+	struct gw_journal_link c;
+	int rc;
+
+	if (l->version < 2) {
+		gw_chain_hash_begin(&p.rows, l->prev, l->day);
+		rc = gw_journal_scan(v->j, v->prev_last + 1, l->last_seq, hash_row, &p.rows);
+		gw_chain_hash_end(&p.rows, d->computed);
+	} else {
+		rc = gw_chain_day_parts(v->j, l->prev, l->day, v->prev_last,
+		                        v->prev_first ? v->prev_first : v->prev_last + 1,
+		                        l->last_seq, &p);
+		c = *l;
+		memcpy(c.rows, p.rows_digest, GW_SHA256_LEN);
+		memcpy(c.content, p.content, GW_SHA256_LEN);
+		c.content_n = p.content_n;
+		memcpy(c.rules, p.rules, GW_SHA256_LEN);
+		gw_chain_digest_v2(&c, d->computed);
+	}
+	d->found = p.rows.n;
+	d->early = p.rows.early;
+	d->early_day = p.rows.early_day;
+	return rc < 0 ? rc : 0;
+}
+
 /* One sealed day: its rows are those after the previous day's last up to its own last. */
 static int verify_day(void *user, const struct gw_journal_link *l)
 {
 	struct verify *v = user;
 	struct gw_chain_day d = {.link = l};
-	struct gw_chain_hash h;
-	int rc;
+	int rc = recompute(v, l, &d);
 
-	gw_chain_hash_begin(&h, l->prev, l->day);
-	rc = gw_journal_scan(v->j, v->prev_last + 1, l->last_seq, hash_row, &h);
-	if (rc < 0)
+	if (rc)
 		return rc;
-	gw_chain_hash_end(&h, d.computed);
-	d.found = h.n;
-	d.early = h.early;
-	d.early_day = h.early_day;
 	d.status = judge_signed(v, l, judge(v, l, &d));
 	if (d.status == GW_CHAIN_PRUNED)
 		memset(d.computed, 0, sizeof(d.computed));
@@ -99,6 +122,7 @@ static int verify_day(void *user, const struct gw_journal_link *l)
 	if (v->fn)
 		v->fn(v->user, &d);
 	memcpy(v->prev_digest, l->digest, GW_SHA256_LEN);
+	v->prev_first = l->first_seq;
 	if (l->last_seq > v->prev_last)
 		v->prev_last = l->last_seq;
 	return 0;

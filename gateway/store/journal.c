@@ -35,6 +35,10 @@ static const char *const migrations[GW_JOURNAL_SCHEMA_VERSION] = {
         " text BLOB NOT NULL);",
         /* 4: each sealed day's zone and Ed25519 signature (chain.h; NULL before version 4) */
         "ALTER TABLE chain ADD COLUMN zone TEXT; ALTER TABLE chain ADD COLUMN signature BLOB;",
+        /* 5: seal version 2, the day's parts (chain_day.h); days sealed before stay version 1 */
+        "ALTER TABLE chain ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+        "ALTER TABLE chain ADD COLUMN rows BLOB; ALTER TABLE chain ADD COLUMN content BLOB;"
+        "ALTER TABLE chain ADD COLUMN content_n INTEGER; ALTER TABLE chain ADD COLUMN rules BLOB;",
 };
 
 int gw_journal_errno(int rc)

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 /* The newest schema this build knows; a journal with a higher version is refused. */
-#define GW_JOURNAL_SCHEMA_VERSION 4
+#define GW_JOURNAL_SCHEMA_VERSION 5
 
 struct gw_journal;
 
@@ -190,6 +190,11 @@ struct gw_journal_link {
 	char zone[64];    /* the zone of its local day ("" when sealed before schema 4) */
 	bool signed_;     /* signature holds the gateway's Ed25519 signature (chain.h) */
 	uint8_t signature[64];
+	int version;         /* 1: digest over the rows; 2 (schema 5): over the parts below */
+	uint8_t rows[32];    /* version 2 (chain_day.h): the row digest, */
+	uint8_t content[32]; /* the content digest of the readings dated the day, */
+	int64_t content_n;   /* how many readings it holds, */
+	uint8_t rules[32];   /* the rules in force (zeros: none recorded) */
 };
 
 /* Adds a sealed day (days only grow). Returns 0, -EEXIST or -errno. */

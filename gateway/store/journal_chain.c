@@ -112,6 +112,11 @@ int gw_journal_link_add(struct gw_journal *j, const struct gw_journal_link *l)
 	        {.i = l->late},
 	        {.p = l->zone, .len = strlen(l->zone), .text = true},
 	        {.p = l->signed_ ? l->signature : NULL, .len = sizeof(l->signature)},
+	        {.i = l->version > 1 ? l->version : 1},
+	        {.p = l->version > 1 ? l->rows : NULL, .len = sizeof(l->rows)},
+	        {.p = l->version > 1 ? l->content : NULL, .len = sizeof(l->content)},
+	        {.i = l->content_n},
+	        {.p = l->version > 1 ? l->rules : NULL, .len = sizeof(l->rules)},
 	};
 	struct gw_journal_link last;
 	int rc = gw_journal_link_last(j, &last);
@@ -123,9 +128,10 @@ int gw_journal_link_add(struct gw_journal *j, const struct gw_journal_link *l)
 	rc = gw_journal_stmt(
 	        j,
 	        "INSERT INTO chain(day, first_seq, last_seq, readings, digest, prev,"
-	        " sealed_ms, late, zone, signature)"
-	        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULLIF(?9, ''), NULLIF(?10, 0))",
-	        b, 10, NULL, NULL);
+	        " sealed_ms, late, zone, signature, version, rows, content, content_n, rules)"
+	        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULLIF(?9, ''), NULLIF(?10, 0), ?11,"
+	        " NULLIF(?12, 0), NULLIF(?13, 0), ?14, NULLIF(?15, 0))",
+	        b, 15, NULL, NULL);
 	return rc < 0 ? rc : 0;
 }
 
@@ -161,12 +167,17 @@ static int link_row(void *user, const struct gw_journal_val *c, int nc)
 	l.signed_ = c[9].p && c[9].len == sizeof(l.signature);
 	if (l.signed_)
 		memcpy(l.signature, c[9].p, sizeof(l.signature));
+	l.version = (int)c[10].i;
+	copy32(l.rows, &c[11]);
+	copy32(l.content, &c[12]);
+	l.content_n = c[13].i;
+	copy32(l.rules, &c[14]);
 	return s->fn(s->user, &l);
 }
 
 #define LINK_COLS                                                                                  \
 	"SELECT day, first_seq, last_seq, readings, digest, prev, sealed_ms, late, zone, "         \
-	"signature"                                                                                \
+	"signature, version, rows, content, content_n, rules"                                      \
 	" FROM chain"
 
 int gw_journal_links(struct gw_journal *j, gw_journal_link_fn fn, void *user)

@@ -78,7 +78,7 @@ struct gw_journal_val {
 	bool text;
 };
 
-#define GW_JOURNAL_MAX_COLS 12
+#define GW_JOURNAL_MAX_COLS 16
 
 /* Called per result row with its columns (borrowed for the call); non-zero stops. */
 typedef int (*gw_journal_cols_fn)(void *user, const struct gw_journal_val *cols, int ncols);

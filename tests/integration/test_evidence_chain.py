@@ -15,6 +15,7 @@ import struct
 import subprocess
 import time
 
+import gwjournal
 from gwservers import Collector, Mosquitto
 from gwtest import FIELDGATE, Proc, check, free_port, main, start_sim, tmpdir, wait_for
 
@@ -100,21 +101,7 @@ def be(v, n):
 
 def recompute(d):
     """Each sealed day's digest from the rows, as README specifies it."""
-    db = sqlite3.connect(db_path(d))
-    src = dict(db.execute("SELECT id, desc FROM sources"))
-    out, prev, prev_last = [], bytes(32), 0
-    for day, last in db.execute("SELECT day, last_seq FROM chain ORDER BY day").fetchall():
-        h = hashlib.sha256(prev + be(day, 8))
-        for seq, ts, rday, s, data in db.execute(
-                "SELECT seq, ts_ms, day, src, data FROM readings WHERE seq > ? AND seq <= ?"
-                " ORDER BY seq", (prev_last, last)):
-            text = src[s].encode()
-            h.update(be(seq, 8) + be(ts, 8) + be(rday, 8) + be(len(text), 4) + text
-                     + be(len(data), 4) + bytes(data))
-        prev, prev_last = h.digest(), last
-        out.append((day, prev.hex()))
-    db.close()
-    return out
+    return [(r["day"], r["digest"]) for r in gwjournal.recompute_chain(db_path(d))]
 
 
 def verify(cfg, env):

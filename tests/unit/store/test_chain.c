@@ -184,7 +184,18 @@ static void test_chain_digest_as_specified(void **state)
 		gw_sha256_update(&c, data, 3);
 	}
 	gw_sha256_final(&c, out);
+	assert_int_equal(l[0].version, 2);
+	assert_memory_equal(out, l[0].rows, 32);
+	/* version 2: the day digest over the parts */
+	gw_sha256_init(&c);
+	gw_sha256_update(&c, "fieldgate-day-2", 15);
+	gw_sha256_update(&c, l[0].rows, 32);
+	gw_sha256_update(&c, l[0].content, 32);
+	be(&c, (uint64_t)l[0].content_n, 8);
+	gw_sha256_update(&c, l[0].rules, 32);
+	gw_sha256_final(&c, out);
 	assert_memory_equal(out, l[0].digest, 32);
+	assert_memory_equal(l[0].rules, zero, 32); /* no rules recorded */
 }
 
 struct tamper {
