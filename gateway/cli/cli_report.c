@@ -209,7 +209,7 @@ static int load(const struct gw_report_opts *o, struct gw_config **cfg, struct g
 	struct gw_diag d;
 
 	gw_diag_init(&d, stderr);
-	if (gw_config_load(o->config, &d, cfg))
+	if (gw_config_load_flags(o->config, GW_CONFIG_OFFICE, &d, cfg))
 		return 2;
 	gw_tz_use((*cfg)->timezone); /* every local day is the zone's, never the process TZ's */
 	if (gw_records_load(*cfg, &d, recs))

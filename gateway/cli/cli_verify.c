@@ -13,12 +13,15 @@
 #include "config.h"
 #include "diag.h"
 #include "journal.h"
+#include "seals.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: fieldgate verify -c gateway.yaml [-q] [--registry FILE]\n"
+	        "usage: fieldgate verify -c gateway.yaml [-q] [--registry FILE] [--against "
+	        "influx|FILE]\n"
 	        "       fieldgate verify --data-dir DIR [-q] [--registry FILE --gateway ID]\n"
+	        "                        [--against FILE]\n"
 	        "       (--data-dir: a copy of a gateway's data_dir)\n\n"
 	        "Recomputes the evidence chain of data_dir/journal.db: every sealed day's SHA-256\n"
 	        "over its readings and the previous day's digest. Prints each day (digest, "
@@ -38,6 +41,12 @@ static void usage(FILE *out)
 	        "                      bad-signature fail like an edited day)\n"
 	        "  -g, --gateway ID    the gateway whose key signs (default: the config's id;\n"
 	        "                      required with --data-dir and --registry)\n"
+	        "  -a, --against SRC   also compares every sealed day with the seal the center\n"
+	        "                      received: `influx` (the config's influxdb, measurement\n"
+	        "                      chain) or FILE (the seals as JSON, one per line, as a\n"
+	        "                      subscriber to {prefix}/{gateway}/chain saved them). A day\n"
+	        "                      that differs or is missing fails: this catches a journal\n"
+	        "                      rewritten with its chain recomputed and re-signed\n"
 	        "exit: 0 intact, 1 not intact (or the journal cannot be read), 2 bad usage or "
 	        "config\n");
 }
@@ -128,6 +137,7 @@ struct verify_opts {
 	const char *data_dir; /* or the journal's directory */
 	const char *registry; /* the county's gateway registry, or NULL */
 	const char *gateway;  /* whose key; NULL: the config's id */
+	const char *against;  /* "influx" or a file of received seals, or NULL */
 	bool quiet;
 };
 
@@ -139,13 +149,16 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 	        {"quiet", no_argument, NULL, 'q'},
 	        {"registry", required_argument, NULL, 'r'},
 	        {"gateway", required_argument, NULL, 'g'},
+	        {"against", required_argument, NULL, 'a'},
 	        {"help", no_argument, NULL, 'h'},
 	        {0},
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:d:qr:g:h", opts, NULL)) != -1) {
-		if (c == 'r')
+	while ((c = getopt_long(argc, argv, "c:d:qr:g:a:h", opts, NULL)) != -1) {
+		if (c == 'a')
+			o->against = optarg;
+		else if (c == 'r')
 			o->registry = optarg;
 		else if (c == 'g')
 			o->gateway = optarg;
@@ -160,8 +173,10 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 		else
 			return -EINVAL;
 	}
-	if (o->registry && !o->gateway && !o->path)
-		return -EINVAL; /* whose key? */
+	if ((o->registry || o->against) && !o->gateway && !o->path)
+		return -EINVAL; /* whose key, whose seals? */
+	if (o->against && !strcmp(o->against, "influx") && !o->path)
+		return -EINVAL; /* where is InfluxDB? */
 	return !o->path != !o->data_dir && optind == argc ? 0 : -EINVAL;
 }
 
@@ -186,36 +201,108 @@ static struct gw_journal *open_journal(const char *dir)
 	return j;
 }
 
+static void print_cmp(void *user, int64_t day, enum gw_seal_cmp c,
+                      const struct gw_journal_link *here, const struct gw_seal *got)
+{
+	const bool *quiet = user;
+	char d[16], mine[2 * GW_SHA256_LEN + 1] = "-", theirs[2 * GW_SHA256_LEN + 1] = "-";
+
+	if (*quiet && !gw_seal_cmp_bad(c))
+		return;
+	if (here)
+		gw_hex(here->digest, GW_SHA256_LEN, mine);
+	if (got)
+		gw_hex(got->l.digest, GW_SHA256_LEN, theirs);
+	printf("center %-10s  here %.16s  received %.16s  %s\n",
+	       gw_chain_day_text(day, d, sizeof(d)), mine, theirs, gw_seal_cmp_name(c));
+}
+
+/* The seals the center received (exit 2 on a malformed file, before anything else). */
+static int load_seals(const struct verify_opts *o, const struct gw_config *cfg, const char *gateway,
+                      struct gw_seals *got)
+{
+	struct gw_fleet_src src;
+
+	if (strcmp(o->against, "influx") != 0)
+		return gw_seals_read_file(o->against, gateway, got, stderr) ? 2 : 0;
+	memset(&src, 0, sizeof(src));
+	if (!cfg->influx.url[0] || !cfg->influx.database[0]) {
+		fprintf(stderr,
+		        "%s: error: --against influx needs an influxdb section with url and "
+		        "database\n",
+		        o->path);
+		return 2;
+	}
+	snprintf(src.url, sizeof(src.url), "%s", cfg->influx.url);
+	snprintf(src.database, sizeof(src.database), "%s", cfg->influx.database);
+	snprintf(src.username, sizeof(src.username), "%s", cfg->influx.username);
+	snprintf(src.password_file, sizeof(src.password_file), "%s", cfg->influx.password_file);
+	if (gw_seals_read_influx(&src, gateway, got)) {
+		fprintf(stderr, "verify: cannot read the seals from %s\n", src.url);
+		return 1;
+	}
+	return 0;
+}
+
+static int against(struct gw_journal *j, const struct verify_opts *o, const char *gateway,
+                   const struct gw_seals *got, const struct gw_chain_result *res)
+{
+	struct gw_seal_diff diff;
+	char day[16];
+	bool quiet = o->quiet;
+	int rc =
+	        gw_seals_compare(j, got, gateway, res->restarted_ms != 0, print_cmp, &quiet, &diff);
+
+	if (rc) {
+		fprintf(stderr, "verify: reading the chain failed: %s\n", strerror(-rc));
+		return 1;
+	}
+	printf("against %s: %lld days the same, %lld differ, %lld missing at the center, "
+	       "%lld missing here, %lld not received yet",
+	       strcmp(o->against, "influx") ? o->against : "influx", (long long)diff.same,
+	       (long long)diff.differs, (long long)diff.missing_center,
+	       (long long)diff.missing_here, (long long)diff.not_received);
+	if (diff.lost)
+		printf(", %lld lost with a restarted journal", (long long)diff.lost);
+	printf("\n");
+	if (!diff.first_day)
+		return 0;
+	printf("NOT as the center received it; first: %s %s\n",
+	       gw_chain_day_text(diff.first_day, day, sizeof(day)), gw_seal_cmp_name(diff.first));
+	return 1;
+}
+
 int gw_cli_verify(int argc, char **argv)
 {
 	struct gw_chain_result res;
 	struct verify_opts o = {0};
 	struct gw_config *cfg = NULL;
+	struct gw_seals got = {0};
 	struct gw_journal *j;
 	struct gw_diag d;
 	uint8_t pk[GW_PUBKEY_LEN];
 	const char *gateway;
-	int rc = parse_args(argc, argv, &o);
+	int rc = parse_args(argc, argv, &o), bad = 0;
 
 	if (rc) {
 		usage(rc > 0 ? stdout : stderr);
 		return rc > 0 ? 0 : 2;
 	}
 	gw_diag_init(&d, stderr);
-	if (o.path && gw_config_load(o.path, &d, &cfg)) {
+	if (o.path && gw_config_load_flags(o.path, GW_CONFIG_OFFICE, &d, &cfg)) {
 		fprintf(stderr, "%s: %d error(s)\n", o.path, d.nerrors);
 		return 2;
 	}
 	gateway = o.gateway ? o.gateway : cfg ? cfg->gateway_id : "";
-	if (o.registry && gw_chain_registry_find(o.registry, gateway, pk, stderr)) {
-		gw_config_free(cfg);
-		return 2;
-	}
-	j = open_journal(cfg ? cfg->data_dir : o.data_dir);
+	if (o.registry && gw_chain_registry_find(o.registry, gateway, pk, stderr))
+		bad = 2;
+	if (!bad && o.against)
+		bad = load_seals(&o, cfg, gateway, &got);
+	j = bad ? NULL : open_journal(cfg ? cfg->data_dir : o.data_dir);
 	if (j && !o.quiet)
 		printf("%-10s  %8s  %-21s  %-64s  %s\n", "day", "readings", "seqs", "digest",
 		       "status");
-	rc = !j           ? -EIO
+	rc = bad || !j    ? -EIO
 	     : o.registry ? gw_chain_verify_signed(j, gateway, pk, print_day, &o.quiet, &res)
 	                  : gw_chain_verify(j, print_day, &o.quiet, &res);
 	if (rc == 0 && o.registry && !o.quiet)
@@ -224,7 +311,10 @@ int gw_cli_verify(int argc, char **argv)
 		fprintf(stderr, "verify: reading the journal failed: %s\n", strerror(-rc));
 	if (rc == 0)
 		print_summary(&res);
+	if (rc == 0 && o.against)
+		bad = against(j, &o, gateway, &got, &res);
+	gw_seals_free(&got);
 	gw_journal_close(j);
 	gw_config_free(cfg);
-	return rc ? 1 : res.bad ? 1 : 0;
+	return bad ? bad : rc ? 1 : res.bad ? 1 : 0;
 }

@@ -361,7 +361,9 @@ static int load_root(struct gw_cload *l, const struct gw_ynode *root)
 	for (size_t s = 0; s < GW_ARRAY_LEN(sections); s++) {
 		const struct gw_ynode *n = gw_yaml_get(root, sections[s].key);
 
-		if (!n && sections[s].required)
+		bool field = sections[s].load == load_buses || sections[s].load == load_sensors;
+
+		if (!n && sections[s].required && !(field && l->office))
 			gw_diag_error_at(l->c.d, &root->src, "%s: required section missing",
 			                 sections[s].key);
 		if (!n)
@@ -393,9 +395,10 @@ static int set_paths(struct gw_config *cfg, const char *path, struct gw_diag *d)
 }
 
 /* text NULL: read path. */
-static int load_doc(const char *path, const char *text, struct gw_diag *d, struct gw_config **out)
+static int load_doc(const char *path, const char *text, unsigned flags, struct gw_diag *d,
+                    struct gw_config **out)
 {
-	struct gw_cload l = {.c = {.d = d}};
+	struct gw_cload l = {.c = {.d = d}, .office = flags & GW_CONFIG_OFFICE};
 	struct gw_diag to_stderr;
 	struct gw_ydoc *doc;
 	int before, rc;
@@ -432,13 +435,19 @@ out_free_cfg:
 
 int gw_config_load(const char *path, struct gw_diag *d, struct gw_config **out)
 {
-	return load_doc(path, NULL, d, out);
+	return load_doc(path, NULL, 0, d, out);
+}
+
+int gw_config_load_flags(const char *path, unsigned flags, struct gw_diag *d,
+                         struct gw_config **out)
+{
+	return load_doc(path, NULL, flags, d, out);
 }
 
 int gw_config_load_text(const char *path, const char *text, struct gw_diag *d,
                         struct gw_config **out)
 {
-	return load_doc(path, text, d, out);
+	return load_doc(path, text, 0, d, out);
 }
 
 void gw_config_free(struct gw_config *cfg)

@@ -189,6 +189,12 @@ struct gw_config {
 /* Loads and validates path. On success returns 0 and *out (owned). On any error
  * reports all of them to d and returns -EINVAL (or -ENOMEM); *out is NULL. */
 int gw_config_load(const char *path, struct gw_diag *d, struct gw_config **out);
+/* For report and verify: a county office's config (records, influxdb, acceptance) needs no
+ * buses or sensors of its own. */
+#define GW_CONFIG_OFFICE 1u
+/* gw_config_load with flags (GW_CONFIG_OFFICE). */
+int gw_config_load_flags(const char *path, unsigned flags, struct gw_diag *d,
+                         struct gw_config **out);
 /* The same from text (borrowed) as if path held it: relative paths resolve against path's
  * directory and diagnostics name path. */
 int gw_config_load_text(const char *path, const char *text, struct gw_diag *d,

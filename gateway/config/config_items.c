@@ -126,6 +126,8 @@ static void *seq_alloc(struct gw_cload *l, const char *key, const char *noun,
 
 	*n = 0;
 	if (gw_yaml_is_null(seq) || (seq->type == GW_Y_SEQ && seq->n == 0)) {
+		if (l->office)
+			return NULL; /* an office's config: no field of its own */
 		gw_diag_error_at(l->c.d, &seq->src, "%s: empty (want at least one %s)", key, noun);
 		return NULL;
 	}

@@ -20,6 +20,7 @@ struct gw_cload {
 	struct gw_config *cfg; /* being filled */
 	struct gw_ctimeouts timeouts;
 	bool buses_named; /* every bus was read with its name: unknown names are errors */
+	bool office;      /* GW_CONFIG_OFFICE: buses and sensors may be absent or empty */
 };
 
 /* Reads the buses sequence into cfg->buses (timeouts must be read first).

@@ -18,12 +18,14 @@
 #include "mqtt_client.h"
 #include "strbuf.h"
 
-#define RING     1024 /* rows held between the journal and the broker */
-#define READ_MAX 256  /* rows read from the journal at once */
-#define WAIT_MS  50   /* longest wait for broker events while messages are out */
-#define IDLE_MS  200  /* longest wait for new rows when everything is acknowledged */
-#define CHAIN_MS 1000 /* how often the evidence chain's head is looked at */
-#define MOD      "mqtt"
+#define RING            1024 /* rows held between the journal and the broker */
+#define READ_MAX        256  /* rows read from the journal at once */
+#define WAIT_MS         50   /* longest wait for broker events while messages are out */
+#define IDLE_MS         200  /* longest wait for new rows when everything is acknowledged */
+#define CHAIN_MS        1000 /* how often the evidence chain is looked at */
+#define CHAIN_PER_TURN  16   /* sealed days published at most per look */
+#define META_CHAIN_SENT "chain_mqtt_day"
+#define MOD             "mqtt"
 
 enum ent_state { E_PENDING, E_SENT, E_DONE };
 
@@ -240,31 +242,44 @@ static int send_metrics(void *impl, struct gw_sink *sk)
 	return 0;
 }
 
-/* Publishes the evidence chain's head, retained, when a later day is sealed and again on
- * every (re)connect, so an outage at midnight only delays it. */
+/* Publishes every sealed day, retained, in day order as it is sealed (at most a few a
+ * second), the head again on every (re)connect; the last day published is kept in the
+ * journal (META_CHAIN_SENT), so days sealed while the broker was away follow when it is back,
+ * across restarts too. */
 static void send_chain(struct gw_mqtt_out *o, bool connected)
 {
 	const struct gw_config *cfg = o->sk->env.cfg;
-	struct gw_journal_link head;
+	struct gw_journal *j = gw_feed_journal(o->sk->feed);
+	struct gw_journal_link l;
 	int64_t now = gw_clock_mono_ms();
-	int len, rc;
+	int len, rc = 0;
 
 	if (connected)
 		o->chain_sent = false;
 	if (o->sk->link != GW_LINK_UP || (now < o->next_chain_ms && !connected))
 		return;
 	o->next_chain_ms = now + CHAIN_MS;
-	rc = gw_chain_head(gw_feed_journal(o->sk->feed), &head);
-	if (rc && rc != -ENOENT)
-		gw_log(GW_ERR, MOD, "chain head read failed: %s", strerror(-rc));
-	if (rc || (o->chain_sent && head.day == o->chain_day))
-		return;
-	len = gw_chain_head_json(&head, cfg->gateway_id, o->json, sizeof(o->json));
-	if (len > 0 && gw_mqtt_publish(o->cli, o->chain_topic, o->json, (size_t)len, cfg->mqtt.qos,
-	                               true, 0) == 0) {
-		o->chain_sent = true;
-		o->chain_day = head.day;
+	if (!o->chain_sent && gw_journal_meta_get(j, META_CHAIN_SENT, &o->chain_day) < 0)
+		o->chain_day = 0;
+	for (int k = 0; k < CHAIN_PER_TURN && rc == 0; k++) {
+		rc = gw_journal_link_next(j, o->chain_day, &l);
+		if (rc == -ENOENT && !o->chain_sent)
+			rc = gw_chain_head(j, &l); /* nothing new: the head again */
+		if (rc)
+			break;
+		len = gw_chain_head_json(&l, cfg->gateway_id, o->json, sizeof(o->json));
+		rc = len > 0 ? gw_mqtt_publish(o->cli, o->chain_topic, o->json, (size_t)len,
+		                               cfg->mqtt.qos, true, 0)
+		             : -ENOSPC;
+		if (rc == 0) {
+			o->chain_sent = true;
+			o->chain_day = l.day;
+			rc = gw_journal_meta_set(j, META_CHAIN_SENT, l.day);
+		}
 	}
+	if (rc && rc != -ENOENT)
+		gw_log(GW_ERR, MOD, "sealed day not published: %s (again in %d ms)", strerror(-rc),
+		       CHAIN_MS);
 }
 
 /* Index in the ring of the entry of seq, or o->n. The ring is in seq order and acks come

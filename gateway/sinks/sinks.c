@@ -9,12 +9,14 @@
 #include "influx_out.h"
 #include "metrics_http.h"
 #include "mqtt_out.h"
+#include "seals_out.h"
 
 /* Started in this order, stopped in this order; the self-metrics list them in it too. */
 static const struct gw_sink_ops *const sinks[] = {
         &gw_mqtt_sink,
         &gw_influx_sink,
         &gw_film_day_sink,
+        &gw_seals_sink,
 };
 
 #define NSINKS (GW_ARRAY_LEN(sinks))

@@ -249,23 +249,47 @@ const char *gw_chain_day_text(int64_t day, char *buf, size_t len)
 	return buf;
 }
 
+static void hex_field(struct gw_strbuf *o, const char *key, const uint8_t *b, size_t n)
+{
+	char hex[2 * 64 + 1];
+
+	gw_hex(b, n, hex);
+	gw_sb_printf(o, ",\"%s\":\"%s\"", key, hex);
+}
+
+static void json_string(struct gw_strbuf *o, const char *key, const char *s)
+{
+	gw_sb_printf(o, ",\"%s\":\"", key);
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c >= 0x20)
+			gw_sb_printf(o, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+	gw_sb_printf(o, "\"");
+}
+
 int gw_chain_head_json(const struct gw_journal_link *head, const char *gateway, char *buf,
                        size_t len)
 {
 	struct gw_strbuf o = {buf, len, 0, false};
-	char digest[2 * GW_SHA256_LEN + 1], prev[2 * GW_SHA256_LEN + 1], day[16];
+	char day[16];
 
-	gw_hex(head->digest, GW_SHA256_LEN, digest);
-	gw_hex(head->prev, GW_SHA256_LEN, prev);
-	gw_sb_printf(&o, "{\"gateway\":\"");
-	for (const char *c = gateway; *c; c++)
-		gw_sb_printf(&o, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
-	gw_sb_printf(&o,
-	             "\",\"day\":\"%s\",\"digest\":\"%s\",\"readings\":%lld,\"prev\":\"%s\","
-	             "\"first_seq\":%lld,\"last_seq\":%lld}",
-	             gw_chain_day_text(head->day, day, sizeof(day)), digest,
-	             (long long)head->readings, prev, (long long)head->first_seq,
-	             (long long)head->last_seq);
+	gw_sb_printf(&o, "{\"version\":%d", head->version < 2 ? 1 : head->version);
+	json_string(&o, "gateway", gateway);
+	gw_sb_printf(&o, ",\"day\":\"%s\"", gw_chain_day_text(head->day, day, sizeof(day)));
+	json_string(&o, "zone", head->zone);
+	hex_field(&o, "digest", head->digest, GW_SHA256_LEN);
+	gw_sb_printf(&o, ",\"readings\":%lld", (long long)head->readings);
+	hex_field(&o, "prev", head->prev, GW_SHA256_LEN);
+	if (head->version >= 2) {
+		hex_field(&o, "rows", head->rows, GW_SHA256_LEN);
+		hex_field(&o, "content", head->content, GW_SHA256_LEN);
+		gw_sb_printf(&o, ",\"content_readings\":%lld", (long long)head->content_n);
+		hex_field(&o, "rules", head->rules, GW_SHA256_LEN);
+	}
+	if (head->signed_)
+		hex_field(&o, "signature", head->signature, sizeof(head->signature));
+	gw_sb_printf(&o, ",\"first_seq\":%lld,\"last_seq\":%lld,\"sealed_ms\":%lld}",
+	             (long long)head->first_seq, (long long)head->last_seq,
+	             (long long)head->sealed_ms);
 	return o.full ? -ENOSPC : (int)o.pos;
 }
 

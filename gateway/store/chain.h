@@ -72,8 +72,11 @@ int gw_chain_seal_signed(struct gw_journal *j, int64_t before_day, int64_t now_m
 int gw_chain_seal(struct gw_journal *j, int64_t before_day, int64_t now_ms, int *nsealed);
 /* The last sealed day (the chain's head). Returns 0, -ENOENT (nothing sealed) or -errno. */
 int gw_chain_head(struct gw_journal *j, struct gw_journal_link *head);
-/* The head as JSON: {"gateway","day":"YYYY-MM-DD","digest","readings","prev","first_seq",
- * "last_seq"}. Returns the length or -ENOSPC. */
+/* A sealed day as JSON, what MQTT carries and `verify --against FILE` reads:
+ * {"version","gateway","day":"YYYY-MM-DD","zone","digest","readings","prev"[,"rows","content",
+ * "content_readings","rules"][,"signature"],"first_seq","last_seq","sealed_ms"} (digests and
+ * the signature in lower-case hex; the parts for version 2 only). Returns the length or
+ * -ENOSPC. */
 int gw_chain_head_json(const struct gw_journal_link *head, const char *gateway, char *buf,
                        size_t len);
 /* For reports: opens data_dir's journal (no integrity check; never creates one), and writes

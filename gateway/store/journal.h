@@ -201,6 +201,8 @@ struct gw_journal_link {
 int gw_journal_link_add(struct gw_journal *j, const struct gw_journal_link *l);
 /* The last sealed day. Returns 0, -ENOENT (none sealed) or -errno. */
 int gw_journal_link_last(struct gw_journal *j, struct gw_journal_link *l);
+/* The first sealed day after after_day. Returns 0, -ENOENT (none) or -errno. */
+int gw_journal_link_next(struct gw_journal *j, int64_t after_day, struct gw_journal_link *l);
 typedef int (*gw_journal_link_fn)(void *user, const struct gw_journal_link *l);
 /* Calls fn for every sealed day in day order (a digest or prev that is not 32 bytes long is
  * passed as zeros, which no recomputation matches). Returns the number of days, fn's non-zero

@@ -200,3 +200,13 @@ int gw_journal_link_last(struct gw_journal *j, struct gw_journal_link *l)
 
 	return rc < 0 ? rc : rc == 0 ? -ENOENT : 0;
 }
+
+int gw_journal_link_next(struct gw_journal *j, int64_t after_day, struct gw_journal_link *l)
+{
+	struct gw_journal_val b[] = {{.i = after_day}};
+	struct links s = {keep_link, l};
+	int rc = gw_journal_stmt(j, LINK_COLS " WHERE day > ?1 ORDER BY day LIMIT 1", b, 1,
+	                         link_row, &s);
+
+	return rc < 0 ? rc : rc == 0 ? -ENOENT : 0;
+}

@@ -425,18 +425,23 @@ static void test_chain_head_json_ok(void **state)
 {
 	struct tmp *t = *state;
 	struct gw_journal_link head;
-	char buf[512], hex[65], want[600];
+	char buf[1024], hex[65], want[600];
 
 	assert_int_equal(gw_chain_head(t->j, &head), 0);
 	gw_hex(head.digest, 32, hex);
 	assert_true(gw_chain_head_json(&head, "gw\"1", buf, sizeof(buf)) > 0);
-	snprintf(want, sizeof(want),
-	         "{\"gateway\":\"gw\\\"1\",\"day\":\"2023-06-22\",\"digest\":\"%s\",", hex);
-	assert_memory_equal(buf, want, strlen(want));
-	assert_non_null(strstr(buf, "\"readings\":5,"));
-	assert_non_null(strstr(buf, "\"first_seq\":11,\"last_seq\":15}"));
+	assert_non_null(
+	        strstr(buf, "{\"version\":2,\"gateway\":\"gw\\\"1\",\"day\":\"2023-06-22\","));
+	snprintf(want, sizeof(want), "\"digest\":\"%s\",\"readings\":5,", hex);
+	assert_non_null(strstr(buf, want));
+	gw_hex(head.content, 32, hex);
+	snprintf(want, sizeof(want), "\"content\":\"%s\",\"content_readings\":%lld,", hex,
+	         (long long)head.content_n);
+	assert_non_null(strstr(buf, want));
+	assert_non_null(strstr(buf, "\"first_seq\":11,\"last_seq\":15,\"sealed_ms\":"));
 	assert_int_equal(gw_chain_head_json(&head, "gw", buf, 40), -ENOSPC);
 	assert_int_equal(gw_chain_head_text(t->dir, buf, sizeof(buf)), 0);
+	gw_hex(head.digest, 32, hex);
 	snprintf(want, sizeof(want), "2023-06-22 %s (5 readings)", hex);
 	assert_string_equal(buf, want);
 	assert_int_equal(gw_chain_head_text(t->base, buf, sizeof(buf)), -ENOENT);
