@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "config.h"
 #include "evidence.h"
+#include "fleet_evidence.h"
 #include "forms.h"
 #include "records.h"
 #include "report.h"
@@ -168,18 +169,50 @@ static int write_level(FILE *out, const char *path, const void *arg)
 	return gw_report_csv(out, c->f, c->m);
 }
 
+/* The fleet's evidence with --registry: every sealed day InfluxDB holds against the readings
+ * it holds. Returns 1 when a day fails, 0, 2 (a bad registry) or -errno. */
+static int check_fleet(const struct gw_config *cfg, const struct gw_report_opts *o,
+                       struct gw_fleet_evidence *fev, struct gw_plot_result *res, size_t n)
+{
+	struct gw_fleet_src src;
+	int rc;
+
+	memset(&src, 0, sizeof(src));
+	snprintf(src.url, sizeof(src.url), "%s", o->influx_url ? o->influx_url : cfg->influx.url);
+	snprintf(src.database, sizeof(src.database), "%s",
+	         o->influx_db ? o->influx_db : cfg->influx.database);
+	snprintf(src.username, sizeof(src.username), "%s", cfg->influx.username);
+	snprintf(src.password_file, sizeof(src.password_file), "%s", cfg->influx.password_file);
+	rc = gw_fleet_evidence_check(&src, o->registry, fev, stderr);
+	if (rc == -EINVAL)
+		return 2;
+	if (rc)
+		return rc;
+	fprintf(stderr, "report: evidence: %s\n", fev->header);
+	rc = (int)gw_fleet_evidence_mark(fev, res, n);
+	if (rc)
+		fprintf(stderr,
+		        "report: %d plot(s) unverified: they have readings on a failing day\n", rc);
+	for (size_t i = 0; i < fev->ngateways; i++)
+		if (fev->gateways[i].differing || fev->gateways[i].missing)
+			return 1;
+	return 0;
+}
+
 /* The journal's chain, verified before the report prints (DESIGN.md "Evidence chain"):
  * plots touched by a failing day become unverified and the header names the day. Returns 1
- * when a day fails, 0 otherwise (also without a journal, or for the fleet: nothing to verify
- * here), or -errno when the journal cannot be read. */
+ * when a day fails, 0 otherwise (also without a journal), 2 for a bad registry, or -errno
+ * when the journal or InfluxDB cannot be read. The fleet's evidence is checked with
+ * --registry only. */
 static int check_evidence(const struct gw_config *cfg, const struct gw_report_opts *o,
-                          struct gw_evidence *ev, struct gw_plot_result *res, size_t n)
+                          struct gw_evidence *ev, struct gw_fleet_evidence *fev,
+                          struct gw_plot_result *res, size_t n)
 {
 	int rc;
 
 	memset(ev, 0, sizeof(*ev));
 	if (o->influx)
-		return 0; /* the fleet's readings are not this gateway's journal */
+		return o->registry ? check_fleet(cfg, o, fev, res, n) : 0;
 	rc = gw_evidence_check(cfg->data_dir, ev);
 	if (rc == -ENOENT)
 		return 0;
@@ -257,6 +290,7 @@ int gw_cli_report(int argc, char **argv)
 	struct meta_text t;
 	struct gw_accept_used used = {.zone = ""};
 	struct gw_evidence ev = {0};
+	struct gw_fleet_evidence fev = {0};
 	size_t n = 0;
 	int broken = 0, rc = gw_cli_report_args(argc, argv, &o);
 
@@ -272,7 +306,11 @@ int gw_cli_report(int argc, char **argv)
 		rc = rc == -EINVAL && o.influx ? 2 : 1;
 		goto out_free;
 	}
-	broken = check_evidence(cfg, &o, &ev, res, n);
+	broken = check_evidence(cfg, &o, &ev, &fev, res, n);
+	if (broken == 2) {
+		rc = 2;
+		goto out_free;
+	}
 	if (broken < 0) {
 		fprintf(stderr, "fieldgate report: verifying the evidence chain failed: %s\n",
 		        strerror(-broken));
@@ -284,7 +322,7 @@ int gw_cli_report(int argc, char **argv)
 		goto out_free;
 	fill_meta(cfg, &o, res, n, res != NULL, &t, &m);
 	rules_meta(cfg, &used, &t, &m);
-	m.evidence = ev.header[0] ? ev.header : NULL;
+	m.evidence = ev.header[0] ? ev.header : fev.header[0] ? fev.header : NULL;
 	m.chain_head = ev.head[0] ? ev.head : NULL;
 	if (o.output.format == GW_FMT_CSV)
 		fprintf(stderr, "report: %s\nreport: time zone %s; rules %s\n", gw_report_note,
@@ -295,6 +333,7 @@ int gw_cli_report(int argc, char **argv)
 		rc = 1; /* written, but its evidence fails */
 out_free:
 	gw_evidence_free(&ev);
+	gw_fleet_evidence_free(&fev);
 	gw_form_free(form);
 	gw_plot_results_free(res, n);
 	gw_records_free(recs);

@@ -17,7 +17,8 @@ static void usage(FILE *out)
 	        "plot|household|village|township]\n"
 	        "         [--format csv|json|html] [--window MM-DD..MM-DD] [--year YYYY]\n"
 	        "         [--category poverty_alleviated|general] [--out FILE [--unmasked]]\n"
-	        "         [--source journal|influx [--influx-url URL] [--influx-db NAME]]\n"
+	        "         [--source journal|influx [--influx-url URL] [--influx-db NAME]\n"
+	        "          [--registry FILE]]\n"
 	        "         [--rules recorded|current]\n\n"
 	        "The season's acceptance verdicts (from this gateway's journal) and the county's\n"
 	        "forms: area handed out, film rolls and kg, seed, funds and the government /\n"
@@ -50,6 +51,11 @@ static void usage(FILE *out)
 	        "                       that wrote to the InfluxDB 1.x below: the fleet)\n"
 	        "      --influx-url URL, --influx-db NAME  (default: the config's influxdb url\n"
 	        "                       and database; its username and password_file are used)\n"
+	        "      --registry FILE  with --source influx: the county's gateway registry (CSV:\n"
+	        "                       gateway id, public key); every sealed day InfluxDB holds\n"
+	        "                       is checked against the readings it holds and its\n"
+	        "                       signature; plots on a differing or missing day are\n"
+	        "                       unverified (exit 1)\n"
 	        "  -o, --out FILE       write FILE (whole or not at all) instead of stdout\n"
 	        "      --unmasked       ID numbers and phones in clear; only with --out (the file\n"
 	        "                       is created mode 0600)\n"
@@ -177,6 +183,9 @@ static int take_source_opt(struct gw_report_opts *o, int c, const char *arg)
 	case 'D':
 		o->influx_db = arg;
 		return 0;
+	case 'G':
+		o->registry = arg;
+		return 0;
 	default:
 		return take_sheet_opt(o, c, arg);
 	}
@@ -245,6 +254,7 @@ int gw_cli_report_args(int argc, char **argv, struct gw_report_opts *o)
 	                                         {"influx-url", required_argument, NULL, 'U'},
 	                                         {"rules", required_argument, NULL, 'R'},
 	                                         {"influx-db", required_argument, NULL, 'D'},
+	                                         {"registry", required_argument, NULL, 'G'},
 	                                         {"database", required_argument, NULL, 'D'},
 	                                         {"lang", required_argument, NULL, 'L'},
 	                                         {"form", required_argument, NULL, 'F'},
@@ -300,6 +310,11 @@ static int check_combination(const struct gw_report_opts *o)
 		bad = "--format xlsx writes a file: give --out FILE";
 	if (bad) {
 		fprintf(stderr, "fieldgate report: %s\n", bad);
+		return 2;
+	}
+	if (o->registry && !o->influx) {
+		fprintf(stderr, "fieldgate report: --registry checks the fleet's evidence: only with "
+		                "--source influx (a journal's chain is always verified)\n");
 		return 2;
 	}
 	if (o->output.unmasked && !o->output.path) {

@@ -19,6 +19,7 @@ struct gw_report_opts {
 	bool influx;                        /* --source influx: the fleet's readings */
 	bool rules_current;                 /* --rules current: the config's, every day */
 	const char *influx_url, *influx_db; /* NULL: the config's influxdb section */
+	const char *registry;               /* --registry: the fleet's evidence checked */
 	enum gw_lang lang;
 };
 
