@@ -32,7 +32,7 @@ static int parse_day(const char *t, int64_t *day)
 
 static int parse_hex(const char *t, uint8_t *out, size_t n)
 {
-	return strlen(t) == 2 * n && gw_unhex(t, 2 * n, out, n) == (int)n ? 0 : -EINVAL;
+	return gw_unhex(t, strlen(t), out, n);
 }
 
 static int parse_int(const char *t, int64_t *v)

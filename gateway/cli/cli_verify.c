@@ -298,6 +298,7 @@ int gw_cli_verify(int argc, char **argv)
 		bad = 2;
 	if (!bad && o.against)
 		bad = load_seals(&o, cfg, gateway, &got);
+	gw_seals_sort(&got);
 	j = bad ? NULL : open_journal(cfg ? cfg->data_dir : o.data_dir);
 	if (j && !o.quiet)
 		printf("%-10s  %8s  %-21s  %-64s  %s\n", "day", "readings", "seqs", "digest",

@@ -41,9 +41,13 @@ int gw_seals_line(const struct gw_journal_link *l, const char *gateway, char *bu
 {
 	size_t p = *pos, z = 0;
 	char day[16], zone[160];
-	int rc = gw_str_append(buf, len, &p, "chain,gateway=");
+	int rc = gw_str_append(buf, len, &p, "chain,day=");
 
 	zone[0] = '\0';
+	if (!rc)
+		rc = gw_str_append(buf, len, &p, gw_chain_day_text(l->day, day, sizeof(day)));
+	if (!rc)
+		rc = gw_str_append(buf, len, &p, ",gateway=");
 	if (!rc)
 		rc = gw_lp_append(buf, len, &p, GW_LP_TAG_VALUE, gateway);
 	if (!rc)
@@ -52,8 +56,7 @@ int gw_seals_line(const struct gw_journal_link *l, const char *gateway, char *bu
 		return rc;
 	struct gw_strbuf o = {buf + p, len - p, 0, false};
 
-	gw_sb_printf(&o, " version=%di,day=\"%s\",zone=\"%s\"", l->version < 2 ? 1 : l->version,
-	             gw_chain_day_text(l->day, day, sizeof(day)), zone);
+	gw_sb_printf(&o, " version=%di,zone=\"%s\"", l->version < 2 ? 1 : l->version, zone);
 	hex_field(&o, "digest", l->digest, GW_SHA256_LEN);
 	gw_sb_printf(&o, ",readings=%lldi", (long long)l->readings);
 	hex_field(&o, "prev", l->prev, GW_SHA256_LEN);
