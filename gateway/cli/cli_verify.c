@@ -9,6 +9,7 @@
 
 #include "chain.h"
 #include "cli.h"
+#include "cli_verify_json.h"
 #include "clock.h"
 #include "config.h"
 #include "diag.h"
@@ -35,6 +36,7 @@ static void usage(FILE *out)
 	        "  -c, --config FILE   gateway.yaml (its gateway.data_dir holds the journal)\n"
 	        "  -d, --data-dir DIR  the directory holding journal.db, instead of -c\n"
 	        "  -q, --quiet         print only the verdict and the head\n"
+	        "      --json          the same as one JSON object (keys in README)\n"
 	        "  -r, --registry FILE the county's gateway registry (CSV: gateway id, public "
 	        "key):\n"
 	        "                      every seal's Ed25519 signature is checked too (unsigned,\n"
@@ -70,7 +72,7 @@ static void print_day(void *user, const struct gw_chain_day *d)
 	printf("\n");
 }
 
-static const char *why(enum gw_chain_status st)
+const char *gw_cli_verify_why(enum gw_chain_status st)
 {
 	switch (st) {
 	case GW_CHAIN_EDITED:
@@ -129,7 +131,7 @@ static void print_summary(const struct gw_chain_result *r)
 	}
 	printf("NOT intact: %lld of %lld days fail; first: %s %s: %s\n", (long long)r->bad,
 	       (long long)r->days, gw_chain_day_text(r->first_bad_day, day, sizeof(day)),
-	       gw_chain_status_name(r->first_bad), why(r->first_bad));
+	       gw_chain_status_name(r->first_bad), gw_cli_verify_why(r->first_bad));
 }
 
 struct verify_opts {
@@ -138,7 +140,7 @@ struct verify_opts {
 	const char *registry; /* the county's gateway registry, or NULL */
 	const char *gateway;  /* whose key; NULL: the config's id */
 	const char *against;  /* "influx" or a file of received seals, or NULL */
-	bool quiet;
+	bool quiet, json;
 };
 
 static int parse_args(int argc, char **argv, struct verify_opts *o)
@@ -150,6 +152,7 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 	        {"registry", required_argument, NULL, 'r'},
 	        {"gateway", required_argument, NULL, 'g'},
 	        {"against", required_argument, NULL, 'a'},
+	        {"json", no_argument, NULL, 'j'},
 	        {"help", no_argument, NULL, 'h'},
 	        {0},
 	};
@@ -158,6 +161,8 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 	while ((c = getopt_long(argc, argv, "c:d:qr:g:a:h", opts, NULL)) != -1) {
 		if (c == 'a')
 			o->against = optarg;
+		else if (c == 'j')
+			o->json = true;
 		else if (c == 'r')
 			o->registry = optarg;
 		else if (c == 'g')
@@ -248,14 +253,23 @@ static int against(struct gw_journal *j, const struct verify_opts *o, const char
                    const struct gw_seals *got, const struct gw_chain_result *res)
 {
 	struct gw_seal_diff diff;
+	struct gw_verify_json v;
 	char day[16];
 	bool quiet = o->quiet;
-	int rc =
-	        gw_seals_compare(j, got, gateway, res->restarted_ms != 0, print_cmp, &quiet, &diff);
+	int rc;
 
+	if (o->json)
+		gw_verify_json_against_begin(&v, o->against);
+	rc = gw_seals_compare(j, got, gateway, res->restarted_ms != 0,
+	                      o->json ? gw_verify_json_cmp : print_cmp,
+	                      o->json ? (void *)&v : (void *)&quiet, &diff);
 	if (rc) {
 		fprintf(stderr, "verify: reading the chain failed: %s\n", strerror(-rc));
 		return 1;
+	}
+	if (o->json) {
+		gw_verify_json_against_end(&diff);
+		return diff.first_day ? 1 : 0;
 	}
 	printf("against %s: %lld days the same, %lld differ, %lld missing at the center, "
 	       "%lld missing here, %lld not received yet",
@@ -270,6 +284,36 @@ static int against(struct gw_journal *j, const struct verify_opts *o, const char
 	printf("NOT as the center received it; first: %s %s\n",
 	       gw_chain_day_text(diff.first_day, day, sizeof(day)), gw_seal_cmp_name(diff.first));
 	return 1;
+}
+
+/* The chain recomputed, printed as text or JSON. Returns 0 or -errno (said). */
+static int run_verify(struct gw_journal *j, const struct verify_opts *o, const char *gateway,
+                      const uint8_t *pk, struct gw_chain_result *res)
+{
+	struct gw_verify_json v;
+	gw_chain_day_fn fn = o->json ? gw_verify_json_day : print_day;
+	void *user = o->json ? (void *)&v : (void *)&o->quiet;
+	int rc;
+
+	if (o->json)
+		gw_verify_json_begin(&v, o->path ? o->path : o->data_dir);
+	else if (!o->quiet)
+		printf("%-10s  %8s  %-21s  %-64s  %s\n", "day", "readings", "seqs", "digest",
+		       "status");
+	rc = pk ? gw_chain_verify_signed(j, gateway, pk, fn, user, res)
+	        : gw_chain_verify(j, fn, user, res);
+	if (rc) {
+		fprintf(stderr, "verify: reading the journal failed: %s\n", strerror(-rc));
+		return rc;
+	}
+	if (o->json) {
+		gw_verify_json_summary(&v, res, pk != NULL);
+		return 0;
+	}
+	if (pk && !o->quiet)
+		printf("signatures checked against %s's key in %s\n", gateway, o->registry);
+	print_summary(res);
+	return 0;
 }
 
 int gw_cli_verify(int argc, char **argv)
@@ -300,20 +344,11 @@ int gw_cli_verify(int argc, char **argv)
 		bad = load_seals(&o, cfg, gateway, &got);
 	gw_seals_sort(&got);
 	j = bad ? NULL : open_journal(cfg ? cfg->data_dir : o.data_dir);
-	if (j && !o.quiet)
-		printf("%-10s  %8s  %-21s  %-64s  %s\n", "day", "readings", "seqs", "digest",
-		       "status");
-	rc = bad || !j    ? -EIO
-	     : o.registry ? gw_chain_verify_signed(j, gateway, pk, print_day, &o.quiet, &res)
-	                  : gw_chain_verify(j, print_day, &o.quiet, &res);
-	if (rc == 0 && o.registry && !o.quiet)
-		printf("signatures checked against %s's key in %s\n", gateway, o.registry);
-	if (j && rc)
-		fprintf(stderr, "verify: reading the journal failed: %s\n", strerror(-rc));
-	if (rc == 0)
-		print_summary(&res);
+	rc = bad || !j ? -EIO : run_verify(j, &o, gateway, o.registry ? pk : NULL, &res);
 	if (rc == 0 && o.against)
 		bad = against(j, &o, gateway, &got, &res);
+	if (rc == 0 && o.json)
+		gw_verify_json_end();
 	gw_seals_free(&got);
 	gw_journal_close(j);
 	gw_config_free(cfg);

@@ -176,6 +176,12 @@ def untouched(d, influx, data, cfg, cfg_args, export, reg):
                          out)
         check(rc == 0 and same and int(same.group(1)) >= 21,
               f"verify --against {src} of the untouched journal: {rc}\n{out}")
+    p = subprocess.run([FIELDGATE, "verify", "-c", cfg, "--json", "--against", "influx",
+                        "--registry", reg], capture_output=True, text=True, timeout=60)
+    o = json.loads(p.stdout)
+    check(p.returncode == 0 and o["intact"] and o["signatures_checked"] and
+          o["against"]["first"] is None and o["against"]["same"] >= 21 and
+          o["head"]["day"] == o["days"][-1]["day"], f"--json untouched: {p.stdout[:400]}")
     rc, base, err = report(cfg)
     check(rc == 0 and base and all(v != "unverified" for v, _ in base.values()), f"{rc} {base} {err}")
     rc, fleet, err = report(cfg, "--source", "influx", "--registry", reg)
@@ -212,6 +218,12 @@ def untouched(d, influx, data, cfg, cfg_args, export, reg):
     check(rc == 1 and "first: 2023-07-03 differs" in out, f"(c) --against influx: {out}")
     rc, out = fg("verify", "-c", cfg_c, "--against", export, "-q")
     check(rc == 1 and "first: 2023-07-03 differs" in out, f"(c) --against FILE: {out}")
+    p = subprocess.run([FIELDGATE, "verify", "-c", cfg_c, "--against", export, "--json"],
+                       capture_output=True, text=True, timeout=60)
+    o = json.loads(p.stdout)
+    check(p.returncode == 1 and o["intact"] and o["first_failing"] is None
+          and o["against"]["first"] == {"day": "2023-07-03", "status": "differs"}
+          and o["days"][0]["status"] == "ok", f"(c) --json: {p.returncode} {p.stdout[:400]}")
 
     # (d) a point changed in InfluxDB
     change_point(influx, "xm-0001-under", datetime.datetime(2023, 7, 5, 12))
