@@ -286,7 +286,7 @@ int gw_acc_add(struct gw_acc *a, long si, int64_t ts_ms, const double *vals)
 {
 	struct acc_sensor *s = &a->sensors[si];
 	int32_t sec;
-	int32_t day = gw_tz_day(a->tz, ts_ms, &sec);
+	int32_t day = gw_tz_day(s->tz ? s->tz : a->tz, ts_ms, &sec);
 	const struct gw_accept_cfg *ac = gw_acc_day_cfg(a, day);
 	bool in_hours = sec >= (int32_t)ac->hour_start * 3600 && sec < (int32_t)ac->hour_end * 3600;
 	struct acc_day *d = day_get(s, day);

@@ -33,9 +33,10 @@ struct acc_sensor {
 	unsigned char *days; /* struct acc_day of stride bytes each, sorted by day */
 	size_t stride;       /* set at the first day, when the channels are known */
 	size_t ndays, cap;
-	size_t last;    /* index of the last day touched */
-	int32_t iv_day; /* the day of iv, a cache for gw_acc_add */
-	unsigned iv;    /* 0: none cached */
+	size_t last;            /* index of the last day touched */
+	int32_t iv_day;         /* the day of iv, a cache for gw_acc_add */
+	unsigned iv;            /* 0: none cached */
+	const struct gw_tz *tz; /* its gateway's zone (the fleet: from its seals); NULL: a->tz */
 };
 
 struct acc_rule {

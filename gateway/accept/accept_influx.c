@@ -13,6 +13,7 @@
 #include "accept_influx.h"
 #include "clock.h"
 #include "influx_http.h"
+#include "influx_query.h"
 #include "log.h"
 #include "num.h"
 #include "tz.h"
@@ -28,7 +29,15 @@ struct slot {
 	int kind, role, covered_value;
 };
 
+/* A gateway's zone, as its seals record it (measurement chain). */
+struct zone {
+	char gateway[GW_ID_LEN];
+	struct gw_tz *tz;
+};
+
 struct fleet {
+	struct zone *zones;
+	size_t nzones;
 	const struct gw_fleet_src *src;
 	char password[256];
 	enum mode mode;
@@ -441,6 +450,53 @@ static void read_password(struct fleet *f)
 	fclose(fp);
 }
 
+static int on_zone(void *user, char *const *head, char *const *v, size_t n)
+{
+	struct fleet *f = user;
+	const char *gw = NULL, *zone = NULL;
+	struct zone *z;
+	int err;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(head[i], "gateway"))
+			gw = v[i];
+		else if (!strcmp(head[i], "zone"))
+			zone = v[i];
+	}
+	if (!gw || !zone || !zone[0] || !strcmp(zone, gw_tz_name(gw_tz_local())))
+		return 0;
+	for (size_t i = 0; i < f->nzones; i++)
+		if (!strcmp(f->zones[i].gateway, gw))
+			return 0; /* its first seal's zone stands */
+	z = realloc(f->zones, (f->nzones + 1) * sizeof(*z));
+	if (!z)
+		return -ENOMEM;
+	f->zones = z;
+	z = &z[f->nzones];
+	snprintf(z->gateway, sizeof(z->gateway), "%s", gw);
+	z->tz = gw_tz_load(zone, &err);
+	if (!z->tz) {
+		gw_log(GW_WARN, "accept", "gateway=%s zone=%s unknown here: its days are %s's", gw,
+		       zone, gw_tz_name(gw_tz_local()));
+		return 0;
+	}
+	f->nzones++;
+	return 0;
+}
+
+/* Each gateway's days in its own zone (DESIGN.md): the zone its seals record. */
+static int gateway_zones(struct fleet *f)
+{
+	int rc = gw_influxq_run(f->src, f->password, "SELECT \"zone\",\"gateway\" FROM \"chain\"",
+	                        on_zone, f);
+
+	for (size_t i = 0; rc == 0 && i < f->a->nsensors; i++)
+		for (size_t k = 0; k < f->nzones; k++)
+			if (!strcmp(f->a->sensors[i].gateway, f->zones[k].gateway))
+				f->a->sensors[i].tz = f->zones[k].tz;
+	return rc;
+}
+
 static int fleet_read(struct fleet *f, const struct gw_config *cfg, const struct gw_accept_opts *o)
 {
 	char q[8192];
@@ -456,6 +512,8 @@ static int fleet_read(struct fleet *f, const struct gw_config *cfg, const struct
 
 	if (rc == 0)
 		rc = declare_rules(f);
+	if (rc == 0)
+		rc = gateway_zones(f);
 	if (rc == 0)
 		rc = season_year(f, cfg, o, &year);
 	for (int m = 1; rc == 0 && m <= 12; m++) {
@@ -487,6 +545,9 @@ int gw_acceptance_from_influx(const struct gw_config *cfg, const struct gw_recor
 		rc = gw_acc_finish(f->a, recs, o, gw_clock_wall_ms(), out, n);
 	explicit_bzero(f->password, sizeof(f->password));
 	gw_acc_free(f->a);
+	for (size_t i = 0; i < f->nzones; i++)
+		gw_tz_free(f->zones[i].tz);
+	free(f->zones);
 	free(f->slots);
 	free(f);
 	return rc;

@@ -1,7 +1,8 @@
 """The fleet report end to end (DESIGN.md "county scale"): two gateways, each a daemon over its
 own simulated field (own simulator, own compressed season on the simulated clock, own film
 scenario), write to one real influxd; `report --source influx` then gives every plot of both
-fields the verdict, days and availability that each gateway's own report (from its journal)
+fields (fleet-b in UTC: each gateway's days in the zone its seals record) the verdict, days and
+availability that each gateway's own report (from its journal)
 gives it."""
 import datetime
 import json
@@ -17,14 +18,14 @@ SRC = os.environ.get("GW_SOURCE_DIR", os.path.join(os.path.dirname(__file__), ".
 SPEED = float(os.environ.get("SEASON_SPEED", "259200"))  # 3 simulated days a second
 START = datetime.datetime(2023, 5, 25)
 END = datetime.datetime(2023, 7, 16, 6)  # past the window's end, 07-15
-FIELDS = {  # gateway -> (plots, film scenario)
-    "fleet-a": (["XM-0001", "XM-0002", "XM-0003"], "    XM-0002: never\n"),
-    "fleet-b": (["JH-0001", "JH-0002"], "    JH-0002: {laid: 04-26, removed: 06-12}\n"),
+FIELDS = {  # gateway -> (plots, film scenario, zone)
+    "fleet-a": (["XM-0001", "XM-0002", "XM-0003"], "    XM-0002: never\n", "Asia/Shanghai"),
+    "fleet-b": (["JH-0001", "JH-0002"], "    JH-0002: {laid: 04-26, removed: 06-12}\n", "UTC"),
 }
 
 
 def write_config(d, gw, port, influx_url):
-    plots, film = FIELDS[gw]
+    plots, film, zone = FIELDS[gw]
     sensors, unit = [], 1
     for plot in plots:
         for place, profile in (("under_film", "seeed-s-soil-mtec-02"), ("bare", "dfrobot-sen0601")):
@@ -33,7 +34,8 @@ def write_config(d, gw, port, influx_url):
             unit += 1
     path = os.path.join(d, f"{gw}.yaml")
     with open(path, "w", encoding="utf-8") as f:
-        f.write(f"""gateway: {{id: {gw}, township: 新民乡, data_dir: {d}/{gw}, metrics_interval_s: 0}}
+        f.write(f"""gateway: {{id: {gw}, township: 新民乡, data_dir: {d}/{gw}, metrics_interval_s: 0,
+          timezone: {zone}}}
 records: {{households: {SRC}/config/demo/households.csv, plots: {SRC}/config/demo/plots.csv}}
 journal: {{max_age_days: 3650}}
 buses:
@@ -90,7 +92,7 @@ def test():
     finally:
         influx.stop()
     compared = 0
-    for gw, (plots, _) in FIELDS.items():
+    for gw, (plots, _, _) in FIELDS.items():
         local = report(cfgs[gw])
         for plot in plots:
             check(plot in fleet, f"{plot} missing from the fleet report")
