@@ -189,6 +189,19 @@ def untouched(d, influx, data, cfg, cfg_args, export, reg):
           f"fleet report untouched: {rc}\n{err}")
     check({p: v for p, (v, _) in fleet.items() if p in PLOTS} ==
           {p: v for p, (v, _) in base.items() if p in PLOTS}, f"fleet {fleet} local {base}")
+    # the county office's own config: records, influxdb, acceptance; no buses, no sensors
+    office = os.path.join(d, "office.yaml")
+    with open(office, "w", encoding="utf-8") as f:
+        f.write(f"""gateway: {{id: county-office, township: 新民乡, data_dir: {d}/office}}
+records: {{households: {SRC}/config/demo/households.csv, plots: {SRC}/config/demo/plots.csv}}
+influxdb: {{url: "{influx.url}", database: fieldgate}}
+acceptance: {{pass_min_covered_share: 0.5}}
+""")
+    rc, got, err = report(office, "--source", "influx", "--registry", reg)
+    check(rc == 0 and {p: v for p, (v, _) in got.items() if p in PLOTS} ==
+          {p: v for p, (v, _) in fleet.items() if p in PLOTS}, f"office report: {rc}\n{err}")
+    rc, out = fg("check", "-c", office)
+    check(rc == 2 and "sensors" in out, f"check of the office config (no field): {rc}\n{out}")
 
     # (a) a value edited in the journal
     data_a, cfg_a = copy(d, data, cfg_args, "a")
