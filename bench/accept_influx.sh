@@ -2,7 +2,8 @@
 # Acceptance from InfluxDB against from the journal: an influxd (1.x) on 127.0.0.1 in a temp
 # dir, accept_bench writes the season (default 60 probes x 5 min x 30 days) to a journal and
 # to the database "bench", then times gw_acceptance_from_journal and gw_acceptance_from_influx
-# (median of RUNS, default 3). usage: bench/accept_influx.sh [BUILD_DIR] (SENSORS, DAYS env)
+# (median of RUNS, default 3). usage: bench/accept_influx.sh [BUILD_DIR] (SENSORS, DAYS,
+# INTERVAL env)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
@@ -18,5 +19,5 @@ bench_start_influxd "$tmp/influxd" "$http" bench
 echo "| source | season | rows | median s | rows/s | peak RSS |"
 echo "|---|---|---|---|---|---|"
 FIELDGATE_PROFILES=${FIELDGATE_PROFILES:-$top/drivers/profiles} \
-  "$bench" "${SENSORS:-60}" "${DAYS:-30}" 300 "${RUNS:-3}" "http://127.0.0.1:$http" 2>"$tmp/bench.err" ||
+  "$bench" "${SENSORS:-60}" "${DAYS:-30}" "${INTERVAL:-300}" "${RUNS:-3}" "http://127.0.0.1:$http" 2>"$tmp/bench.err" ||
   { cat "$tmp/bench.err" >&2; exit 1; }

@@ -202,7 +202,7 @@ static int check_fleet(const struct gw_config *cfg, const struct gw_report_opts 
 /* The journal's chain, verified before the report prints (DESIGN.md "Evidence chain"):
  * plots touched by a failing day become unverified and the header names the day. Returns 1
  * when a day fails, 0 otherwise (also without a journal), 2 for a bad registry, or -errno
- * when the journal or InfluxDB cannot be read. The fleet's evidence is checked with
+ * when the journal or InfluxDB cannot be read (said). The fleet's evidence is checked with
  * --registry only. */
 static int check_evidence(const struct gw_config *cfg, const struct gw_report_opts *o,
                           struct gw_evidence *ev, struct gw_fleet_evidence *fev,
@@ -211,13 +211,14 @@ static int check_evidence(const struct gw_config *cfg, const struct gw_report_op
 	int rc;
 
 	memset(ev, 0, sizeof(*ev));
-	if (o->influx)
-		return o->registry ? check_fleet(cfg, o, fev, res, n) : 0;
-	rc = gw_evidence_check(cfg->data_dir, ev);
-	if (rc == -ENOENT)
-		return 0;
-	if (rc)
-		return rc;
+	rc = !o->influx    ? gw_evidence_check(cfg->data_dir, ev)
+	     : o->registry ? check_fleet(cfg, o, fev, res, n)
+	                   : 0;
+	if (rc < 0 && rc != -ENOENT)
+		fprintf(stderr, "fieldgate report: verifying the evidence chain failed: %s\n",
+		        strerror(-rc));
+	if (o->influx || rc)
+		return rc == -ENOENT ? 0 : rc;
 	fprintf(stderr, "report: evidence: %s\n", ev->header);
 	if (!ev->res.bad)
 		return 0;
@@ -307,14 +308,8 @@ int gw_cli_report(int argc, char **argv)
 		goto out_free;
 	}
 	broken = check_evidence(cfg, &o, &ev, &fev, res, n);
-	if (broken == 2) {
-		rc = 2;
-		goto out_free;
-	}
-	if (broken < 0) {
-		fprintf(stderr, "fieldgate report: verifying the evidence chain failed: %s\n",
-		        strerror(-broken));
-		rc = 1;
+	if (broken < 0 || broken == 2) {
+		rc = broken == 2 ? 2 : 1; /* said */
 		goto out_free;
 	}
 	rc = build_form(cfg, recs, &o, res, n, &form);

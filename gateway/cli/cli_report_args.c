@@ -313,8 +313,9 @@ static int check_combination(const struct gw_report_opts *o)
 		return 2;
 	}
 	if (o->registry && !o->influx) {
-		fprintf(stderr, "fieldgate report: --registry checks the fleet's evidence: only with "
-		                "--source influx (a journal's chain is always verified)\n");
+		fprintf(stderr,
+		        "fieldgate report: --registry checks the fleet's evidence: only with "
+		        "--source influx (a journal's chain is always verified)\n");
 		return 2;
 	}
 	if (o->output.unmasked && !o->output.path) {

@@ -2,9 +2,10 @@
  * fields version, zone, digest, readings, prev, rows, content, content_readings, rules,
  * signature, first_seq, last_seq, sealed_ms, as chain.h's JSON; time: when it was sealed;
  * a series per day, so a day sealed again (a rewritten journal) is a second point beside the
- * first, not an overwrite), so the center keeps what the gateway sealed at the time (`verify --against influx`, the fleet report's evidence check). A sink of sink.c's
- * loop (not reading rows): the last day written is kept in the journal's metadata
- * (chain_influx_day), so days sealed while InfluxDB was away are written when it is back. */
+ * first, not an overwrite), so the center keeps what the gateway sealed at the time (`verify
+ * --against influx`, the fleet report's evidence check). A sink of sink.c's loop (not reading
+ * rows): the last day written is kept in the journal's metadata (chain_influx_day), so days sealed
+ * while InfluxDB was away are written when it is back. */
 #ifndef GW_SEALS_OUT_H
 #define GW_SEALS_OUT_H
 
