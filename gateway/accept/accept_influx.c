@@ -43,7 +43,8 @@ struct fleet {
 	enum mode mode;
 	char line[LINE_MAX_LEN];
 	size_t pos;
-	int col_key, col_time, col_gw, col_sensor; /* -1: absent */
+	int col_key, col_time, col_tags;    /* -1: absent */
+	char last_tags[2 * GW_ID_LEN + 32]; /* GROUP BY: the series' tags */
 	char cols[MAX_COLS][GW_NAME_LEN];
 	size_t ncols;
 	struct slot *slots;
@@ -52,7 +53,6 @@ struct fleet {
 	int64_t newest;
 	bool db_found;
 	long last_sensor;
-	char last_gw[GW_ID_LEN], last_id[GW_ID_LEN];
 	int rc;
 };
 
@@ -269,9 +269,27 @@ static void on_header(struct fleet *f, char **v, size_t n)
 		snprintf(f->cols[c], sizeof(f->cols[c]), "%s", v[c]);
 	f->col_key = col_index(f, "key");
 	f->col_time = col_index(f, "time");
-	f->col_gw = col_index(f, "gateway");
-	f->col_sensor = col_index(f, "sensor");
+	f->col_tags = col_index(f, "tags");
 	f->last_sensor = -2;
+}
+
+/* The sensor of a data row: from the series' tags (the data query groups by gateway and
+ * sensor, so influxd streams series by series instead of merging them all by time). */
+static void row_sensor(struct fleet *f, char **v, size_t n)
+{
+	char key[sizeof(f->last_tags) + 2], gw[GW_ID_LEN], id[GW_ID_LEN];
+
+	if (f->col_tags < 0 || (size_t)f->col_tags >= n) {
+		f->last_sensor = -1;
+		return;
+	}
+	if (f->last_sensor != -2 && !strcmp(f->last_tags, v[f->col_tags]))
+		return;
+	snprintf(f->last_tags, sizeof(f->last_tags), "%s", v[f->col_tags]);
+	snprintf(key, sizeof(key), "x,%s", v[f->col_tags]);
+	gw_accept_series_tag(key, "gateway", gw, sizeof(gw));
+	gw_accept_series_tag(key, "sensor", id, sizeof(id));
+	f->last_sensor = gw_acc_sensor(f->a, gw, id);
 }
 
 static int on_data(struct fleet *f, char **v, size_t n)
@@ -281,15 +299,9 @@ static int on_data(struct fleet *f, char **v, size_t n)
 	int64_t ts;
 	size_t nw;
 
-	if (f->col_time < 0 || f->col_gw < 0 || f->col_sensor < 0 || (size_t)f->col_sensor >= n ||
-	    (size_t)f->col_gw >= n || parse_i64(v[f->col_time], &ts))
+	if (f->col_time < 0 || parse_i64(v[f->col_time], &ts))
 		return 0;
-	if (f->last_sensor == -2 || strcmp(f->last_gw, v[f->col_gw]) ||
-	    strcmp(f->last_id, v[f->col_sensor])) {
-		f->last_sensor = gw_acc_sensor(f->a, v[f->col_gw], v[f->col_sensor]);
-		snprintf(f->last_gw, sizeof(f->last_gw), "%s", v[f->col_gw]);
-		snprintf(f->last_id, sizeof(f->last_id), "%s", v[f->col_sensor]);
-	}
+	row_sensor(f, v, n);
 	if (f->last_sensor < 0)
 		return 0;
 	nw = gw_acc_points(f->a, f->last_sensor, &want);
@@ -375,7 +387,7 @@ static int run_query(struct fleet *f, enum mode m, const char *q)
 		return -ENAMETOOLONG;
 	f->mode = m;
 	f->pos = 0;
-	f->col_key = f->col_time = f->col_gw = f->col_sensor = -1;
+	f->col_key = f->col_time = f->col_tags = -1;
 	rc = gw_influx_get_stream(url, f->src->username, f->password, "application/csv", on_chunk,
 	                          f, &status);
 	if (rc == 0 && f->pos)
@@ -389,7 +401,7 @@ static int run_query(struct fleet *f, enum mode m, const char *q)
 	return rc;
 }
 
-/* SELECT of every point the rules use, moisture, and the tags that name a sensor. */
+/* SELECT of every point the rules use and moisture, series by series. */
 static int data_query(const struct gw_acc *a, int64_t from, int64_t to, char *q, size_t len)
 {
 	size_t pos = (size_t)snprintf(q, len, "SELECT \"moisture_pct\"");
@@ -405,8 +417,8 @@ static int data_query(const struct gw_acc *a, int64_t from, int64_t to, char *q,
 		}
 	}
 	pos += (size_t)snprintf(q + pos, pos < len ? len - pos : 0,
-	                        ",\"gateway\",\"sensor\" FROM \"reading\" WHERE \"role\" != '' "
-	                        "AND time >= %lldms AND time < %lldms",
+	                        " FROM \"reading\" WHERE \"role\" != '' AND time >= %lldms AND "
+	                        "time < %lldms GROUP BY \"gateway\",\"sensor\"",
 	                        (long long)from, (long long)to);
 	return pos < len ? 0 : -ENAMETOOLONG;
 }
