@@ -57,16 +57,38 @@ static int lp_flush(struct lp *lp)
 	return rc ? rc : st.dropped_points ? -EIO : 0;
 }
 
-static int lp_add(struct lp *lp, const struct gw_reading *r, const struct gw_source *s)
+/* The reading as gateways gateways would write it (GATEWAYS env, default 1): gateway
+ * "bench" (then "bench-1", ...), each with plots of its own ("1-P0", ...). */
+static int lp_add(struct lp *lp, const struct gw_reading *r, const struct gw_source *s,
+                  long gateways)
 {
 	struct gw_reading_tags tags;
+	char gw[GW_ID_LEN], plot[GW_ID_LEN];
+	int rc = 0;
 
 	if (!lp->w)
 		return 0;
-	gw_source_tags(s, &tags);
-	if (lp->len - lp->pos < 2048 && lp_flush(lp))
-		return -EIO;
-	return gw_lp_reading(lp->buf, lp->len, &lp->pos, r, &tags);
+	for (long g = 0; rc == 0 && g < gateways; g++) {
+		gw_source_tags(s, &tags);
+		if (g) {
+			snprintf(gw, sizeof(gw), "%s-%ld", s->gateway, g);
+			snprintf(plot, sizeof(plot), "%ld-%s", g, s->plot);
+			tags.gateway = gw;
+			tags.plot = plot;
+		}
+		if (lp->len - lp->pos < 2048 && lp_flush(lp))
+			return -EIO;
+		rc = gw_lp_reading(lp->buf, lp->len, &lp->pos, r, &tags);
+	}
+	return rc;
+}
+
+static long gateways(void)
+{
+	const char *e = getenv("GATEWAYS");
+	long g = e ? atol(e) : 1;
+
+	return g >= 1 && g <= 10000 ? g : 1;
 }
 
 static int fill(const struct gw_config *cfg, long days, long interval, int64_t *rows, struct lp *lp)
@@ -98,7 +120,7 @@ static int fill(const struct gw_config *cfg, long days, long interval, int64_t *
 			rc = n > 0 ? gw_journal_append(j, r.ts_ms, src[i], buf, (size_t)n)
 			           : -EINVAL;
 			if (rc == 0)
-				rc = lp_add(lp, &r, &srcs[i]);
+				rc = lp_add(lp, &r, &srcs[i], gateways());
 			(*rows)++;
 		}
 		if (rc == 0 && t % 86400 == 0)
@@ -132,19 +154,47 @@ static void reset_peak(void)
 	}
 }
 
-/* The peak RSS since the last reset, in MB (VmHWM). */
-static double peak_mb(void)
+/* A line of /proc/PID/status ("VmHWM", "VmRSS") in MB; pid "self" for this process. */
+static double status_mb(const char *pid, const char *key)
 {
-	char line[128];
+	char line[128], path[64];
+	size_t kl = strlen(key);
 	double kb = 0;
-	FILE *f = fopen("/proc/self/status", "r");
+	FILE *f;
 
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	f = fopen(path, "r");
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmHWM: %lf kB", &kb) == 1)
+		if (!strncmp(line, key, kl) && line[kl] == ':') {
+			kb = strtod(line + kl + 1, NULL);
 			break;
+		}
 	if (f)
 		fclose(f);
 	return kb / 1024.0;
+}
+
+/* The peak RSS since the last reset, in MB (VmHWM). */
+static double peak_mb(void)
+{
+	return status_mb("self", "VmHWM");
+}
+
+/* INFLUXD_PID's peak RSS reset (clear_refs 5); its RSS now in MB (0 without the pid). */
+static double influxd_reset(void)
+{
+	const char *pid = getenv("INFLUXD_PID");
+	char path[64];
+	FILE *f;
+
+	if (!pid)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%s/clear_refs", pid);
+	if ((f = fopen(path, "w"))) {
+		fputs("5", f);
+		fclose(f);
+	}
+	return status_mb(pid, "VmRSS");
 }
 
 typedef int (*source_fn)(const struct gw_config *cfg, const char *url, struct gw_plot_result **res,
@@ -219,17 +269,21 @@ int main(int argc, char **argv)
 	reset_peak();
 	secs = timed(from_journal, cfg, NULL, runs);
 	printf("| journal | %ld sensors x %ld s x %ld days | %lld rows | %.2f s | %.0f rows/s | "
-	       "%.1f "
-	       "MB |\n",
+	       "%.1f MB | |\n",
 	       sensors, interval, days, (long long)rows, secs, (double)rows / secs, peak_mb());
 	if (url) {
+		double before = influxd_reset();
+
 		reset_peak();
 		secs = timed(from_influx, cfg, url, runs);
-		printf("| influx | %ld sensors x %ld s x %ld days | %lld rows | %.2f s | %.0f "
-		       "rows/s | "
-		       "%.1f MB |\n",
-		       sensors, interval, days, (long long)rows, secs, (double)rows / secs,
-		       peak_mb());
+		rows *= gateways();
+		printf("| influx | %ld gateways x %ld sensors x %ld s x %ld days | %lld rows | "
+		       "%.2f s | "
+		       "%.0f rows/s | %.1f MB | %.0f MB |\n",
+		       gateways(), sensors, interval, days, (long long)rows, secs,
+		       (double)rows / secs, peak_mb(),
+		       getenv("INFLUXD_PID") ? status_mb(getenv("INFLUXD_PID"), "VmHWM") - before
+		                             : 0.0);
 		gw_influx_free(lp.w);
 		free(lp.buf);
 	}

@@ -3,7 +3,8 @@
 # dir, accept_bench writes the season (default 60 probes x 5 min x 30 days) to a journal and
 # to the database "bench", then times gw_acceptance_from_journal and gw_acceptance_from_influx
 # (median of RUNS, default 3). usage: bench/accept_influx.sh [BUILD_DIR] (SENSORS, DAYS,
-# INTERVAL env)
+# INTERVAL, GATEWAYS env: the InfluxDB rows are written as GATEWAYS gateways' with plots of
+# their own; influxd's RSS growth while the fleet report reads is measured too)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
@@ -16,8 +17,9 @@ tmp=$(mktemp -d)
 trap 'bench_stop_servers; rm -rf "$tmp"' EXIT
 http=$(bench_free_port)
 bench_start_influxd "$tmp/influxd" "$http" bench
-echo "| source | season | rows | median s | rows/s | peak RSS |"
-echo "|---|---|---|---|---|---|"
+echo "| source | season | rows | median s | rows/s | peak RSS | influxd RSS growth |"
+echo "|---|---|---|---|---|---|---|"
+export INFLUXD_PID=${bench_pids[-1]}
 FIELDGATE_PROFILES=${FIELDGATE_PROFILES:-$top/drivers/profiles} \
   "$bench" "${SENSORS:-60}" "${DAYS:-30}" "${INTERVAL:-300}" "${RUNS:-3}" "http://127.0.0.1:$http" 2>"$tmp/bench.err" ||
   { cat "$tmp/bench.err" >&2; exit 1; }
