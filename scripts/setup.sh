@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what fieldgate needs to build, run and test on Debian 12 (as root).
+# Installs what fieldgate needs to build, run and test on Debian 12 (as root):
+# setup.sh (build), setup.sh --demo (and the demo's servers), setup.sh --test (everything).
 # Idempotent and quick when everything is already there.
 set -euo pipefail
 
@@ -11,8 +12,12 @@ TEST_PKGS=(libcmocka-dev clang clang-format socat mbpoll python3 python3-pymodbu
   dpkg-dev file systemd    # the .deb (dpkg-shlibdeps, file), systemd-analyze and -sysusers
   prometheus)              # promtool: alerts.yml, `check metrics` on /metrics
 
+# --demo: the servers scripts/demo.sh delivers to (started by the demo, on loopback).
+DEMO_PKGS=(mosquitto mosquitto-clients influxdb)
+
 want=("${BUILD_PKGS[@]}")
 [ "${1:-}" = "--test" ] && want+=("${TEST_PKGS[@]}")
+[ "${1:-}" = "--demo" ] && want+=("${DEMO_PKGS[@]}")
 
 missing=()
 for p in "${want[@]}"; do

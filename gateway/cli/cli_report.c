@@ -168,6 +168,27 @@ static int write_level(FILE *out, const char *path, const void *arg)
 	return gw_report_csv(out, c->f, c->m);
 }
 
+/* A journal without a verdict (a live or demo run holds minutes, acceptance needs the
+ * window's days): says so on stderr, and where a whole season can be seen. */
+static void hint_no_season(const struct gw_report_opts *o, const struct gw_plot_result *res,
+                           size_t n)
+{
+	size_t judged = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (res[i].verdict != GW_VERDICT_INSUFFICIENT_DATA &&
+		    res[i].verdict != GW_VERDICT_NO_SENSOR)
+			judged++;
+	if (o->influx || n == 0 || judged)
+		return;
+	fprintf(stderr,
+	        "report: hint: no plot has the readings of its acceptance window for a "
+	        "verdict (every plot insufficient_data or no_sensor): a live run holds "
+	        "minutes, a verdict needs the days of the season's acceptance window. For a whole "
+	        "simulated season, see the season demo: scripts/demo.sh --season (its "
+	        "field: config/demo/season.yaml; README, \"Simulated seasons\")\n");
+}
+
 /* The journal's chain, verified before the report prints (DESIGN.md "Evidence chain"):
  * plots touched by a failing day become unverified and the header names the day. Returns 1
  * when a day fails, 0 otherwise (also without a journal, or for the fleet: nothing to verify
@@ -272,6 +293,7 @@ int gw_cli_report(int argc, char **argv)
 		rc = rc == -EINVAL && o.influx ? 2 : 1;
 		goto out_free;
 	}
+	hint_no_season(&o, res, n);
 	broken = check_evidence(cfg, &o, &ev, res, n);
 	if (broken < 0) {
 		fprintf(stderr, "fieldgate report: verifying the evidence chain failed: %s\n",
