@@ -10,7 +10,8 @@ TEST_PKGS=(libcmocka-dev clang clang-format socat mbpoll python3 python3-pymodbu
   python3-serial-asyncio mosquitto mosquitto-clients influxdb openssl
   chromium poppler-utils fonts-wqy-microhei python3-openpyxl
   dpkg-dev file systemd    # the .deb (dpkg-shlibdeps, file), systemd-analyze and -sysusers
-  prometheus)              # promtool: alerts.yml, `check metrics` on /metrics
+  prometheus               # promtool: alerts.yml, `check metrics` on /metrics
+  python3-jinja2)          # Home Assistant's template engine: the discovery test renders its templates
 
 # --demo: the servers scripts/demo.sh delivers to (started by the demo, on loopback).
 DEMO_PKGS=(mosquitto mosquitto-clients influxdb)
