@@ -206,8 +206,15 @@ if not cursors:
 PY
 grep -E ' (warning|error|err|crit): ' "$run/run.log" | tail -n 3 | cut -c1-200 | sed 's/^/daemon log: /' || true
 if [ -n "$servers" ]; then
-	echo "arrived:   mosquitto_sub saw $(grep -c '/plot/' "$run/mqtt.out" || true) reading messages ($run/mqtt.out); the last one:"
-	grep '/plot/' "$run/mqtt.out" | tail -n 1 | cut -c1-300 | sed 's/^/    /'
+	# the broker acknowledged them; give the subscriber a moment to receive them (bounded)
+	acked=$("$py" -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); c=db.execute("SELECT seq FROM cursors WHERE sink=?", ("mqtt",)).fetchone(); print(db.execute("SELECT count(*) FROM readings WHERE seq <= ?", (c[0] if c else 0,)).fetchone()[0])' "$run/data/journal.db")
+	for _ in $(seq 50); do
+		[ "$(grep -c '^[^ ]*/plot/' "$run/mqtt.out" || true)" -ge "$acked" ] && break
+		sleep 0.1
+	done
+	echo "arrived:   mosquitto_sub saw $(grep -c '^[^ ]*/plot/' "$run/mqtt.out" || true) reading messages ($run/mqtt.out); the last one:"
+	grep '^[^ ]*/plot/' "$run/mqtt.out" | tail -n 1 | cut -c1-300 | sed 's/^/    /'
+	echo "arrived:   $(grep -c '^[^ ]*/sensor/[^ ]*/meta ' "$run/mqtt.out" || true) sensor metadata messages (retained: units, interval, plot)"
 	echo "arrived:   InfluxDB points per sensor (SELECT count(*) FROM reading GROUP BY sensor):"
 	query 'SELECT count(*) FROM "reading" GROUP BY "sensor"' | sed 's/^/  /'
 fi

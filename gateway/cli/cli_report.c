@@ -168,8 +168,8 @@ static int write_level(FILE *out, const char *path, const void *arg)
 	return gw_report_csv(out, c->f, c->m);
 }
 
-/* A journal without a verdict (a live or demo run holds minutes, acceptance needs the
- * window's days): says so on stderr, and where a whole season can be seen. */
+/* A journal without a verdict yet (a live demo holds minutes, a gateway early in the season
+ * days before the window): says so on stderr, and where a whole season can be seen. */
 static void hint_no_season(const struct gw_report_opts *o, const struct gw_plot_result *res,
                            size_t n)
 {
@@ -183,10 +183,10 @@ static void hint_no_season(const struct gw_report_opts *o, const struct gw_plot_
 		return;
 	fprintf(stderr,
 	        "report: hint: no plot has the readings of its acceptance window for a "
-	        "verdict (every plot insufficient_data or no_sensor): a live run holds "
-	        "minutes, a verdict needs the days of the season's acceptance window. For a whole "
-	        "simulated season, see the season demo: scripts/demo.sh --season (its "
-	        "field: config/demo/season.yaml; README, \"Simulated seasons\")\n");
+	        "verdict yet (every plot insufficient_data or no_sensor); a verdict needs "
+	        "the window's days. To see verdicts on a whole simulated season, run the "
+	        "season demo: scripts/demo.sh --season (its field: config/demo/season.yaml; "
+	        "README, \"Simulated seasons\")\n");
 }
 
 /* The journal's chain, verified before the report prints (DESIGN.md "Evidence chain"):

@@ -44,6 +44,7 @@ for i in 1 2; do
 	grep -q "^delivered: influxdb: $n of $n acknowledged" "$out" || fail "demo $i: influxdb delivery"
 	grep -q "mosquitto_sub saw $n reading messages" "$out" || fail "demo $i: subscriber count: $(grep saw "$out")"
 	grep -q "^    total: $n\$" "$out" || fail "demo $i: InfluxDB total: $(grep total: "$out")"
+	grep -q "^arrived:   14 sensor metadata messages" "$out" || fail "demo $i: metadata: $(grep metadata "$out")"
 	grep -q "scripts/demo.sh --season" "$out" || fail "demo $i: no 'try next'"
 	echo "ok: demo $i: $n readings journaled and delivered to its own mosquitto and influxd"
 done
