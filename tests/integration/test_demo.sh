@@ -56,7 +56,7 @@ grep -q "Address already in use" "$dir"/demo*.out "$dir"/run*/*.log && fail "a p
 # nothing the demos started is left (their run directories are in every command line)
 left=
 for f in /proc/[0-9]*/cmdline; do
-	c=$(tr '\0' ' ' <"$f" 2>/dev/null) || continue
+	c=$( { tr '\0' ' ' <"$f"; } 2>/dev/null) || continue
 	[[ $c == *"$dir/run"* ]] && left+="${f%/cmdline}: $c; "
 done
 [ -z "$left" ] || fail "processes left: $left"
