@@ -66,6 +66,19 @@ FIELDGATE_PROFILES=$top/drivers/profiles "$FIELDGATE" report -c "$dir/run1/gatew
 	--level plot >/dev/null 2>"$dir/report.err" || fail "report exit $?: $(cat "$dir/report.err")"
 grep -q "hint: .*scripts/demo.sh --season" "$dir/report.err" || fail "report hint: $(cat "$dir/report.err")"
 
+# the same config served twice (what a second demo did before it picked free ports): the
+# second simulator says why it cannot start
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+printf 'gateway: {id: t, township: t, data_dir: %s/x}\nbuses: [{name: tcp1, type: tcp, host: 127.0.0.1, port: %s}]\nsensors: [{id: s, bus: tcp1, unit: 1, profile: seeed-s-soil-mtec-02}]\n' \
+	"$dir" "$port" >"$dir/twice.yaml"
+FIELDGATE_PROFILES=$top/drivers/profiles "$FIELDGATE" sim -c "$dir/twice.yaml" >"$dir/sim1.out" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do grep -q "sim: ready" "$dir/sim1.out" && break; sleep 0.1; done
+FIELDGATE_PROFILES=$top/drivers/profiles timeout 10 "$FIELDGATE" sim -c "$dir/twice.yaml" >"$dir/sim2.out" 2>&1 &&
+	fail "a second simulator on a taken port started"
+grep -q "Address already in use (another process serves this port" "$dir/sim2.out" ||
+	fail "a taken port without its likely cause: $(cat "$dir/sim2.out")"
+
 if [ "$failures" -ne 0 ]; then
 	echo "$failures check(s) failed"
 	exit 1
