@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what fieldgate needs to build, run and test on Debian 12 (as root).
+# Installs what fieldgate needs to build, run and test on Debian 12 (as root):
+# setup.sh (build), setup.sh --demo (and the demo's servers), setup.sh --test (everything).
 # Idempotent and quick when everything is already there.
 set -euo pipefail
 
@@ -9,10 +10,16 @@ TEST_PKGS=(libcmocka-dev clang clang-format socat mbpoll python3 python3-pymodbu
   python3-serial-asyncio python3-cryptography mosquitto mosquitto-clients influxdb openssl
   chromium poppler-utils fonts-wqy-microhei python3-openpyxl
   dpkg-dev file systemd    # the .deb (dpkg-shlibdeps, file), systemd-analyze and -sysusers
-  prometheus)              # promtool: alerts.yml, `check metrics` on /metrics
+  prometheus               # promtool: alerts.yml, `check metrics` on /metrics
+  victoria-metrics         # a server speaking InfluxDB v2's /api/v2/write (test_influx_v2.py)
+  python3-jinja2)          # Home Assistant's template engine: the discovery test renders its templates
+
+# --demo: the servers scripts/demo.sh delivers to (started by the demo, on loopback).
+DEMO_PKGS=(mosquitto mosquitto-clients influxdb)
 
 want=("${BUILD_PKGS[@]}")
 [ "${1:-}" = "--test" ] && want+=("${TEST_PKGS[@]}")
+[ "${1:-}" = "--demo" ] && want+=("${DEMO_PKGS[@]}")
 
 missing=()
 for p in "${want[@]}"; do

@@ -3,6 +3,7 @@
 #include "diag.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 
 #include "log.h"
 
@@ -11,6 +12,8 @@ void gw_diag_init(struct gw_diag *d, FILE *out)
 	d->out = out ? out : stderr;
 	d->nerrors = 0;
 	d->nwarnings = 0;
+	d->hook = NULL;
+	d->hook_user = NULL;
 }
 
 __attribute__((format(printf, 6, 0))) static void emit(struct gw_diag *d, const char *sev,
@@ -25,6 +28,16 @@ __attribute__((format(printf, 6, 0))) static void emit(struct gw_diag *d, const 
 		fprintf(d->out, "%s:%d: %s: ", file, line, sev);
 	else
 		fprintf(d->out, "%s: %s: ", file, sev);
+	if (d->hook) {
+		char msg[1024];
+		va_list aq;
+
+		va_copy(aq, ap);
+		/* a longer message is cut in the hook's copy only */
+		(void)vsnprintf(msg, sizeof(msg), fmt, aq);
+		va_end(aq);
+		d->hook(d->hook_user, sev, file, line, col, msg);
+	}
 	vfprintf(d->out, fmt, ap);
 	fputc('\n', d->out);
 	fflush(d->out);

@@ -5,10 +5,17 @@
 
 #include <stdio.h>
 
+/* Called with each diagnostic as it is emitted (severity "error" or "warning", line and col
+ * 0 when absent, the message without its position), e.g. to collect them as JSON. */
+typedef void (*gw_diag_hook_fn)(void *user, const char *severity, const char *file, int line,
+                                int col, const char *message);
+
 struct gw_diag {
 	FILE *out; /* borrows; where lines go (stderr by default) */
 	int nerrors;
 	int nwarnings;
+	gw_diag_hook_fn hook; /* NULL after gw_diag_init */
+	void *hook_user;      /* borrows */
 };
 
 /* A source position kept by every config item, so later cross-checks cite it.

@@ -67,8 +67,14 @@ int gw_sim_tcp_open(struct gw_sim_bus *b)
 	}
 	freeaddrinfo(res);
 	if (rc < 0) {
-		gw_log(GW_ERR, "sim", "bus=%s listen %s:%u: %s", b->cfg.name, b->cfg.host,
-		       b->cfg.port, strerror(-rc));
+		/* the usual cause: a second simulator (or demo) on the same config */
+		gw_log(GW_ERR, "sim", "bus=%s listen %s:%u: %s%s", b->cfg.name, b->cfg.host,
+		       b->cfg.port, strerror(-rc),
+		       rc == -EADDRINUSE
+		               ? " (another process serves this port, perhaps another "
+		                 "`fieldgate sim` on the same config: stop it, or give the "
+		                 "bus another port; scripts/demo.sh picks free ones)"
+		               : "");
 		return rc;
 	}
 	b->fd = rc;

@@ -4,12 +4,14 @@
  * a line loaded over 70 %, a serial path that is not stable across reboots. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "busload.h"
 #include "cli.h"
 #include "cli_common.h"
 #include "cli_check_dtu.h"
+#include "cli_check_json.h"
 #include "config.h"
 #include "diag.h"
 #include "plan.h"
@@ -19,7 +21,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: fieldgate check [-c gateway.yaml] [-q]\n\n"
+	        "usage: fieldgate check [-c gateway.yaml] [-q] [--json]\n\n"
 	        "Validates the config, the sensor profiles it names and the records, then prints\n"
 	        "each bus's request plan: requests per cycle, bytes on the wire and, for RS-485\n"
 	        "lines, the share of the line's capacity the schedule uses (warning above 70 "
@@ -28,6 +30,8 @@ static void usage(FILE *out)
 	        "                      (default: $FIELDGATE_CONFIG, else "
 	        "/etc/fieldgate/gateway.yaml)\n"
 	        "  -q, --quiet         print only errors and warnings\n"
+	        "      --json          print the findings as one JSON object on stdout (errors\n"
+	        "                      and warnings also in it; the README lists the keys)\n"
 	        "exit: 0 valid (warnings allowed), 2 errors\n");
 }
 
@@ -136,11 +140,12 @@ static void print_film(const struct gw_config *cfg)
 }
 
 /* Reads the options. Returns 0, 1 when --help was printed, or 2 (usage printed). */
-static int parse_args(int argc, char **argv, const char **path, bool *quiet)
+static int parse_args(int argc, char **argv, const char **path, bool *quiet, bool *json)
 {
 	static const struct option opts[] = {
 	        {"config", required_argument, NULL, 'c'},
 	        {"quiet", no_argument, NULL, 'q'},
+	        {"json", no_argument, NULL, 'j'},
 	        {"help", no_argument, NULL, 'h'},
 	        {0},
 	};
@@ -151,6 +156,8 @@ static int parse_args(int argc, char **argv, const char **path, bool *quiet)
 			*path = optarg;
 		} else if (c == 'q') {
 			*quiet = true;
+		} else if (c == 'j') {
+			*json = true;
 		} else if (c == 'h') {
 			usage(stdout);
 			return 1;
@@ -195,17 +202,59 @@ out_errors:
 	return 2;
 }
 
+/* --json: the same checks, the findings as one object on stdout. */
+static int check_json(const char *path)
+{
+	struct gw_config *cfg = NULL;
+	struct gw_records *recs = NULL;
+	struct gw_cli_json_diags diags;
+	struct gw_busload *loads = NULL;
+	bool *ok = NULL;
+	struct gw_diag d;
+	int rc = 2;
+
+	gw_diag_init(&d, stderr);
+	if (gw_cli_json_diags_attach(&diags, &d))
+		return 1;
+	if (load_checked(path, &d, &cfg, &recs)) {
+		gw_cli_check_json(path, NULL, NULL, NULL, NULL, &d, &diags);
+		return 2;
+	}
+	loads = calloc(cfg->nbuses + 1, sizeof(*loads));
+	ok = calloc(cfg->nbuses + 1, sizeof(*ok));
+	if (!loads || !ok) {
+		rc = 1;
+		gw_cli_json_diags_flush(&diags, stderr);
+		goto out_free;
+	}
+	for (size_t bi = 0; bi < cfg->nbuses; bi++) {
+		ok[bi] = gw_busload_compute(cfg, bi, &loads[bi]) == 0;
+		if (ok[bi])
+			warn_bus(&d, bi, &cfg->buses[bi], &loads[bi]);
+	}
+	gw_cli_check_json(path, cfg, recs, loads, ok, &d, &diags);
+	rc = 0;
+out_free:
+	free(ok);
+	free(loads);
+	gw_records_free(recs);
+	gw_config_free(cfg);
+	return rc;
+}
+
 int gw_cli_check(int argc, char **argv)
 {
 	const char *path = NULL;
 	struct gw_config *cfg = NULL;
 	struct gw_records *recs = NULL;
 	struct gw_diag d;
-	bool quiet = false;
-	int rc = parse_args(argc, argv, &path, &quiet);
+	bool quiet = false, json = false;
+	int rc = parse_args(argc, argv, &path, &quiet, &json);
 
 	if (rc)
 		return rc == 1 ? 0 : 2;
+	if (json)
+		return check_json(path);
 	gw_diag_init(&d, stderr);
 	if (load_checked(path, &d, &cfg, &recs))
 		return 2;

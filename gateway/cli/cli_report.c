@@ -199,6 +199,27 @@ static int check_fleet(const struct gw_config *cfg, const struct gw_report_opts 
 	return 0;
 }
 
+/* A journal without a verdict yet (a live demo holds minutes, a gateway early in the season
+ * days before the window): says so on stderr, and where a whole season can be seen. */
+static void hint_no_season(const struct gw_report_opts *o, const struct gw_plot_result *res,
+                           size_t n)
+{
+	size_t judged = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (res[i].verdict != GW_VERDICT_INSUFFICIENT_DATA &&
+		    res[i].verdict != GW_VERDICT_NO_SENSOR)
+			judged++;
+	if (o->influx || n == 0 || judged)
+		return;
+	fprintf(stderr,
+	        "report: hint: no plot has the readings of its acceptance window for a "
+	        "verdict yet (every plot insufficient_data or no_sensor); a verdict needs "
+	        "the window's days. To see verdicts on a whole simulated season, run the "
+	        "season demo: scripts/demo.sh --season (its field: config/demo/season.yaml; "
+	        "README, \"Simulated seasons\")\n");
+}
+
 /* The journal's chain, verified before the report prints (DESIGN.md "Evidence chain"):
  * plots touched by a failing day become unverified and the header names the day. Returns 1
  * when a day fails, 0 otherwise (also without a journal), 2 for a bad registry, or -errno
@@ -307,6 +328,7 @@ int gw_cli_report(int argc, char **argv)
 		rc = rc == -EINVAL && o.influx ? 2 : 1;
 		goto out_free;
 	}
+	hint_no_season(&o, res, n);
 	broken = check_evidence(cfg, &o, &ev, &fev, res, n);
 	if (broken < 0 || broken == 2) {
 		rc = broken == 2 ? 2 : 1; /* said */

@@ -10,6 +10,7 @@
 #include "array.h"
 #include "cli.h"
 #include "cli_common.h"
+#include "cli_json.h"
 #include "num.h"
 
 #define SCAN_TIMEOUT_MS 200
@@ -21,11 +22,14 @@ struct scan_opts {
 	struct gw_cli_opts line;
 	const char *ids;
 	bool sweep;
+	bool json;
 };
 
 struct scan_result {
 	unsigned probed, answered, garbled;
 	uint8_t found[256];
+	uint8_t exception[256]; /* the exception code an id answered with, 0: a normal reply */
+	uint8_t bad[256];       /* ids that sent a garbled reply */
 };
 
 static void usage(FILE *out)
@@ -43,7 +47,9 @@ static void usage(FILE *out)
 	        "                      N, E and O, and report which settings get answers (a wrong\n"
 	        "                      baud rate is the usual reason a new sensor stays silent)\n"
 	        "  --timeout-ms MS     wait per probe (default %d; the sweep adds the frame "
-	        "time)\n\n"
+	        "time)\n"
+	        "  --json              print the result as one JSON object on stdout (keys in\n"
+	        "                      the README)\n\n"
 	        "%s\n"
 	        "exit status: 0 some unit answered, 1 none answered or the line could not be\n"
 	        "opened, 2 bad usage.\n",
@@ -58,6 +64,8 @@ static int take_own(void *user, int opt, const char *arg)
 		o->ids = arg;
 	else if (opt == GW_OPT_OWN + 1)
 		o->sweep = true;
+	else if (opt == GW_OPT_OWN + 2)
+		o->json = true;
 	else
 		return -EINVAL;
 	return 0;
@@ -68,6 +76,7 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 	static const struct option own[] = {
 	        {"ids", required_argument, NULL, GW_OPT_OWN},
 	        {"sweep", no_argument, NULL, GW_OPT_OWN + 1},
+	        {"json", no_argument, NULL, GW_OPT_OWN + 2},
 	        {NULL, 0, NULL, 0},
 	};
 	int rc;
@@ -144,10 +153,13 @@ static int scan_ids(struct gw_link *l, const uint8_t *set, bool verbose, struct 
 		res->probed++;
 		if (rc == 0 || rc == -EREMOTEIO) {
 			res->found[id] = 1;
+			res->exception[id] = rc ? (uint8_t)exc : 0;
 			res->answered++;
 		}
-		if (rc == -EBADMSG)
+		if (rc == -EBADMSG) {
+			res->bad[id] = 1;
 			res->garbled++;
+		}
 		if (verbose && rc == 0)
 			printf("unit %d: answers\n", id);
 		else if (verbose && rc == -EREMOTEIO)
@@ -175,6 +187,41 @@ static void print_found(FILE *out, const struct scan_result *res)
 	}
 }
 
+/* "units":[{"unit":N,"exception":null|code},...],"garbled":[ids] */
+static void json_units(FILE *out, const struct scan_result *res)
+{
+	unsigned n = 0;
+
+	fputs("\"units\":[", out);
+	for (int id = 0; id < 256; id++) {
+		if (!res->found[id])
+			continue;
+		fprintf(out, "%s{\"unit\":%d,\"exception\":", n++ ? "," : "", id);
+		if (res->exception[id])
+			fprintf(out, "%u}", res->exception[id]);
+		else
+			fputs("null}", out);
+	}
+	fputs("],\"garbled\":[", out);
+	n = 0;
+	for (int id = 0; id < 256; id++)
+		if (res->bad[id])
+			fprintf(out, "%s%d", n++ ? "," : "", id);
+	fputc(']', out);
+}
+
+static void json_scan(const char *what, const struct scan_result *res, const char *error)
+{
+	printf("{\"mode\":\"scan\",\"link\":");
+	gw_cli_json_str(stdout, what);
+	printf(",\"error\":");
+	gw_cli_json_str(stdout, error);
+	printf(",\"probed\":%u,\"answered\":%u,", res->probed, res->answered);
+	json_units(stdout, res);
+	printf("}\n");
+	fflush(stdout);
+}
+
 static int scan_once(const struct scan_opts *o, const uint8_t *set)
 {
 	struct gw_link_cfg cfg;
@@ -184,15 +231,25 @@ static int scan_once(const struct scan_opts *o, const uint8_t *set)
 	int rc;
 
 	gw_cli_link_cfg(&o->line, SCAN_TIMEOUT_MS, &cfg);
-	l = gw_cli_link_open("scan", &cfg);
-	if (!l)
-		return 1;
 	gw_cli_link_describe(&cfg, what, sizeof(what));
-	rc = scan_ids(l, set, true, &res);
+	memset(&res, 0, sizeof(res));
+	l = gw_cli_link_open("scan", &cfg);
+	if (!l) {
+		if (o->json)
+			json_scan(what, &res, "cannot open the line");
+		return 1;
+	}
+	rc = scan_ids(l, set, !o->json, &res);
 	gw_link_free(l);
 	if (rc) {
 		fprintf(stderr, "fieldgate scan: lost %s and could not reopen it\n", what);
+		if (o->json)
+			json_scan(what, &res, "lost the line");
 		return 1;
+	}
+	if (o->json) {
+		json_scan(what, &res, NULL);
+		return res.answered ? 0 : 1;
 	}
 	printf("summary: %u of %u ids answered on %s", res.answered, res.probed, what);
 	if (res.answered) {
@@ -228,36 +285,60 @@ static int sweep_one(const struct scan_opts *o, const uint8_t *set, uint32_t bau
 	if (!l)
 		return -1;
 	if (scan_ids(l, set, false, res))
-		res->answered = 0;
+		memset(res, 0, sizeof(*res)); /* the line was lost: no answer counts */
 	gw_link_free(l);
 	return (int)res->answered;
 }
 
+/* One sweep setting's result: a text line when it got answers, or a JSON element. */
+static void sweep_print(const struct scan_opts *o, uint32_t baud, char parity,
+                        const struct scan_result *res, unsigned nth)
+{
+	if (o->json) {
+		printf("%s{\"baud\":%u,\"parity\":\"%c\",\"answered\":%u,", nth ? "," : "",
+		       (unsigned)baud, parity, res->answered);
+		json_units(stdout, res);
+		printf("}");
+	} else if (res->answered) {
+		printf("%u 8%c1: answers from unit ", (unsigned)baud, parity);
+		print_found(stdout, res);
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
 static int sweep(const struct scan_opts *o, const uint8_t *set)
 {
-	unsigned hits = 0;
+	unsigned hits = 0, tried = 0;
 
+	if (o->json) {
+		printf("{\"mode\":\"sweep\",\"link\":");
+		gw_cli_json_str(stdout, o->line.port);
+		printf(",\"settings\":[");
+	}
 	for (size_t b = 0; b < GW_ARRAY_LEN(sweep_bauds); b++) {
 		for (size_t p = 0; p < sizeof(sweep_parities); p++) {
 			struct scan_result res;
 			int n = sweep_one(o, set, sweep_bauds[b], sweep_parities[p], &res);
 
-			if (n < 0)
+			if (n < 0) {
+				if (o->json)
+					printf("],\"answering\":%u,\"error\":\"cannot open the "
+					       "line\"}\n",
+					       hits);
 				return 1;
+			}
 			fprintf(stderr, "sweep: %u 8%c1: %s\n", (unsigned)sweep_bauds[b],
 			        sweep_parities[p],
 			        n ? "answers" : (res.garbled ? "garbled" : "silent"));
-			if (n == 0)
-				continue;
-			hits++;
-			printf("%u 8%c1: answers from unit ", (unsigned)sweep_bauds[b],
-			       sweep_parities[p]);
-			print_found(stdout, &res);
-			printf("\n");
-			fflush(stdout);
+			hits += n > 0;
+			sweep_print(o, sweep_bauds[b], sweep_parities[p], &res, tried++);
 		}
 	}
-	printf("summary: %u setting%s got answers\n", hits, hits == 1 ? "" : "s");
+	if (o->json)
+		printf("],\"answering\":%u,\"error\":null}\n", hits);
+	else
+		printf("summary: %u setting%s got answers\n", hits, hits == 1 ? "" : "s");
 	if (!hits)
 		fprintf(stderr, "hint: no setting got an answer. Check A/B wiring (try swapping), "
 		                "sensor power, and the id range (--ids).\n");

@@ -33,6 +33,7 @@ static const struct gw_cenum influx_apis[] = {
 #define T_INT(...)  GW_KEY_INT(struct gw_ctimeouts, __VA_ARGS__)
 #define M_STR(...)  GW_KEY_STR(struct gw_mqtt_cfg, __VA_ARGS__)
 #define M_INT(...)  GW_KEY_INT(struct gw_mqtt_cfg, __VA_ARGS__)
+#define M_BOOL(...) GW_KEY_BOOL(struct gw_mqtt_cfg, __VA_ARGS__)
 #define I_STR(...)  GW_KEY_STR(struct gw_influx_cfg, __VA_ARGS__)
 #define I_INT(...)  GW_KEY_INT(struct gw_influx_cfg, __VA_ARGS__)
 #define I_ENUM(...) GW_KEY_ENUM(struct gw_influx_cfg, __VA_ARGS__)
@@ -89,6 +90,8 @@ static const struct gw_ckey mqtt_keys[] = {
         M_INT("keepalive_s", keepalive_s, 0, 5, 3600, 30),
         M_INT("max_inflight", max_inflight, 0, 1, 1000, 20),
         M_INT("heartbeat_min", heartbeat_min, 0, 1, 1440, 15),
+        M_BOOL("homeassistant", homeassistant, 0, 0),
+        M_STR("discovery_prefix", discovery_prefix, GW_CK_STR, 0, NULL, "homeassistant"),
         GW_KEY_SECRET("password", use_password_file),
 };
 
@@ -206,6 +209,13 @@ static int load_mqtt(struct gw_cload *l, const struct gw_ynode *n)
 	m->enabled = true;
 	m->src = n->src;
 	m->src.file = l->cfg->path;
+	if (strpbrk(m->discovery_prefix, "+#") || !m->discovery_prefix[0]) {
+		gw_diag_error_at(l->c.d, &m->src,
+		                 "mqtt.discovery_prefix: \"%s\" is not a topic (want e.g. "
+		                 "homeassistant, without + or #)",
+		                 m->discovery_prefix);
+		errors++;
+	}
 	if (m->client_id[0] || !l->cfg->gateway_id[0])
 		return errors;
 	len = snprintf(m->client_id, sizeof(m->client_id), "fieldgate-%s", l->cfg->gateway_id);

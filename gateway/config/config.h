@@ -89,6 +89,9 @@ struct gw_mqtt_cfg {
 	unsigned keepalive_s;   /* default 30 */
 	unsigned max_inflight;  /* default 20 */
 	unsigned heartbeat_min; /* with a deadband: publish at least this often; default 15 */
+
+	bool homeassistant;         /* Home Assistant MQTT discovery (sinks/mqtt_discovery.c) */
+	char discovery_prefix[128]; /* default homeassistant */
 };
 
 struct gw_influx_cfg {

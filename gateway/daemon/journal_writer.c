@@ -13,8 +13,9 @@
 #include "source.h"
 #include "log.h"
 
-#define RETRY_MS 1000
-#define JSON_MAX 4096
+#define RETRY_MS         1000
+#define CHAIN_METRICS_MS 60000 /* how often the chain's state is read for the self-metrics */
+#define JSON_MAX         4096
 
 struct batch {
 	struct gw_reading r[GW_DELIVER_BATCH];
@@ -27,6 +28,8 @@ struct batch {
 	struct gw_chain_sealer seal;
 	struct gw_limiter jlim; /* the journal's file lost and not repaired */
 	bool lost;              /* the last check found it lost */
+	int64_t chain_day_seen; /* the sealer's head when the chain metrics were read */
+	int64_t next_chain_ms;  /* monotonic time they are read again */
 };
 
 static void print_text(const struct gw_reading *r, const struct gw_reading_tags *tags)
@@ -193,6 +196,42 @@ static void prune(const struct gw_config *cfg, struct gw_journal *j, struct gw_m
 		       (long long)res.dropped_undelivered, (long long)res.bytes);
 }
 
+static int first_ts(void *user, int64_t seq, int64_t ts_ms, int64_t src, const void *data,
+                    size_t len)
+{
+	(void)seq;
+	(void)src;
+	(void)data;
+	(void)len;
+	*(int64_t *)user = ts_ms;
+	return 0;
+}
+
+/* The evidence chain's state for the self-metrics (the "not sealed" alert): the newest sealed
+ * day, when it was sealed, and the poll time of the oldest reading after it. Read every
+ * CHAIN_METRICS_MS, and at once when a day was sealed. */
+static void chain_metrics(struct gw_journal *j, struct batch *b, struct gw_metrics *m)
+{
+	struct gw_journal_link head;
+	int64_t after = 0, oldest = 0, now = gw_clock_mono_ms();
+	int rc;
+
+	if (!m || (now < b->next_chain_ms && b->seal.head_day == b->chain_day_seen))
+		return;
+	b->next_chain_ms = now + CHAIN_METRICS_MS;
+	b->chain_day_seen = b->seal.head_day;
+	rc = gw_chain_head(j, &head);
+	if (rc && rc != -ENOENT)
+		return;
+	if (rc == 0) {
+		after = head.last_seq;
+		atomic_store(&m->chain_head_day, head.day);
+		atomic_store(&m->chain_sealed_ms, head.sealed_ms);
+	}
+	if (gw_journal_fetch(j, after, 1, first_ts, &oldest) >= 0)
+		atomic_store(&m->chain_unsealed_ms, oldest);
+}
+
 /* Finds or adds the journal source of every configured sensor. */
 static int register_sources(const struct gw_config *cfg, const struct gw_journal_writer_opts *o,
                             struct gw_journal *j, struct batch *b)
@@ -296,6 +335,8 @@ int gw_journal_writer_run(const struct gw_config *cfg, struct gw_poller *p, stru
 			prune(cfg, j, o->metrics, &next_prune);
 		if (rc == 0 && !b->n)
 			gw_chain_tick(&b->seal, j);
+		if (rc == 0 && !b->n)
+			chain_metrics(j, b, o->metrics);
 		if (rc == 0)
 			continue;
 		/* Once the poller has ended nothing waits behind us: report and give up. */

@@ -26,7 +26,7 @@
 #include "preflight.h"
 #include "records.h"
 
-#define STATUS_MS 30000 /* how often STATUS= tells the health summary */
+#define STATUS_MS 2000 /* how often the health summary is looked at (sent when it changed) */
 
 /* Across a re-exec, a memfd holding a config's text: */
 #define RELOAD_FD_ENV "FIELDGATE_RELOAD_FD" /* started by a reload: the previous config */
@@ -171,6 +171,7 @@ void gw_service_ready(struct gw_service *s, const char *status)
 	char msg[256];
 
 	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%s", status);
+	snprintf(s->last_status, sizeof(s->last_status), "STATUS=%s", status);
 	s->ready = true;
 	s->next_status_ms = gw_clock_mono_ms() + STATUS_MS;
 	notify(msg);
@@ -254,14 +255,20 @@ void gw_service_stopping(struct gw_service *s)
 	notify("STOPPING=1\nSTATUS=stopping");
 }
 
-/* STATUS= with the metrics' one-line health summary, every STATUS_MS. */
+/* STATUS= with the metrics' one-line health summary (sensors, stale, backing off, each sink
+ * up or down with its backlog and lag, the chain's last sealed day), looked at every
+ * STATUS_MS and sent when it changed. */
 static void send_status(struct gw_service *s, int64_t now)
 {
-	char msg[512] = "STATUS=";
+	char msg[sizeof(s->last_status)] = "STATUS=";
 
-	if (gw_metrics_status(s->metrics, gw_clock_wall_ms(), msg + 7, sizeof(msg) - 7) > 0)
-		notify(msg);
 	s->next_status_ms = now + STATUS_MS;
+	if (gw_metrics_status(s->metrics, gw_clock_wall_ms(), msg + 7, sizeof(msg) - 7) <= 0)
+		return;
+	if (strcmp(msg, s->last_status) == 0)
+		return;
+	memcpy(s->last_status, msg, sizeof(msg));
+	notify(msg);
 }
 
 void gw_service_tick(void *arg)

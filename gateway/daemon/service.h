@@ -29,7 +29,8 @@ struct gw_service {
 	int64_t watchdog_ms;     /* the manager's watchdog interval, 0: none */
 	int64_t next_ping_ms;    /* monotonic time of the next WATCHDOG=1 */
 	const struct gw_metrics *metrics; /* borrowed, may be NULL: the STATUS= health line */
-	int64_t next_status_ms;           /* monotonic time of the next STATUS= */
+	int64_t next_status_ms;           /* monotonic time STATUS= is looked at again */
+	char last_status[512];            /* the STATUS= last sent */
 };
 
 /* Installs the SIGINT, SIGTERM and SIGHUP handlers (SIGPIPE ignored), reads the watchdog

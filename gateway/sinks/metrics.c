@@ -265,6 +265,7 @@ int gw_metrics_status(const struct gw_metrics *m, int64_t now_ms, char *buf, siz
 	struct gw_strbuf o = {.buf = buf, .len = len};
 	size_t stale = 0, backing = 0;
 	struct gw_poll_stats st;
+	int64_t day;
 
 	if (len == 0)
 		return -ENOSPC;
@@ -283,6 +284,12 @@ int gw_metrics_status(const struct gw_metrics *m, int64_t now_ms, char *buf, siz
 		             (long long)atomic_load(&k->depth),
 		             (long long)atomic_load(&k->lag_ms) / 1000);
 	}
+	day = atomic_load(&m->chain_head_day);
+	if (day)
+		gw_sb_printf(&o, "; sealed through %04lld-%02lld-%02lld", (long long)day / 10000,
+		             (long long)day / 100 % 100, (long long)day % 100);
+	else
+		gw_sb_printf(&o, "; nothing sealed yet");
 	return o.full ? -ENOSPC : (int)o.pos;
 }
 

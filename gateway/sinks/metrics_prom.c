@@ -289,6 +289,15 @@ static void prom_state(const struct gw_metrics *m, struct gw_strbuf *o)
 	          "1 when the kernel reports the system clock synchronised (readings then carry no "
 	          "clock: unsynced).");
 	gw_sb_printf(o, "fieldgate_clock_synchronized %d\n", gw_clock_is_synced() ? 1 : 0);
+	prom_type(o, "chain_last_seal_timestamp_seconds", "gauge",
+	          "When the evidence chain's newest day was sealed (0: nothing sealed yet).");
+	gw_sb_printf(o, "fieldgate_chain_last_seal_timestamp_seconds %.3f\n",
+	             (double)atomic_load(&m->chain_sealed_ms) / 1000.0);
+	prom_type(o, "chain_unsealed_oldest_timestamp_seconds", "gauge",
+	          "Poll time of the oldest reading no sealed day covers yet (0: none); a day is "
+	          "sealed minutes after it ends.");
+	gw_sb_printf(o, "fieldgate_chain_unsealed_oldest_timestamp_seconds %.3f\n",
+	             (double)atomic_load(&m->chain_unsealed_ms) / 1000.0);
 }
 
 /* One line "fieldgate_<name>{sensor=..,...} " of sensor sc; all labels when full. */

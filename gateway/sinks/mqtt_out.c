@@ -16,6 +16,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "mqtt_client.h"
+#include "mqtt_discovery.h"
 #include "strbuf.h"
 
 #define RING            1024 /* rows held between the journal and the broker */
@@ -60,6 +61,7 @@ struct gw_mqtt_out {
 	uint64_t tags[64];
 	size_t ack_hint;  /* where the last ack was found: the next one is usually just after */
 	size_t send_from; /* no entry before it is pending */
+	struct gw_mqtt_discovery *disc; /* retained sensor metadata and discovery configs */
 };
 
 static struct ent *ent_at(struct gw_mqtt_out *o, size_t i)
@@ -391,6 +393,10 @@ static void turn(void *impl, struct gw_sink *sk, int64_t now, struct gw_sink_wai
 	if (n > 0)
 		take_acks(o, n);
 	on_events(o, &ev);
+	if (ev.connected)
+		gw_mqtt_discovery_restart(o->disc);
+	if (sk->link == GW_LINK_UP)
+		gw_mqtt_discovery_step(o->disc, o->cli, sk->env.cfg->mqtt.qos);
 	send_chain(o, ev.connected);
 	advance(o);
 	if (o->n == 0 && sk->link == GW_LINK_UP)
@@ -414,6 +420,7 @@ static void out_close(void *impl)
 	if (!o)
 		return;
 	gw_mqtt_free(o->cli);
+	gw_mqtt_discovery_free(o->disc);
 	for (size_t i = 0; i < o->nbands; i++)
 		free(o->bands[i].topic);
 	free(o->ring);
@@ -460,6 +467,11 @@ static int out_open(struct gw_sink *sk, void **impl)
 	o->cli = gw_mqtt_new(&cfg->mqtt, client_id, o->status_topic, &rc);
 	if (!o->cli)
 		goto out_free;
+	o->disc = gw_mqtt_discovery_new(cfg, sk->env.recs);
+	if (!o->disc) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
 	sk->peer = o->peer;
 	*impl = o;
 	return 0;
