@@ -38,7 +38,7 @@ declare -A owner=(
   [csv.h]=gateway/records/records_csv.c
   [iconv.h]=gateway/records/records_csv.c   # the report's GB18030 CSV converts through it
   [xlsxwriter.h]=gateway/report/report_xlsx.c
-  [microhttpd.h]=gateway/net/metrics_http.c
+  [microhttpd.h]=gateway/net/http_server.c
 )
 
 room_of() { # path -> room
