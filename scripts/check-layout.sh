@@ -22,9 +22,10 @@ declare -A below=(
   [net]="poll config drivers util"
   [accept]="net records store poll config drivers util"
   [sinks]="accept net records store poll config drivers util"
-  [daemon]="sinks accept net records store poll config drivers util"
+  [console]="sinks accept net records store poll config drivers util"
+  [daemon]="console sinks accept net records store poll config drivers util"
   [report]="accept records store poll config drivers util"
-  [cli]="report daemon sinks accept net records store poll config sim drivers util"
+  [cli]="report daemon console sinks accept net records store poll config sim drivers util"
 )
 # third-party header: its one owner file
 declare -A owner=(

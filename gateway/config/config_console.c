@@ -1,6 +1,7 @@
 /* The console section of gateway.yaml: the technician's page (address, port, password hash
- * file, language). A listen address other than loopback is refused unless the password file
- * exists: the page never opens to the LAN without a password. */
+ * file, language). A listen address other than loopback is refused at start-up unless the
+ * password file exists (gw_config_console_check): the page never opens to the LAN without a
+ * password, and `console passwd` can still read the config to write it. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
@@ -68,13 +69,21 @@ int gw_config_load_console(struct gw_cload *l, const struct gw_ynode *n)
 		                 c->http.listen);
 		return errors + 1;
 	}
-	if (!loop && access(c->password_file, R_OK) != 0) {
-		gw_diag_error_at(l->c.d, where,
-		                 "console.listen: %s is reachable from other machines, and the "
-		                 "password file %s is missing (create it with: fieldgate console "
-		                 "passwd -c %s)",
-		                 c->http.listen, c->password_file, l->cfg->path);
-		errors++;
-	}
+	c->loopback = loop;
+	c->listen_src = *where;
+	c->listen_src.file = l->cfg->path;
 	return errors;
+}
+
+int gw_config_console_check(const struct gw_config *cfg, struct gw_diag *d)
+{
+	const struct gw_console_cfg *c = &cfg->console;
+
+	if (!c->enabled || c->loopback || access(c->password_file, R_OK) == 0)
+		return 0;
+	gw_diag_error_at(d, &c->listen_src,
+	                 "console.listen: %s is reachable from other machines, and the password "
+	                 "file %s is missing (create it with: fieldgate console passwd -c %s)",
+	                 c->http.listen, c->password_file, cfg->path);
+	return 1;
 }

@@ -15,7 +15,7 @@
 struct gw_http_server; /* opaque */
 struct gw_http_req;    /* opaque: valid during the handler call */
 
-#define GW_HTTP_HEADERS_MAX 4
+#define GW_HTTP_HEADERS_MAX 6
 
 /* What a handler answers. body is owned (malloc'd; freed by the server) unless static_body. */
 struct gw_http_resp {
