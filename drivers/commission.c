@@ -17,8 +17,7 @@ int gw_comm_probe(struct gw_link *l, int unit, int *exception)
 	return rc;
 }
 
-int gw_comm_read_unit_reg(struct gw_link *l, const struct gw_addressing *a, int unit,
-                          uint16_t *v)
+int gw_comm_read_unit_reg(struct gw_link *l, const struct gw_addressing *a, int unit, uint16_t *v)
 {
 	int exc;
 

@@ -15,8 +15,7 @@
 int gw_comm_probe(struct gw_link *l, int unit, int *exception);
 
 /* The unit register a's profile names, read at unit. Returns the link's code, value in *v. */
-int gw_comm_read_unit_reg(struct gw_link *l, const struct gw_addressing *a, int unit,
-                          uint16_t *v);
+int gw_comm_read_unit_reg(struct gw_link *l, const struct gw_addressing *a, int unit, uint16_t *v);
 
 /* How a change of unit id ended (gw_comm_verify_unit). */
 enum gw_setaddr_outcome {

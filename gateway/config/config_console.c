@@ -58,7 +58,8 @@ int gw_config_load_console(struct gw_cload *l, const struct gw_ynode *n)
 		len = snprintf(c->password_file, sizeof(c->password_file), "%s/console.pass",
 		               l->cfg->data_dir);
 		if (len < 0 || (size_t)len >= sizeof(c->password_file)) {
-			gw_diag_error_at(l->c.d, &n->src, "console.password_file: data_dir too long");
+			gw_diag_error_at(l->c.d, &n->src,
+			                 "console.password_file: data_dir too long");
 			errors++;
 		}
 	}

@@ -17,13 +17,13 @@
 #include "console_int.h"
 #include "log.h"
 
-#define COOKIE      "fg_session"
-#define KEY_FILE    "console.key"
-#define MAX_CONNS   64 /* the event stream holds one each: a crew of phones and some */
-#define MAX_PER_IP  0  /* behind one NAT'd hotspot every phone has the same address */
-#define MAX_BODY    (256 * 1024) /* a gateway.yaml */
-#define TIMEOUT_S   30
-#define STREAM_MS   1000 /* the event stream's period */
+#define COOKIE     "fg_session"
+#define KEY_FILE   "console.key"
+#define MAX_CONNS  64           /* the event stream holds one each: a crew of phones and some */
+#define MAX_PER_IP 0            /* behind one NAT'd hotspot every phone has the same address */
+#define MAX_BODY   (256 * 1024) /* a gateway.yaml */
+#define TIMEOUT_S  30
+#define STREAM_MS  1000 /* the event stream's period */
 
 static int64_t now_s(void)
 {
@@ -163,8 +163,9 @@ static int serve_session(void *ctx, const struct gw_http_req *req, struct gw_htt
 		s = auto_session(c, resp, tok);
 	if (sb_alloc(&o, 1024))
 		return -ENOMEM;
-	gw_sb_printf(&o, "{\"logged_in\":%s,\"need_password\":%s,\"language\":",
-	             s ? "true" : "false", c->auth.need_password ? "true" : "false");
+	gw_sb_printf(&o,
+	             "{\"logged_in\":%s,\"need_password\":%s,\"language\":", s ? "true" : "false",
+	             c->auth.need_password ? "true" : "false");
 	console_json_str(&o, c->env.cfg->console.language);
 	gw_sb_printf(&o, ",\"gateway\":");
 	console_json_str(&o, c->env.cfg->gateway_id);
@@ -182,8 +183,7 @@ static int serve_login(void *ctx, const struct gw_http_req *req, struct gw_http_
 	char tok[GW_CAUTH_TOKEN_LEN], msg[96];
 	int64_t wait;
 
-	if (!gw_cauth_login(&c->auth, gw_http_peer(req), gw_http_body(req, NULL), now_s(),
-	                    &wait)) {
+	if (!gw_cauth_login(&c->auth, gw_http_peer(req), gw_http_body(req, NULL), now_s(), &wait)) {
 		if (wait > 0) {
 			snprintf(msg, sizeof(msg), "too many attempts: wait %lld s",
 			         (long long)wait);
@@ -443,6 +443,20 @@ static int password_hash(const struct gw_console_cfg *cc, char *hash, size_t len
 	return rc;
 }
 
+/* The streams' wake-up, timed on the monotonic clock (gw_clock_mono_after). */
+static int wake_init(pthread_cond_t *cv)
+{
+	pthread_condattr_t a;
+	int rc = pthread_condattr_init(&a);
+
+	if (rc == 0)
+		rc = pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	if (rc == 0)
+		rc = pthread_cond_init(cv, &a);
+	pthread_condattr_destroy(&a);
+	return -rc;
+}
+
 static void console_free(struct gw_console *c)
 {
 	free(c->health);
@@ -459,7 +473,7 @@ static int console_new(const struct gw_console_env *env, struct gw_console **out
 {
 	const struct gw_config *cfg = env->cfg;
 	struct gw_console *c = calloc(1, sizeof(*c));
-	uint8_t key[GW_SHA256_LEN];
+	uint8_t key[GW_SHA256_LEN] = {0};
 	char hash[GW_PWHASH_LEN];
 	int rc;
 
@@ -468,8 +482,9 @@ static int console_new(const struct gw_console_env *env, struct gw_console **out
 	c->env = *env;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->apply_lock, NULL);
-	pthread_cond_init(&c->wake, NULL);
-	rc = password_hash(&cfg->console, hash, sizeof(hash));
+	rc = wake_init(&c->wake);
+	if (rc == 0)
+		rc = password_hash(&cfg->console, hash, sizeof(hash));
 	if (rc == 0 && (rc = session_key(cfg->data_dir, key)) != 0)
 		gw_log(GW_ERR, "console", "cannot read or make %s/" KEY_FILE ": %s", cfg->data_dir,
 		       strerror(-rc));

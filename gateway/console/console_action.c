@@ -40,7 +40,7 @@ void console_jobs_end(struct gw_console *c)
 }
 
 static void job_printf(struct console_job *j, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 static void job_printf(struct console_job *j, const char *fmt, ...)
 {
 	va_list ap;
@@ -51,7 +51,8 @@ static void job_printf(struct console_job *j, const char *fmt, ...)
 	n = vsnprintf(j->text + j->len, sizeof(j->text) - j->len, fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		j->len += (size_t)n < sizeof(j->text) - j->len ? (size_t)n : sizeof(j->text) - j->len - 1;
+		j->len += (size_t)n < sizeof(j->text) - j->len ? (size_t)n
+		                                               : sizeof(j->text) - j->len - 1;
 	pthread_mutex_unlock(&j->lock);
 }
 
@@ -90,8 +91,8 @@ static void hex_line(struct console_job *j, const char *label, const uint8_t *b,
 static void frames(struct console_job *j, int unit, const struct gw_block *b, const uint16_t *w)
 {
 	static const uint8_t fc[] = {0x03, 0x04, 0x01, 0x02};
-	struct gw_frame_req r = {.unit = (uint8_t)unit, .function = fc[b->kind],
-	                         .addr = b->addr, .count = b->count};
+	struct gw_frame_req r = {
+	        .unit = (uint8_t)unit, .function = fc[b->kind], .addr = b->addr, .count = b->count};
 	uint8_t out[GW_FRAME_MAX];
 	size_t n = gw_frame_request(&r, out), k;
 	uint16_t crc = gw_frame_crc(out, n);
@@ -104,12 +105,13 @@ static void frames(struct console_job *j, int unit, const struct gw_block *b, co
 	k = gw_regkind_is_bit(b->kind) ? (b->count + 7u) / 8u : 2u * b->count;
 	out[2] = (uint8_t)k;
 	for (size_t i = 0; i < k; i++)
-		out[3 + i] = gw_regkind_is_bit(b->kind)
-		                     ? (uint8_t)(((w[8 * i] & 1) | (w[8 * i + 1] & 1) << 1 |
-		                                  (w[8 * i + 2] & 1) << 2 | (w[8 * i + 3] & 1) << 3 |
-		                                  (w[8 * i + 4] & 1) << 4 | (w[8 * i + 5] & 1) << 5 |
-		                                  (w[8 * i + 6] & 1) << 6 | (w[8 * i + 7] & 1) << 7))
-		                     : (uint8_t)(i % 2 ? w[i / 2] & 0xff : w[i / 2] >> 8);
+		out[3 + i] =
+		        gw_regkind_is_bit(b->kind)
+		                ? (uint8_t)(((w[8 * i] & 1) | (w[8 * i + 1] & 1) << 1 |
+		                             (w[8 * i + 2] & 1) << 2 | (w[8 * i + 3] & 1) << 3 |
+		                             (w[8 * i + 4] & 1) << 4 | (w[8 * i + 5] & 1) << 5 |
+		                             (w[8 * i + 6] & 1) << 6 | (w[8 * i + 7] & 1) << 7))
+		                : (uint8_t)(i % 2 ? w[i / 2] & 0xff : w[i / 2] >> 8);
 	crc = gw_frame_crc(out, 3 + k);
 	out[3 + k] = (uint8_t)(crc & 0xff);
 	out[4 + k] = (uint8_t)(crc >> 8);
@@ -240,8 +242,9 @@ static void run_setaddr(struct console_job *j, struct gw_link *link)
 	if (rc == 0 && out == GW_SETADDR_CHANGED)
 		gw_poller_set_unit(j->c->env.poller, j->sensor, j->new_unit);
 	if (rc == -ENODEV)
-		snprintf(sum, sizeof(sum), "sensor %s: unit %d did not answer (%s); nothing written",
-		         s->id, j->unit, strerror(-lrc));
+		snprintf(sum, sizeof(sum),
+		         "sensor %s: unit %d did not answer (%s); nothing written", s->id, j->unit,
+		         strerror(-lrc));
 	else if (rc == -EREMOTEIO)
 		snprintf(sum, sizeof(sum), "sensor %s: unit %d refused the write (exception %d)",
 		         s->id, j->unit, exc);
@@ -250,8 +253,9 @@ static void run_setaddr(struct console_job *j, struct gw_link *link)
 		         j->new_unit, rc ? strerror(-rc) : said[out]);
 	job_printf(j, "%s\n", sum);
 	if (rc == 0 && out == GW_SETADDR_CHANGED)
-		job_printf(j, "gateway.yaml still says unit: %d for %s: change it there (config "
-		              "below) before the next restart\n",
+		job_printf(j,
+		           "gateway.yaml still says unit: %d for %s: change it there (config "
+		           "below) before the next restart\n",
 		           s->unit, s->id);
 	job_finish(j, rc == 0 && (out == GW_SETADDR_CHANGED || out == GW_SETADDR_PENDING), sum);
 }
@@ -308,7 +312,7 @@ static int current_unit(struct gw_console *c, size_t si)
 }
 
 static unsigned fail(char *msg, size_t len, unsigned status, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+        __attribute__((format(printf, 4, 5)));
 static unsigned fail(char *msg, size_t len, unsigned status, const char *fmt, ...)
 {
 	va_list ap;
@@ -336,8 +340,9 @@ static unsigned parse_read(struct gw_console *c, const struct gw_http_req *req,
 		return 0;
 	if (gw_regkind_parse(kind, &j->regkind) || arg_long(req, "addr", 0, 65535, 0, &addr) ||
 	    arg_long(req, "count", 1, GW_MAX_REGS, 8, &count))
-		return fail(msg, len, 400, "raw: kind holding|input|coil|discrete, addr 0..65535, "
-		                          "count 1..125");
+		return fail(msg, len, 400,
+		            "raw: kind holding|input|coil|discrete, addr 0..65535, "
+		            "count 1..125");
 	j->addr = (uint16_t)addr;
 	j->count = (uint16_t)count;
 	return 0;
@@ -371,8 +376,8 @@ static unsigned parse_setaddr(struct gw_console *c, const struct gw_http_req *re
 		return fail(msg, len, 404, "no such sensor");
 	if (!cfg->sensors[si].profile->addressing.known)
 		return fail(msg, len, 400, "profile %s cannot change the address: %s",
-		                cfg->sensors[si].profile->name,
-		                cfg->sensors[si].profile->addressing.note);
+		            cfg->sensors[si].profile->name,
+		            cfg->sensors[si].profile->addressing.note);
 	if (arg_long(req, "new_unit", 1, 247, 0, &m) || m == 0)
 		return fail(msg, len, 400, "new_unit: 1..247");
 	j->sensor = (size_t)si;
@@ -384,7 +389,7 @@ static unsigned parse_setaddr(struct gw_console *c, const struct gw_http_req *re
 	for (size_t k = 0; k < cfg->nsensors; k++)
 		if (k != (size_t)si && cfg->sensors[k].bus == j->bus && current_unit(c, k) == m)
 			return fail(msg, len, 409, "unit %ld is %s's on this bus", m,
-			                cfg->sensors[k].id);
+			            cfg->sensors[k].id);
 	snprintf(want, sizeof(want), "%d->%d", j->unit, j->new_unit);
 	if (!confirm || strcmp(confirm, want))
 		return fail(msg, len, 428, "confirm %s", want);
@@ -421,8 +426,9 @@ static unsigned take_job(struct gw_console *c, const struct console_job *r, cons
 
 	pthread_mutex_lock(&j->lock);
 	if (j->state == JOB_WAITING || j->state == JOB_RUNNING) {
-		fail(msg, len, 409, "bus %s is busy: %s by %s is %s; try again when it is done", bus,
-		     kind_names[j->kind], j->who, j->state == JOB_WAITING ? "waiting" : "running");
+		fail(msg, len, 409, "bus %s is busy: %s by %s is %s; try again when it is done",
+		     bus, kind_names[j->kind], j->who,
+		     j->state == JOB_WAITING ? "waiting" : "running");
 		pthread_mutex_unlock(&j->lock);
 		return 409;
 	}
@@ -492,8 +498,9 @@ int console_action_get(struct gw_console *c, const struct gw_http_req *req,
 	pthread_mutex_lock(&j->lock);
 	gw_sb_printf(&o, "{\"bus\":");
 	console_json_str(&o, c->env.cfg->buses[bi].name);
-	gw_sb_printf(&o, ",\"kind\":\"%s\",\"state\":\"%s\",\"ok\":%s,\"who\":",
-	             kind_names[j->kind], states[j->state], j->ok ? "true" : "false");
+	gw_sb_printf(&o,
+	             ",\"kind\":\"%s\",\"state\":\"%s\",\"ok\":%s,\"who\":", kind_names[j->kind],
+	             states[j->state], j->ok ? "true" : "false");
 	console_json_str(&o, j->who);
 	gw_sb_printf(&o, ",\"started_ms\":%lld,\"ended_ms\":%lld,\"at\":%d,\"found\":[",
 	             (long long)j->started_ms, (long long)j->ended_ms, j->unit);

@@ -13,7 +13,7 @@
 
 #include "crypto.h"
 
-#define GW_CAUTH_TOKEN_LEN  128/* a session token, NUL included */
+#define GW_CAUTH_TOKEN_LEN  128 /* a session token, NUL included */
 #define GW_CAUTH_CSRF_LEN   65
 #define GW_CAUTH_SESSION_S  (12 * 3600) /* a session lasts a working day */
 #define GW_CAUTH_WINDOW_S   300         /* the rate limit's window */
@@ -42,8 +42,7 @@ struct gw_cauth {
 void gw_cauth_init(struct gw_cauth *a, const uint8_t *file_key, size_t len, const char *hash);
 void gw_cauth_destroy(struct gw_cauth *a);
 /* A new session token valid until now_s + GW_CAUTH_SESSION_S into out. */
-void gw_cauth_session_new(const struct gw_cauth *a, int64_t now_s,
-                          char out[GW_CAUTH_TOKEN_LEN]);
+void gw_cauth_session_new(const struct gw_cauth *a, int64_t now_s, char out[GW_CAUTH_TOKEN_LEN]);
 /* Whether token is a's, unexpired at now_s. id (17 bytes, may be NULL) gets its random id,
  * the name the log gives the session. */
 bool gw_cauth_session_ok(const struct gw_cauth *a, const char *token, int64_t now_s, char *id);

@@ -166,20 +166,22 @@ static void put_sensors(struct gw_console *c, struct gw_strbuf *o, const struct 
 		console_json_str(o, s->id);
 		gw_sb_printf(o, ",\"bus\":");
 		console_json_str(o, cfg->buses[s->bus].name);
-		gw_sb_printf(o, ",\"unit\":%d,\"config_unit\":%d,\"profile\":", st[i].unit, s->unit);
+		gw_sb_printf(o, ",\"unit\":%d,\"config_unit\":%d,\"profile\":", st[i].unit,
+		             s->unit);
 		console_json_str(o, s->profile->name);
 		gw_sb_printf(o, ",\"can_readdress\":%s,\"plot\":",
 		             s->profile->addressing.known ? "true" : "false");
 		console_json_str(o, s->plot);
 		gw_sb_printf(o, ",\"village\":");
 		console_json_str(o, village_of(c->env.recs, s->plot));
-		gw_sb_printf(o,
-		             ",\"interval_s\":%u,\"state\":\"%s\",\"fails\":%u,\"backing_off\":%s,"
-		             "\"polls\":%llu,\"last_ms\":%lld,\"last_good_ms\":%lld,\"next_ms\":%lld",
-		             s->interval_s, sensor_state(s, &st[i], now), st[i].fails,
-		             st[i].backing_off ? "true" : "false", (unsigned long long)st[i].polls,
-		             (long long)st[i].last_ms, (long long)st[i].last_good_ms,
-		             (long long)st[i].next_ms);
+		gw_sb_printf(
+		        o,
+		        ",\"interval_s\":%u,\"state\":\"%s\",\"fails\":%u,\"backing_off\":%s,"
+		        "\"polls\":%llu,\"last_ms\":%lld,\"last_good_ms\":%lld,\"next_ms\":%lld",
+		        s->interval_s, sensor_state(s, &st[i], now), st[i].fails,
+		        st[i].backing_off ? "true" : "false", (unsigned long long)st[i].polls,
+		        (long long)st[i].last_ms, (long long)st[i].last_good_ms,
+		        (long long)st[i].next_ms);
 		put_values(o, s->profile, &st[i]);
 		gw_sb_printf(o, "}");
 	}
@@ -247,13 +249,16 @@ static void refresh_chain(struct gw_console *c, int64_t mono)
 	c->chain_ms = mono;
 	rc = gw_chain_head_text(c->env.cfg->data_dir, text, sizeof(text));
 	snprintf(c->chain, sizeof(c->chain), "%s",
-	         rc == 0 ? text : rc == -ENOENT ? "" : "unreadable");
+	         rc == 0         ? text
+	         : rc == -ENOENT ? ""
+	                         : "unreadable");
 }
 
 long console_health(struct gw_console *c, char **out)
 {
 	int64_t mono = gw_clock_mono_ms();
 	struct gw_poll_stats *st = calloc(c->env.cfg->nsensors + 1, sizeof(*st));
+	size_t len = 0;
 	int rc = 0;
 
 	*out = NULL;
@@ -267,11 +272,13 @@ long console_health(struct gw_console *c, char **out)
 	}
 	if (rc == 0)
 		*out = malloc(c->health_len + 1);
-	if (*out)
-		memcpy(*out, c->health, c->health_len + 1);
+	if (*out) {
+		len = c->health_len;
+		memcpy(*out, c->health, len + 1);
+	}
 	pthread_mutex_unlock(&c->lock);
 	free(st);
 	if (rc)
 		return rc;
-	return *out ? (long)c->health_len : -ENOMEM;
+	return *out ? (long)len : -ENOMEM;
 }

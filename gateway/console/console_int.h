@@ -31,8 +31,8 @@ struct console_job {
 	enum job_state state;
 	size_t sensor; /* JOB_READ, JOB_SETADDR */
 	int unit, new_unit;
-	int from, to;        /* JOB_SCAN */
-	bool raw;            /* JOB_READ: raw registers too */
+	int from, to; /* JOB_SCAN */
+	bool raw;     /* JOB_READ: raw registers too */
 	uint16_t addr, count;
 	enum gw_regkind regkind;
 	char who[96];

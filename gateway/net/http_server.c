@@ -70,8 +70,7 @@ static struct MHD_Response *stream_response(struct gw_http_resp *resp)
 	st->fn = resp->stream;
 	st->free = resp->stream_free;
 	st->arg = resp->stream_arg;
-	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, st,
-	                                      stream_free);
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, st, stream_free);
 	if (!r)
 		free(st);
 	else
@@ -111,8 +110,8 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, struct gw_http_resp *
 
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *text)
 {
-	struct gw_http_resp resp = {.status = status, .body = (char *)text, .len = strlen(text),
-	                            .static_body = true};
+	struct gw_http_resp resp = {
+	        .status = status, .body = (char *)text, .len = strlen(text), .static_body = true};
 
 	return send_resp(c, &resp);
 }
@@ -283,12 +282,12 @@ struct gw_http_server *gw_http_server_start(const struct gw_http_cfg *hc,
 		flags |= MHD_USE_IPv6;
 	s->o = *o;
 	errno = 0;
-	s->mhd = MHD_start_daemon(
-	        flags, hc->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-	        (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
-	        MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
-	        o->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT,
-	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+	s->mhd = MHD_start_daemon(flags, hc->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+	                          (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
+	                          MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_per_ip,
+	                          MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
+	                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT,
+	                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->mhd) {
 		int err = errno ? errno : EADDRINUSE;
 

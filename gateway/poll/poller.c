@@ -29,8 +29,8 @@ struct dev_state {
 	const struct gw_sensor_cfg *s;
 	uint32_t index;
 	struct gw_plan plan;
-	int64_t due_ms; /* schedule clock (gw_clock_sched_ms) */
-	unsigned fails; /* consecutive failed polls */
+	int64_t due_ms;  /* schedule clock (gw_clock_sched_ms) */
+	unsigned fails;  /* consecutive failed polls */
 	atomic_int unit; /* the config's, until a set-address changes it */
 	struct gw_limiter lim;
 	struct gw_poll_stats st; /* written by the bus thread, read under the poller's lock */

@@ -27,11 +27,11 @@ struct gw_poll_stats {
 	int64_t last_good_ms; /* wall clock of the last fully good poll, 0 if never */
 	bool backing_off;
 	/* the last poll, for the console: */
-	unsigned fails;      /* consecutive failed polls */
-	int unit;            /* the unit id polled (the config's, or a console set-address's) */
-	int64_t last_ms;     /* wall clock of the last poll, 0 if none yet */
-	int64_t next_ms;     /* wall clock of the next poll, 0 if none yet */
-	int last_rc;         /* the last poll's link code (0 fine) */
+	unsigned fails;  /* consecutive failed polls */
+	int unit;        /* the unit id polled (the config's, or a console set-address's) */
+	int64_t last_ms; /* wall clock of the last poll, 0 if none yet */
+	int64_t next_ms; /* wall clock of the next poll, 0 if none yet */
+	int last_rc;     /* the last poll's link code (0 fine) */
 	double values[GW_MAX_POINTS];
 	uint8_t quality[GW_MAX_POINTS];
 };
