@@ -58,6 +58,8 @@ bool gw_cauth_session_ok(const struct gw_cauth *a, const char *token, int64_t no
 	if (!token || strlen(token) != 10 + 1 + ID_HEX + 1 + 2 * GW_SHA256_LEN)
 		return false;
 	dot = token + 10 + 1 + ID_HEX;
+	if (*dot != '.')
+		return false;
 	hlen = (size_t)(dot - token);
 	memcpy(head, token, hlen);
 	head[hlen] = '\0';

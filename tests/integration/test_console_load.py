@@ -1,0 +1,110 @@
+"""Polling never waits on the page: with 50 clients holding the console's event stream open
+for 15 s, every sensor keeps its 1 s schedule (each gap between two polls of a sensor at most
+its interval plus 300 ms) and every client gets its events (one a second, the health rendered
+once for all of them); and a daemon whose config has no console section has no console
+thread and no listener. Bounded: 50 sockets, 15 s."""
+import os
+import selectors
+import socket
+import time
+
+from consoletest import Client, Field
+from gwtest import FIELDGATE, Proc, check, main, readings, wait_for
+
+CLIENTS = 50
+HOLD_S = 15
+SENSORS = """  - {id: s1, bus: tcp1, unit: 1, profile: seeed-s-soil-mtec-02, interval_s: 1}
+  - {id: s2, bus: tcp1, unit: 2, profile: dfrobot-sen0601, interval_s: 1}
+  - {id: s3, bus: tcp1, unit: 3, profile: seeed-s-soil-mtec-02, interval_s: 1}
+  - {id: s4, bus: tcp1, unit: 4, profile: dfrobot-sen0601, interval_s: 1}"""
+
+
+def open_streams(port, cookie):
+    sel = selectors.DefaultSelector()
+    socks = []
+    for _ in range(CLIENTS):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(f"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: fg_session={cookie}"
+                  "\r\n\r\n".encode())
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ, {"buf": b"", "events": 0})
+        socks.append(s)
+    return sel, socks
+
+
+def hold(sel, seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        for key, _ in sel.select(timeout=0.2):
+            data = key.data
+            chunk = key.fileobj.recv(65536)
+            data["buf"] += chunk
+            n = data["buf"].count(b"\n\ndata: ") + data["buf"].startswith(b"data: ")
+            data["events"] = data["buf"].count(b"data: {")
+            if len(data["buf"]) > 1 << 20:  # keep the count, not the text
+                data["buf"] = data["buf"][-4096:]
+                data["base"] = data.get("base", 0) + n
+
+
+def threads(pid):
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+def test():
+    f = Field("fg-console-load-", sensors=SENSORS, output=True)
+    f.start()
+    try:
+        c = Client(f.url)
+        c.session()
+        cookie = [k.value for k in c.jar if k.name == "fg_session"][0]
+        wait_for(lambda: len(readings(f.run)) >= 8, 15, "first readings")
+        idle = threads(f.run.p.pid)
+        sel, socks = open_streams(f.port, cookie)
+        start = len(f.run.snapshot())
+        t0 = time.monotonic()
+        hold(sel, HOLD_S)
+        took = time.monotonic() - t0
+        rs = [r for _, r in readings(f.run, start)]
+        events = sorted(k.data["events"] + k.data.get("base", 0) for k in sel.get_map().values())
+        ok_status = sum(1 for k in sel.get_map().values() if b"200 OK" in k.data["buf"][:64]
+                        or k.data.get("base"))
+        for s in socks:
+            s.close()
+        print(f"{CLIENTS} streams for {took:.1f} s: events per client min {events[0]} "
+              f"max {events[-1]}")
+        check(events[0] >= HOLD_S - 4, f"a client got {events[0]} events in {took:.0f} s")
+        check(ok_status == CLIENTS, f"{ok_status} of {CLIENTS} streams answered 200")
+        for sid in ("s1", "s2", "s3", "s4"):
+            ts = [r["ts_ms"] for r in rs if r["sensor"] == sid]
+            gaps = [b - a for a, b in zip(ts, ts[1:])]
+            check(len(ts) >= HOLD_S - 2, f"{sid}: {len(ts)} polls in {took:.0f} s")
+            check(max(gaps) <= 1300, f"{sid}: a gap of {max(gaps)} ms between polls")
+            print(f"{sid}: {len(ts)} polls, largest gap {max(gaps)} ms")
+            check(all(q == "good" for r in rs if r["sensor"] == sid
+                      for q in r["quality"].values()), f"{sid}: a bad reading")
+        wait_for(lambda: threads(f.run.p.pid) == idle, 10, "the stream threads ending")
+    finally:
+        rc = f.stop()
+    check(rc == 0, f"daemon exit {rc}")
+
+    # the same daemon without a console section: one thread fewer, nothing listening
+    plain = os.path.join(f.d, "plain.yaml")
+    with open(f.cfg, encoding="utf-8") as src, open(plain, "w", encoding="utf-8") as dst:
+        dst.write("".join(l for l in src if not l.startswith("console:")).replace(
+            f"{f.d}/data", f"{f.d}/data2"))
+    os.makedirs(f"{f.d}/data2")
+    run = Proc([FIELDGATE, "run", "-c", plain], os.path.join(f.d, "plain.log"))
+    try:
+        wait_for(lambda: "polling" in run.log_text() or "run: gateway=" in run.log_text(), 15,
+                 "plain daemon")
+        time.sleep(2)
+        without = threads(run.p.pid)
+        print(f"threads: {idle} with the console (idle), {without} without")
+        check(without == idle - 1, f"{without} threads without, {idle} with")
+        check("technician" not in run.log_text(), "a console without its section")
+    finally:
+        run.stop()
+
+
+if __name__ == "__main__":
+    main(test)
