@@ -12,10 +12,11 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import time
 
 from consoletest import Client, Field, artefact_dir, browser, write
-from gwtest import check, main, tmpdir, wait_for
+from gwtest import FIELDGATE, check, main, tmpdir, wait_for
 
 PASSWORD = "mulch-field-2024"
 SRC = os.environ.get("GW_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -35,15 +36,17 @@ def listen_addrs(port):
     return found
 
 
-def sensor_el(drv, sid):
-    from selenium.webdriver.common.by import By
-    els = drv.find_elements(By.CSS_SELECTOR, f'#sensors [data-sensor="{sid}"]')
-    return els[0] if els else None
+def sensor_text(drv, sid):
+    """The sensor's card text, read in one script call (the page redraws it every second)."""
+    return drv.execute_script(
+        "const e = document.querySelector('#sensors [data-sensor=\"' + arguments[0] + '\"]');"
+        "return e ? e.innerText : '';", sid)
 
 
 def state_of(drv, sid):
-    el = sensor_el(drv, sid)
-    return el.get_attribute("data-state") if el else None
+    return drv.execute_script(
+        "const e = document.querySelector('#sensors [data-sensor=\"' + arguments[0] + '\"]');"
+        "return e ? e.dataset.state : null;", sid)
 
 
 def by_id(drv, i):
@@ -92,6 +95,8 @@ def check_api_security(f):
     csrf, c.csrf = c.csrf, "0" * 64
     check(c.call("POST", "/api/scan?bus=tcp1&from=1&to=2")[0] == 403, "wrong CSRF")
     c.csrf = csrf
+    big = "#" * (300 * 1024)
+    check(c.call("POST", "/api/config/validate", big)[0] == 413, "a 300 KB body")
     jar = [k for k in c.jar]
     check(jar and jar[0].has_nonstandard_attr("HttpOnly"), "cookie not HttpOnly")
     size = sum(len(c.call("GET", p)[1].encode()) for p in ("/", "/app.js", "/app.css"))
@@ -113,14 +118,14 @@ def check_loopback_only(f):
 
 def check_health(drv, f, art):
     wait_for(lambda: state_of(drv, "s1") == "ok" and state_of(drv, "s2") == "ok", 20, "s1, s2 ok")
-    text = sensor_el(drv, "s1").text
+    text = sensor_text(drv, "s1")
     check("新民村" in text and "moisture_pct" in text and "%" in text, f"s1 card: {text}")
     check("正常" in text, f"Chinese by default: {text}")
     src = drv.page_source
     check(not any(s in src for s in SECRETS), "an ID number or phone on the page")
     drv.save_screenshot(os.path.join(art, "console-390.png"))
     by_id(drv, "lang").click()
-    wait_for(lambda: "OK" in sensor_el(drv, "s1").text, 5, "English")
+    wait_for(lambda: "OK" in sensor_text(drv, "s1"), 5, "English")
     check(by_id(drv, "app").find_element("css selector", '.tab[data-tab="health"]').text ==
           "Health", "tab in English")
     by_id(drv, "lang").click()
@@ -166,7 +171,7 @@ def check_set_address(drv, f, c):
              15, "three more polls of s2")
     s2 = [s for s in c.health()["sensors"] if s["id"] == "s2"][0]
     check(s2["unit"] == 7 and s2["state"] == "ok" and s2["fails"] == 0, f"s2 after: {s2}")
-    check("yaml 2" in sensor_el(drv, "s2").text or True, "")
+    wait_for(lambda: "yaml 2" in sensor_text(drv, "s2"), 5, "the page naming the yaml's id")
 
 
 def check_bad_config(drv, f):
@@ -203,9 +208,21 @@ def check_rate_limit(f):
     check(c.login(PASSWORD)[0] == 429, "the right password while rate-limited")
 
 
+def check_lan_needs_password(f):
+    """A console on a LAN address without its password file: check exits 2, FILE:LINE:COL."""
+    lan = write(os.path.join(f.d, "lan.yaml"), open(f.cfg, encoding="utf-8").read().replace(
+        "console: {", "console: {listen: 0.0.0.0, "))
+    r = subprocess.run([FIELDGATE, "check", "-c", lan], capture_output=True, text=True,
+                       timeout=60)
+    check(r.returncode == 2 and re.search(r"lan\.yaml:\d+:\d+: error: console\.listen: 0\.0\.0\.0 "
+                                          r"is reachable from other machines", r.stderr),
+          f"check without a password file: {r.returncode} {r.stderr}")
+
+
 def test():
     art = artefact_dir("console")
     f = Field("fg-console-", extra=RECORDS)
+    check_lan_needs_password(f)
     r = f.set_password(PASSWORD)
     check(r.returncode == 0 and "wrote" in r.stdout, f"passwd: {r.stdout}{r.stderr}")
     check(oct(os.stat(os.path.join(f.d, "data", "console.pass")).st_mode & 0o777) == "0o600",
