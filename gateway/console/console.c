@@ -399,6 +399,22 @@ int gw_console_read_password(const char *path, char *out, size_t len)
 	return gw_pwhash_is_hash(out) ? 0 : -EINVAL;
 }
 
+/* Run as root for a service that runs as its own user: the file goes to the owner of the
+ * directory it is in (data_dir belongs to the service), still 0600. */
+static void give_to_dir_owner(int fd, const char *path)
+{
+	char dir[GW_PATH_LEN];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	if (geteuid() != 0)
+		return;
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	if (stat(dir[0] ? dir : "/", &st) == 0 && fchown(fd, st.st_uid, st.st_gid) != 0)
+		gw_log(GW_WARN, "console", "%s: cannot give it to the owner of %s: %s", path, dir,
+		       strerror(errno));
+}
+
 int gw_console_write_password(const char *path, const char *password)
 {
 	char hash[GW_PWHASH_LEN], tmp[GW_PATH_LEN + 16];
@@ -411,6 +427,7 @@ int gw_console_write_password(const char *path, const char *password)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
+	give_to_dir_owner(fd, path);
 	hash[len++] = '\n';
 	if (write(fd, hash, len) != (ssize_t)len || fsync(fd)) {
 		rc = -errno;
