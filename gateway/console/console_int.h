@@ -59,7 +59,7 @@ struct gw_console {
 	char *health;
 	size_t health_len, health_cap;
 	int64_t health_ms;
-	char chain[200];
+	char chain[320]; /* the chain as JSON members (console_health.c) */
 	int64_t chain_ms;
 	struct gw_busload *loads; /* one per bus */
 	struct console_job *jobs; /* one per bus */

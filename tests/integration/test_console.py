@@ -123,6 +123,9 @@ def check_health(drv, f, art):
     check("正常" in text, f"Chinese by default: {text}")
     src = drv.page_source
     check(not any(s in src for s in SECRETS), "an ID number or phone on the page")
+    chain = f.client.health()["chain"]
+    check(chain["state"] == "none" and chain["open"] > 0, f"chain: {chain}")
+    check("尚未封存" in by_id(drv, "summary").text, "the chain's card")
     drv.save_screenshot(os.path.join(art, "console-390.png"))
     by_id(drv, "lang").click()
     wait_for(lambda: "OK" in sensor_text(drv, "s1"), 5, "English")
@@ -235,7 +238,7 @@ def test():
         return
     try:
         check_loopback_only(f)
-        c = check_api_security(f)
+        c = f.client = check_api_security(f)
         drv.set_script_timeout(10)
         drv.get(f.url + "/")
         wait_for(lambda: by_id(drv, "login").is_displayed(), 10, "the login form")

@@ -11,7 +11,7 @@ const T = {
     config_help:'粘贴或上传新的 gateway.yaml，先校验，再应用（网关随即重新加载）。',
     cfg_load:'载入当前配置',validate:'校验',apply:'应用',live:'实时',offline:'连接中断',
     synced:'时钟已同步',unsynced:'时钟未同步',journal:'本地日志',depth:'待发送',size:'大小',
-    chain:'证据链',none:'无',today_open:'今日数据在午夜后封存',link_up:'已连接',link_down:'未连接',
+    chain:'证据链',none:'尚未封存',unreadable:'无法读取',signed:'已签名',unsigned:'未签名',open_rows:'{n} 条待午夜后封存',link_up:'已连接',link_down:'未连接',
     load:'线路负载',errors:'错误',discarded:'丢弃字节',action:'进行中',ok:'正常',failing:'故障',
     stale:'数据过期',degraded:'部分异常',waiting:'等待首次读取',plot:'地块',village:'村',unit:'站号',
     last_good:'最近正常',never:'从未',fails:'连续失败',backoff:'退避中',next:'下次',ago:'前',
@@ -28,7 +28,7 @@ const T = {
     log:'Action log',config_help:'Paste or upload a new gateway.yaml, validate it, then apply it (the gateway reloads).',
     cfg_load:'Load running config',validate:'Validate',apply:'Apply',live:'live',offline:'disconnected',
     synced:'clock synchronised',unsynced:'clock NOT synchronised',journal:'Journal',depth:'waiting',
-    size:'size',chain:'Evidence chain',none:'none',today_open:'today is sealed after midnight',
+    size:'size',chain:'Evidence chain',none:'nothing sealed yet',unreadable:'unreadable',signed:'signed',unsigned:'unsigned',open_rows:'{n} readings to seal after midnight',
     link_up:'link up',link_down:'link down',load:'line load',errors:'errors',discarded:'discarded bytes',
     action:'running',ok:'OK',failing:'FAILING',stale:'stale',degraded:'degraded',waiting:'waiting for first poll',
     plot:'plot',village:'village',unit:'unit',last_good:'last good',never:'never',fails:'consecutive failures',
@@ -80,8 +80,10 @@ function renderSummary(h) {
   s.append(card(t('journal'), `${h.journal.depth} ${t('depth')}`, `${t('size')} ${mb(h.journal.bytes)} / ${mb(h.journal.max_bytes)}`));
   h.sinks.forEach((k) => s.append(card(k.name, k.connected ? t('sink_up') : t('sink_down'),
     `${t('depth')} ${k.depth} · ${t('lag')} ${k.lag_s}${t('s')}`)));
-  s.append(card(t('chain'), h.chain.head ? h.chain.head.slice(0, 10) : t('none'),
-    (h.chain.head ? h.chain.head.slice(11, 27) + '… · ' : '') + t('today_open')));
+  const ch = h.chain;
+  s.append(card(t('chain'), ch.state === 'sealed' ? ch.day : ch.state === 'none' ? t('none') : t('unreadable'),
+    (ch.state === 'sealed' ? `${ch.digest.slice(0, 16)}… ${ch.readings} · ${ch.signed ? t('signed') : t('unsigned')} · ` : '') +
+    (ch.open !== undefined ? t('open_rows', {n: ch.open}) : '')));
   const ck = $('clock'); ck.textContent = h.clock_synced ? t('synced') : t('unsynced');
   ck.className = 'badge ' + (h.clock_synced ? 'ok' : 'warn');
 }
