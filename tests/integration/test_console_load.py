@@ -2,14 +2,17 @@
 for 12 s, every sensor keeps its 1 s schedule (no slot skipped, no poll more than 500 ms after
 its slot, nor 200 ms later than in the 12 s before the clients came) and every client gets its
 events (one a second, the health rendered once for all of them); and a daemon whose config has no console section has no console
-thread and no listener. Bounded: 50 sockets, 2 x 12 s."""
+thread and no listener; and on a simulated clock that passes midnight, the page's health
+names the sealed day (its digest signed) and the readings waiting for the next seal.
+Bounded: 50 sockets, 2 x 12 s."""
 import os
 import selectors
+import subprocess
 import socket
 import time
 
-from consoletest import Client, Field
-from gwtest import FIELDGATE, Proc, check, main, readings, wait_for
+from consoletest import Client, Field, write
+from gwtest import FIELDGATE, Proc, check, free_port, main, readings, tmpdir, wait_for
 
 CLIENTS = 50
 HOLD_S = 12
@@ -121,5 +124,51 @@ def test():
         run.stop()
 
 
+def sealed_head():
+    d = tmpdir("fg-console-chain-")
+    port, cport = free_port(), free_port()
+    cfg = write(os.path.join(d, "gateway.yaml"), f"""gateway: {{id: chain-gw, township: 新民乡, data_dir: {d}/data,
+           timezone: UTC}}
+buses:
+  - {{name: tcp1, type: tcp, host: 127.0.0.1, port: {port}}}
+sensors:
+  - {{id: s1, bus: tcp1, unit: 1, profile: seeed-s-soil-mtec-02, interval_s: 30}}
+console: {{port: {cport}}}
+sim: {{start: 2023-06-20T23:59:00, speed: 60}}
+""")
+    os.makedirs(f"{d}/data")
+    env = dict(os.environ, TZ="UTC")
+    clock = os.path.join(d, "sim.clock")
+    sim = Proc([FIELDGATE, "sim", "-c", cfg, "--tcp", f"127.0.0.1:{port}", "--clock", clock],
+               os.path.join(d, "sim.log"), env=env)
+    run = None
+    try:
+        sim.wait_line("sim: ready", 15)
+        run = Proc([FIELDGATE, "run", "-c", cfg, "--sim-clock", clock], os.path.join(d, "run.log"),
+                   env=env)
+
+        def sealed():
+            r = subprocess.run([FIELDGATE, "verify", "--data-dir", f"{d}/data"],
+                               capture_output=True, text=True, timeout=30)
+            return "2023-06-20" in r.stdout
+        wait_for(sealed, 30, "2023-06-20 sealed")
+        c = Client(f"http://127.0.0.1:{cport}")
+        c.session()
+        chain = c.health()["chain"]
+        print(f"chain on the page: {chain}")
+        check(chain["state"] == "sealed" and chain["day"] == "2023-06-20" and chain["signed"] and
+              chain["readings"] >= 1 and len(chain["digest"]) == 64 and chain["open"] >= 1,
+              f"chain: {chain}")
+    finally:
+        rc = run.stop() if run else 0
+        sim.stop()
+    check(rc == 0, f"daemon exit {rc}:\n{run.log_text()}")
+
+
+def all_tests():
+    test()
+    sealed_head()
+
+
 if __name__ == "__main__":
-    main(test)
+    main(all_tests)
