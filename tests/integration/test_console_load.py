@@ -146,6 +146,9 @@ sim: {{start: 2023-06-20T23:59:00, speed: 60}}
         sim.wait_line("sim: ready", 15)
         run = Proc([FIELDGATE, "run", "-c", cfg, "--sim-clock", clock], os.path.join(d, "run.log"),
                    env=env)
+        # verify only once the daemon has made its journal (two first opens race)
+        wait_for(lambda: "technician's page on" in run.log_text() or run.p.poll() is not None,
+                 15, "the daemon's start")
 
         def sealed():
             r = subprocess.run([FIELDGATE, "verify", "--data-dir", f"{d}/data"],
