@@ -10,6 +10,7 @@ under 100 KB; a loopback-only console listens on 127.0.0.1 and nowhere else."""
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -231,7 +232,8 @@ def test():
     check(oct(os.stat(os.path.join(f.d, "data", "console.pass")).st_mode & 0o777) == "0o600",
           "console.pass mode")
     f.start()
-    drv = browser(390, 844, tmpdir("fg-chromium-"))
+    profile = tmpdir("fg-chromium-")
+    drv = browser(390, 844, profile)
     if drv is None:
         f.stop()
         print("skip: chromium and chromedriver not installed (scripts/setup.sh --test)")
@@ -263,6 +265,7 @@ def test():
                         r"unit 2 -> 7: changed", log), "set-address not logged with who")
     finally:
         drv.quit()
+        shutil.rmtree(profile, ignore_errors=True)
         rc = f.stop()
     check(rc == 0, f"daemon exit {rc}")
     print(f"screenshots in {art}")
