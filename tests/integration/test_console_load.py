@@ -3,16 +3,21 @@ for 12 s, every sensor keeps its 1 s schedule (no slot skipped, no poll more tha
 its slot, nor 200 ms later than in the 12 s before the clients came) and every client gets its
 events (one a second, the health rendered once for all of them); and a daemon whose config has no console section has no console
 thread and no listener; and on a simulated clock that passes midnight, the page's health
-names the sealed day (its digest signed) and the readings waiting for the next seal.
+names the sealed day (its digest signed) and the readings waiting for the next seal; and on
+an RTU line (a pty to the simulator) a scan and a read run between the bus's polls, a second
+action meanwhile is refused, and no poll of the line fails for it.
 Bounded: 50 sockets, 2 x 12 s."""
+import json
 import os
+import re
 import selectors
 import subprocess
 import socket
 import time
 
 from consoletest import Client, Field, write
-from gwtest import FIELDGATE, Proc, check, free_port, main, readings, tmpdir, wait_for
+from gwtest import (FIELDGATE, Proc, check, free_port, main, readings, start_sim, tmpdir,
+                    wait_for)
 
 CLIENTS = 50
 HOLD_S = 12
@@ -168,9 +173,63 @@ sim: {{start: 2023-06-20T23:59:00, speed: 60}}
     check(rc == 0, f"daemon exit {rc}:\n{run.log_text()}")
 
 
+def wait_action(c, bus):
+    def done():
+        j = json.loads(c.call("GET", f"/api/action?bus={bus}")[1])
+        return j if j["state"] == "done" else None
+    wait_for(done, 30, f"the action on {bus}")
+    return done()
+
+
+def rtu_actions():
+    d = tmpdir("fg-console-rtu-")
+    cport = free_port()
+    cfg = write(os.path.join(d, "gateway.yaml"), f"""gateway: {{id: rtu-gw, township: 新民乡, data_dir: {d}/data}}
+timeouts: {{response_ms: 300, byte_ms: 50, retries: 0, backoff_max_s: 4}}
+buses:
+  - {{name: line1, type: rtu, device: {d}/line1, baud: 9600}}
+sensors:
+  - {{id: r1, bus: line1, unit: 1, profile: dfrobot-sen0601, interval_s: 1}}
+  - {{id: r2, bus: line1, unit: 2, profile: seeed-s-soil-mtec-02, interval_s: 1}}
+console: {{port: {cport}}}
+""")
+    os.makedirs(f"{d}/data")
+    sim = start_sim(cfg, d)
+    run = Proc([FIELDGATE, "run", "-c", cfg, "--output", "stdout"], os.path.join(d, "run.log"))
+    try:
+        wait_for(lambda: len(readings(run)) >= 4 or run.p.poll() is not None, 20, "readings")
+        c = Client(f"http://127.0.0.1:{cport}")
+        c.session()
+        mark = len(run.snapshot())
+        st, _ = c.call("POST", "/api/scan?bus=line1&from=1&to=6")
+        check(st == 202, f"scan: {st}")
+        st, body = c.call("POST", "/api/read?sensor=r1")
+        check(st == 409 and "busy" in body, f"a second action while the scan runs: {st} {body}")
+        j = wait_action(c, "line1")
+        check(j["found"] == [1, 2], f"scan on the RTU line: {j}")
+        st, _ = c.call("POST", "/api/read?sensor=r1&kind=holding&addr=0&count=2")
+        check(st == 202, f"read: {st}")
+        j = wait_action(c, "line1")
+        check(j["ok"] and re.search(r"request: 01 0[34] ", j["text"]) and "moisture_pct" in j["text"],
+              f"read on the RTU line: {j}")
+        n = len(readings(run))
+        wait_for(lambda: len(readings(run)) >= n + 4, 10, "polls after the actions")
+        rs = [r for _, r in readings(run, mark)]
+        bad = [r for r in rs if any(q != "good" for q in r["quality"].values())]
+        check(not bad and len(rs) >= 4, f"{len(bad)} of {len(rs)} polls not good: {bad[:2]}")
+        bus = c.health()["buses"][0]
+        check(bus["errors"] == 0 and bus["discarded"] == 0, f"line1 after the actions: {bus}")
+        print(f"RTU: scan found 1, 2; read ok; {len(rs)} polls meanwhile, all good")
+    finally:
+        rc = run.stop()
+        sim.stop()
+    check(rc == 0, f"daemon exit {rc}")
+
+
 def all_tests():
     test()
     sealed_head()
+    rtu_actions()
 
 
 if __name__ == "__main__":
