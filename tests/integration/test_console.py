@@ -183,7 +183,10 @@ def check_bad_config(drv, f):
     with open(f.cfg, encoding="utf-8") as fh:
         good = fh.read()
     bad = good.replace("interval_s: 2}", "interval_s: 0}", 1)
-    drv.execute_script("document.getElementById('cfg-text').value = arguments[0];", bad)
+    upload = write(os.path.join(f.d, "candidate.yaml"), bad)
+    by_id(drv, "cfg-file").send_keys(upload)  # the upload button
+    wait_for(lambda: drv.execute_script("return document.getElementById('cfg-text').value;") ==
+             bad, 10, "the uploaded file in the text box")
     by_id(drv, "cfg-validate").click()
     wait_for(lambda: by_id(drv, "cfg-msgs").text, 15, "validation messages")
     msgs = by_id(drv, "cfg-msgs").text
