@@ -201,6 +201,32 @@ def check_bad_config(drv, f):
     check("reload" not in f.run.log_text(), "a reload after a bad candidate")
 
 
+def check_good_config(drv, f, c):
+    """A good candidate applied (s1 every 3 s, s2 at the unit id the set-address gave it): the
+    file replaced, the daemon reloaded (same PID, re-exec), the page's session still good."""
+    with open(f.cfg, encoding="utf-8") as fh:
+        good = fh.read().replace("interval_s: 2}", "interval_s: 3}", 1).replace(
+            "{id: s2, bus: tcp1, unit: 2,", "{id: s2, bus: tcp1, unit: 7,")
+    pid = f.run.p.pid
+    drv.execute_script("document.getElementById('cfg-text').value = arguments[0];", good)
+    by_id(drv, "cfg-apply").click()
+    wait_for(lambda: by_id(drv, "cfg-status").get_attribute("class") == "good", 15, "applied")
+    with open(f.cfg, encoding="utf-8") as fh:
+        check(fh.read() == good, "the config file was not replaced")
+    wait_for(lambda: f.run.log_text().count("technician's page on") >= 2, 30, "the reload")
+    check(f.run.p.pid == pid and f.run.p.poll() is None, "not the same daemon")
+
+    def reloaded():
+        h = c.health()
+        s = {x["id"]: x for x in h["sensors"]} if h else {}
+        return s and s["s1"]["interval_s"] == 3 and s["s2"]["config_unit"] == 7 and \
+            s["s2"]["state"] == "ok"
+    wait_for(reloaded, 20, "the new config polled (same session)")
+    wait_for(lambda: "站号 7 ·" in sensor_text(drv, "s2") and by_id(drv, "conn").text == "实时",
+             20, "the page live again after the reload")
+    check("config apply by 127.0.0.1 session" in f.run.log_text(), "apply not logged")
+
+
 def check_csrf_in_browser(drv):
     st = drv.execute_async_script(
         "const done = arguments[0];"
@@ -257,6 +283,7 @@ def test():
         check_set_address(drv, f, c)
         check_scan(drv, [1, 7])
         check_bad_config(drv, f)
+        check_good_config(drv, f, c)
         check_csrf_in_browser(drv)
         tab(drv, "health")
         drv.set_window_size(1280, 900)

@@ -146,7 +146,11 @@ function live() {
   if (es) es.close();
   es = new EventSource('/api/events');
   es.onmessage = (e) => { $('conn').textContent = t('live'); $('conn').className = 'badge ok'; render(JSON.parse(e.data)); };
-  es.onerror = () => { $('conn').textContent = t('offline'); $('conn').className = 'badge bad'; };
+  es.onerror = () => {
+    $('conn').textContent = t('offline'); $('conn').className = 'badge bad';
+    /* a reload restarts the gateway: the browser gives up on a stream refused meanwhile */
+    if (es.readyState === EventSource.CLOSED) setTimeout(start, 2000);
+  };
 }
 
 function showLogin() { $('login').hidden = false; $('app').hidden = true; if (es) es.close(); }
