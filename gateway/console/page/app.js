@@ -228,7 +228,7 @@ async function sendConfig(apply) {
   const st = $('cfg-status');
   if (r.body.ok === undefined) { st.textContent = r.body.error || r.status; st.className = 'err'; return; }
   st.textContent = r.body.ok ? (r.body.applied ? t('applied') : t('valid')) + (r.body.note ? ' — ' + r.body.note : '') : t('invalid');
-  st.className = r.body.ok ? 'good' : 'err';
+  st.className = r.body.ok && (!apply || r.body.applied) ? 'good' : 'err';
   $('cfg-msgs').textContent = r.body.messages;
 }
 
