@@ -22,9 +22,10 @@ declare -A below=(
   [net]="poll config drivers util"
   [accept]="net records store poll config drivers util"
   [sinks]="accept net records store poll config drivers util"
-  [daemon]="sinks accept net records store poll config drivers util"
+  [console]="sinks accept net records store poll config drivers util"
+  [daemon]="console sinks accept net records store poll config drivers util"
   [report]="accept records store poll config drivers util"
-  [cli]="report daemon sinks accept net records store poll config sim drivers util"
+  [cli]="report daemon console sinks accept net records store poll config sim drivers util"
 )
 # third-party header: its one owner file
 declare -A owner=(
@@ -38,7 +39,7 @@ declare -A owner=(
   [csv.h]=gateway/records/records_csv.c
   [iconv.h]=gateway/records/records_csv.c   # the report's GB18030 CSV converts through it
   [xlsxwriter.h]=gateway/report/report_xlsx.c
-  [microhttpd.h]=gateway/net/metrics_http.c
+  [microhttpd.h]=gateway/net/http_server.c
 )
 
 room_of() { # path -> room

@@ -8,7 +8,8 @@ BUILD_PKGS=(gcc make cmake pkg-config libmodbus-dev libpaho-mqtt-dev libcurl4-op
   libsqlite3-dev libsodium-dev libfyaml-dev libcsv-dev zlib1g-dev libmicrohttpd-dev libxlsxwriter-dev)
 TEST_PKGS=(libcmocka-dev clang clang-format socat mbpoll python3 python3-pymodbus python3-serial
   python3-serial-asyncio python3-cryptography mosquitto mosquitto-clients influxdb openssl
-  chromium poppler-utils fonts-wqy-microhei python3-openpyxl
+  chromium chromium-driver python3-selenium   # the console in a real browser
+  poppler-utils fonts-wqy-microhei python3-openpyxl
   dpkg-dev file systemd    # the .deb (dpkg-shlibdeps, file), systemd-analyze and -sysusers
   prometheus               # promtool: alerts.yml, `check metrics` on /metrics
   victoria-metrics         # a server speaking InfluxDB v2's /api/v2/write (test_influx_v2.py)

@@ -95,6 +95,44 @@ bool gw_crypto_verify(const uint8_t pk[GW_PUBKEY_LEN], const void *msg, size_t l
 	return crypto_sign_verify_detached(sig, msg, len, pk) == 0;
 }
 
+_Static_assert(GW_PWHASH_LEN >= crypto_pwhash_STRBYTES, "GW_PWHASH_LEN below libsodium's");
+
+int gw_pwhash(const char *pw, size_t len, char out[GW_PWHASH_LEN])
+{
+	init_once();
+	memset(out, 0, GW_PWHASH_LEN);
+	if (crypto_pwhash_str_alg(out, pw, len, GW_PWHASH_OPS, GW_PWHASH_MEM,
+	                          crypto_pwhash_ALG_ARGON2ID13))
+		return -ENOMEM;
+	return 0;
+}
+
+bool gw_pwhash_verify(const char *hash, const char *pw, size_t len)
+{
+	init_once();
+	if (!gw_pwhash_is_hash(hash))
+		return false;
+	return crypto_pwhash_str_verify(hash, pw, len) == 0;
+}
+
+bool gw_pwhash_is_hash(const char *hash)
+{
+	return strncmp(hash, crypto_pwhash_STRPREFIX, strlen(crypto_pwhash_STRPREFIX)) == 0 &&
+	       strlen(hash) < crypto_pwhash_STRBYTES;
+}
+
+void gw_random(void *buf, size_t len)
+{
+	init_once();
+	randombytes_buf(buf, len);
+}
+
+bool gw_crypto_equal(const void *a, const void *b, size_t len)
+{
+	init_once();
+	return sodium_memcmp(a, b, len) == 0;
+}
+
 void gw_crypto_wipe(void *p, size_t len)
 {
 	sodium_memzero(p, len);

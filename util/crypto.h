@@ -44,6 +44,22 @@ void gw_crypto_sign(const uint8_t sk[GW_SECKEY_LEN], const void *msg, size_t len
 /* Whether sig is pk's signature of msg. */
 bool gw_crypto_verify(const uint8_t pk[GW_PUBKEY_LEN], const void *msg, size_t len,
                       const uint8_t sig[GW_SIG_LEN]);
+/* Password hashing (Argon2id, libsodium's crypto_pwhash_str): a self-describing text hash of
+ * at most GW_PWHASH_LEN - 1 characters. Memory and passes: GW_PWHASH_MEM bytes,
+ * GW_PWHASH_OPS passes (libsodium's "interactive" limits, under a second on a Pi 4). */
+#define GW_PWHASH_LEN 128
+#define GW_PWHASH_MEM (64u << 20)
+#define GW_PWHASH_OPS 2
+/* Hashes pw (len bytes) with a fresh salt. Returns 0 or -ENOMEM. */
+int gw_pwhash(const char *pw, size_t len, char out[GW_PWHASH_LEN]);
+/* Whether pw (len bytes) matches hash (a gw_pwhash text). False for a malformed hash. */
+bool gw_pwhash_verify(const char *hash, const char *pw, size_t len);
+/* Whether hash looks like a gw_pwhash text (an Argon2id string). */
+bool gw_pwhash_is_hash(const char *hash);
+/* len bytes from the system's random source. */
+void gw_random(void *buf, size_t len);
+/* Whether a and b (len bytes each) are equal, in time independent of their contents. */
+bool gw_crypto_equal(const void *a, const void *b, size_t len);
 /* Wipes len bytes (not optimised away). */
 void gw_crypto_wipe(void *p, size_t len);
 

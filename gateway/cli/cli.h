@@ -13,5 +13,6 @@ int gw_cli_set_address(int argc, char **argv);
 int gw_cli_report(int argc, char **argv);
 int gw_cli_verify(int argc, char **argv);
 int gw_cli_key(int argc, char **argv);
+int gw_cli_console(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "crypto.h"
 #include "config.h"
+#include "console.h"
 #include "journal_writer.h"
 #include "hhref.h"
 #include "journal.h"
@@ -108,6 +109,21 @@ static int signer_load(const struct gw_config *cfg, struct gw_chain_signer *s)
 	return rc;
 }
 
+/* The technician's page, when the config has a console section. */
+static void start_console(const struct gw_config *cfg, struct gw_poller *p, struct gw_sinks *sinks,
+                          const struct gw_records *recs, struct gw_console **out)
+{
+	struct gw_console_env env = {.cfg = cfg,
+	                             .poller = p,
+	                             .metrics = &sinks->metrics,
+	                             .recs = recs,
+	                             .validate = gw_service_validate_text,
+	                             .reload = gw_service_request_reload};
+
+	if (gw_console_start(&env, out))
+		gw_log(GW_ERR, "run", "the console did not start (see above); polling goes on");
+}
+
 static int serve(const struct gw_config *cfg, const struct gw_records *recs, const uint8_t *hh_key,
                  const struct gw_chain_signer *signer, struct gw_journal *j,
                  const struct run_opts *o, struct gw_service *svc)
@@ -116,6 +132,7 @@ static int serve(const struct gw_config *cfg, const struct gw_records *recs, con
 	struct gw_journal_writer_opts dopts = {.out = o->out, .stop = gw_service_stop_flag()};
 	struct gw_poller *p = gw_poller_new(cfg, &po);
 	struct gw_sinks sinks;
+	struct gw_console *console = NULL;
 	char status[128];
 	uint64_t count = 0;
 	int rc;
@@ -142,6 +159,8 @@ static int serve(const struct gw_config *cfg, const struct gw_records *recs, con
 	gw_log(GW_NOTICE, "run", "gateway=%s buses=%zu sensors=%zu journal=%s/journal.db%s",
 	       cfg->gateway_id, cfg->nbuses, cfg->nsensors, cfg->data_dir, o->once ? " once" : "");
 	rc = gw_poller_start(p);
+	if (rc == 0 && !o->once) /* secondary, as /metrics: polling goes on without it */
+		start_console(cfg, p, &sinks, recs, &console);
 	snprintf(status, sizeof(status), "polling %zu sensors on %zu buses", cfg->nsensors,
 	         cfg->nbuses);
 	if (rc == 0)
@@ -149,6 +168,7 @@ static int serve(const struct gw_config *cfg, const struct gw_records *recs, con
 	if (rc == 0)
 		rc = gw_journal_writer_run(cfg, p, j, &dopts, &count);
 	gw_service_stopping(svc);
+	gw_console_stop(console); /* before the poller: it hands actions to the bus threads */
 	gw_poller_stop(p);
 	gw_sinks_stop(&sinks);
 	gw_poller_free(p);

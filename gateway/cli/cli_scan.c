@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "cli_common.h"
 #include "cli_json.h"
+#include "commission.h"
 #include "num.h"
 
 #define SCAN_TIMEOUT_MS 200
@@ -109,22 +110,6 @@ static int parse_ids(const struct scan_opts *o, uint8_t *set)
 	return 2;
 }
 
-/* One probe. Returns 0 (answered), -EREMOTEIO (answered with an exception),
- * or the link's failure code. */
-static int probe(struct gw_link *l, int unit, int *exception)
-{
-	uint16_t w;
-	int rc = gw_link_read(l, unit, GW_REG_HOLDING, 0, 1, &w, exception);
-
-	if (gw_link_rc_is_lost(rc)) {
-		/* a TCP gateway may drop the connection after a silent unit: reopen once */
-		gw_link_close(l);
-		if (gw_link_connect(l) == 0)
-			rc = gw_link_read(l, unit, GW_REG_HOLDING, 0, 1, &w, exception);
-	}
-	return rc;
-}
-
 static void progress(unsigned done, unsigned total, const struct scan_result *res)
 {
 	bool tty = isatty(STDERR_FILENO);
@@ -149,7 +134,7 @@ static int scan_ids(struct gw_link *l, const uint8_t *set, bool verbose, struct 
 
 		if (!set[id])
 			continue;
-		rc = probe(l, id, &exc);
+		rc = gw_comm_probe(l, id, &exc);
 		res->probed++;
 		if (rc == 0 || rc == -EREMOTEIO) {
 			res->found[id] = 1;

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "cli_common.h"
+#include "commission.h"
 
 #define SETADDR_TIMEOUT_MS 1000
 
@@ -100,14 +101,6 @@ static int check_profile(struct setaddr_opts *o)
 	return 2;
 }
 
-/* Reads the unit register at unit; returns the link's code, value in *v. */
-static int read_unit_reg(struct gw_link *l, const struct gw_addressing *a, int unit, uint16_t *v)
-{
-	int exc;
-
-	return gw_link_read(l, unit, GW_REG_HOLDING, a->unit_reg, 1, v, &exc);
-}
-
 static int write_reg(struct gw_link *l, int unit, uint16_t reg, uint16_t value, const char *what)
 {
 	int exc = 0;
@@ -132,7 +125,7 @@ static int write_changes(const struct setaddr_opts *o, struct gw_link *l)
 	const struct gw_addressing *a = &o->line.profile.addressing;
 	int unit = (int)o->line.unit;
 	uint16_t v;
-	int rc = read_unit_reg(l, a, unit, &v);
+	int rc = gw_comm_read_unit_reg(l, a, unit, &v);
 
 	if (rc && rc != -EREMOTEIO) {
 		fprintf(stderr,
@@ -160,25 +153,25 @@ static int verify(const struct setaddr_opts *o, struct gw_link *l)
 {
 	const struct gw_addressing *a = &o->line.profile.addressing;
 	int old = (int)o->line.unit, m = (int)o->new_unit;
-	uint16_t v = 0;
 
-	if (read_unit_reg(l, a, m, &v) == 0 && v == m) {
+	switch (gw_comm_verify_unit(l, a, old, m)) {
+	case GW_SETADDR_CHANGED:
 		printf("unit %d answers: address changed\n", m);
 		return 0;
-	}
-	if (read_unit_reg(l, a, old, &v) == 0 && v == m) {
-		if (a->needs_power_cycle) {
-			printf("unit %d now holds %d in its unit register; power the sensor off "
-			       "and "
-			       "on to apply it, then check with: fieldgate read --unit %d ...\n",
-			       old, m, m);
-			return 0;
-		}
+	case GW_SETADDR_PENDING:
+		printf("unit %d now holds %d in its unit register; power the sensor off "
+		       "and "
+		       "on to apply it, then check with: fieldgate read --unit %d ...\n",
+		       old, m, m);
+		return 0;
+	case GW_SETADDR_STILL_OLD:
 		fprintf(stderr,
 		        "fieldgate set-address: unit %d still answers at %d (register holds "
 		        "%d): it may need a power cycle\n",
 		        m, old, m);
 		return 1;
+	case GW_SETADDR_UNCONFIRMED:
+		break;
 	}
 	fprintf(stderr, "fieldgate set-address: could not confirm unit %d%s\n", m,
 	        a->needs_power_cycle ? " (power-cycle the sensor and try: fieldgate read)" : "");

@@ -24,6 +24,7 @@ static const struct command commands[] = {
         {"report", gw_cli_report, "acceptance verdicts and the county's forms (csv, json, html)"},
         {"verify", gw_cli_verify, "recompute the evidence chain; name the first day changed"},
         {"key", gw_cli_key, "print this gateway's public key for the county's registry"},
+        {"console", gw_cli_console, "console passwd: set the technician's page's password"},
 };
 
 static void usage(FILE *out)

@@ -321,6 +321,7 @@ static const struct section sections[] = {
         {"influxdb", false, load_influx},
         {"journal", false, load_journal},
         {"metrics_http", false, load_metrics_http},
+        {"console", false, gw_config_load_console},
         {"acceptance", false, load_accept},
         {"film_rules", false, load_film_rules},
         {"rates", false, load_rates},

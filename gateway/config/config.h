@@ -125,6 +125,18 @@ struct gw_http_cfg {
 	uint16_t port;   /* default 9464 */
 };
 
+/* The technician's page (console section; off without it): address and port, where the
+ * password hash lives, the page's default language. A non-loopback listen needs a password. */
+struct gw_console_cfg {
+	bool enabled;
+	struct gw_http_cfg http;         /* listen default 127.0.0.1, port default 8088 */
+	char password_file[GW_PATH_LEN]; /* default data_dir/console.pass */
+	char language[8];                /* "zh" (default) or "en" */
+	bool loopback;                   /* listen is a loopback address */
+	struct gw_src src;               /* the section */
+	struct gw_src listen_src;        /* its listen key (or the section) */
+};
+
 /* The county's per-mu and per-kg rates behind the forms (top-level `rates:` section);
  * defaults are the 2023 program's. */
 struct gw_rates_cfg {
@@ -185,10 +197,15 @@ struct gw_config {
 	struct gw_film_rule *film_rules; /* explicit rules, then each implicit one */
 	size_t nfilm_rules;
 	struct gw_http_cfg metrics_http;
+	struct gw_console_cfg console;
 	struct gw_rates_cfg rates; /* the rates section, with its defaults */
 	struct gw_sim_cfg sim;
 };
 
+/* A console on a non-loopback address needs its password file: reports FILE:LINE:COL at
+ * console.listen when it is missing (a start-up check: `check`, `run` and the reload
+ * validation make it, `console passwd` does not). Returns the number of errors. */
+int gw_config_console_check(const struct gw_config *cfg, struct gw_diag *d);
 /* Loads and validates path. On success returns 0 and *out (owned). On any error
  * reports all of them to d and returns -EINVAL (or -ENOMEM); *out is NULL. */
 int gw_config_load(const char *path, struct gw_diag *d, struct gw_config **out);

@@ -48,6 +48,10 @@ int gw_config_film_implicit(struct gw_cload *l);
  * Returns the number of errors reported. */
 int gw_config_load_rates(struct gw_cload *l, const struct gw_ynode *n);
 
+/* Reads the console section into cfg->console (gateway read first: data_dir is the
+ * password file's default place). Returns the number of errors reported. */
+int gw_config_load_console(struct gw_cload *l, const struct gw_ynode *n);
+
 /* Reads the sim section into cfg->sim (sensors must be read first: film plots are
  * checked against them). Returns the number of errors reported; -ENOMEM. */
 int gw_config_load_sim(struct gw_cload *l, const struct gw_ynode *n);

@@ -58,5 +58,6 @@ static int check_influx(const struct gw_config *cfg, struct gw_diag *d)
 
 int gw_preflight_check(const struct gw_config *cfg, struct gw_diag *d)
 {
-	return gw_poll_check(cfg, d) + check_mqtt(cfg, d) + check_influx(cfg, d);
+	return gw_poll_check(cfg, d) + check_mqtt(cfg, d) + check_influx(cfg, d) +
+	       gw_config_console_check(cfg, d);
 }

@@ -205,6 +205,26 @@ int gw_service_validate(const char *path, struct gw_diag *d)
 	return rc;
 }
 
+int gw_service_validate_text(const char *path, const char *text, struct gw_diag *d)
+{
+	struct gw_config *cfg = NULL;
+	struct gw_records *recs = NULL;
+	int rc = gw_config_load_text(path, text, d, &cfg);
+
+	if (rc == 0)
+		rc = gw_records_load(cfg, d, &recs);
+	if (rc == 0 && gw_preflight_check(cfg, d))
+		rc = -EINVAL;
+	gw_records_free(recs);
+	gw_config_free(cfg);
+	return rc;
+}
+
+void gw_service_request_reload(void)
+{
+	g_hup = 1;
+}
+
 /* gw_service_validate, logging every problem. Returns true when path is good. */
 static bool validate(const char *path)
 {

@@ -46,6 +46,10 @@ int gw_service_load_config(struct gw_service *s, struct gw_diag *d, struct gw_co
 /* Loads the config and records at path as a start would, and runs every check `run` makes
  * before it starts anything (preflight.h), reporting to d. Returns 0 or -EINVAL (-ENOMEM). */
 int gw_service_validate(const char *path, struct gw_diag *d);
+/* The same for text as if it were the file at path (the console's candidate config). */
+int gw_service_validate_text(const char *path, const char *text, struct gw_diag *d);
+/* Asks for a reload of the config file, as SIGHUP does (the console's apply). */
+void gw_service_request_reload(void);
 /* The flag the handlers set to stop the daemon (also set for a validated reload). */
 const volatile sig_atomic_t *gw_service_stop_flag(void);
 /* READY=1 with a status line: the journal is open and the pollers run. */

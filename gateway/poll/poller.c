@@ -29,8 +29,9 @@ struct dev_state {
 	const struct gw_sensor_cfg *s;
 	uint32_t index;
 	struct gw_plan plan;
-	int64_t due_ms; /* schedule clock (gw_clock_sched_ms) */
-	unsigned fails; /* consecutive failed polls */
+	int64_t due_ms;  /* schedule clock (gw_clock_sched_ms) */
+	unsigned fails;  /* consecutive failed polls */
+	atomic_int unit; /* the config's, until a set-address changes it */
 	struct gw_limiter lim;
 	struct gw_poll_stats st; /* written by the bus thread, read under the poller's lock */
 };
@@ -48,6 +49,8 @@ struct bus_state {
 	struct gw_limiter link_lim;
 	bool synced;
 	int64_t sync_checked;
+	struct gw_action_slot action; /* the console's commissioning actions */
+	atomic_bool up;               /* the link is open */
 };
 
 struct gw_poller {
@@ -62,10 +65,13 @@ struct gw_poller {
 	pthread_mutex_t stats_lock;
 };
 
-/* Sleeps until the schedule time t (gw_clock_sched_ms), waking early when asked to stop. */
-static void nap_until(struct gw_poller *p, int64_t t)
+/* Sleeps until the schedule time t (gw_clock_sched_ms), waking early when asked to stop;
+ * runs a posted action meanwhile (the bus is idle: no request of the poller is under way). */
+static void nap_until(struct bus_state *b, int64_t t)
 {
-	while (!atomic_load(&p->stop)) {
+	while (!atomic_load(&b->p->stop)) {
+		if (gw_action_run_pending(&b->action, b->link))
+			atomic_store(&b->up, gw_link_is_open(b->link));
 		if (gw_clock_sched_ms() >= t)
 			return;
 		gw_clock_sched_sleep(t, 100);
@@ -126,6 +132,13 @@ static void count_result(struct gw_poller *p, struct dev_state *d,
 		d->st.last_good_ms = ts;
 	}
 	d->st.backing_off = d->fails > 0;
+	d->st.fails = d->fails;
+	d->st.unit = atomic_load(&d->unit);
+	d->st.last_ms = ts;
+	d->st.last_rc = res->rc;
+	d->st.next_ms = ts + (d->due_ms - gw_clock_sched_ms());
+	memcpy(d->st.values, res->values, sizeof(d->st.values));
+	memcpy(d->st.quality, res->quality, sizeof(d->st.quality));
 	pthread_mutex_unlock(&p->stats_lock);
 }
 
@@ -184,7 +197,7 @@ static void poll_one(struct bus_state *b, struct dev_state *d)
 	rc = link_up(b);
 	if (rc == 0) {
 		/* A backed-off sensor gets one try: it must not hold the line for long. */
-		rc = gw_device_read(b->link, s->unit, s->profile, &d->plan,
+		rc = gw_device_read(b->link, atomic_load(&d->unit), s->profile, &d->plan,
 		                    d->fails ? 0 : bus->retries, s->pause_ms, &res);
 		if (gw_link_rc_is_lost(rc)) {
 			gw_link_close(b->link);
@@ -200,8 +213,9 @@ static void poll_one(struct bus_state *b, struct dev_state *d)
 		res.rc = rc = -ETIMEDOUT;
 	}
 	now = gw_clock_sched_ms();
-	count_result(b->p, d, &res, r.ts_ms);
 	schedule(b, d, rc, now);
+	count_result(b->p, d, &res, r.ts_ms);
+	atomic_store(&b->up, gw_link_is_open(b->link));
 
 	if (now - b->sync_checked >= SYNC_CHECK_MS || b->sync_checked == 0) {
 		b->synced = gw_clock_is_synced();
@@ -241,7 +255,7 @@ static void *bus_main(void *arg)
 
 		if (!d)
 			break;
-		nap_until(p, d->due_ms);
+		nap_until(b, d->due_ms);
 		if (atomic_load(&p->stop))
 			break;
 		poll_one(b, d);
@@ -265,6 +279,7 @@ static int setup_buses(struct gw_poller *p)
 		b->p = p;
 		b->bus = &cfg->buses[bi];
 		b->reconnect_wait = RECONNECT_MIN_MS;
+		gw_action_slot_init(&b->action);
 		if (gw_poll_check_bus(cfg, bi, &lc, NULL))
 			return -EINVAL;
 		b->link = gw_link_new(&lc);
@@ -279,6 +294,8 @@ static int setup_buses(struct gw_poller *p)
 				continue;
 			d->s = s;
 			d->index = (uint32_t)si;
+			atomic_init(&d->unit, s->unit);
+			d->st.unit = s->unit;
 			if (gw_poll_check_sensor(cfg, si, &d->plan, NULL))
 				return -EINVAL;
 			k++;
@@ -356,8 +373,11 @@ void gw_poller_free(struct gw_poller *p)
 		return;
 	if (p->buses) {
 		gw_poller_stop(p);
-		for (size_t i = 0; i < p->nbuses; i++)
+		for (size_t i = 0; i < p->nbuses; i++) {
 			gw_link_free(p->buses[i].link);
+			if (p->buses[i].p)
+				gw_action_slot_destroy(&p->buses[i].action);
+		}
 	}
 	gw_rqueue_free(p->q);
 	free(p->buses);
@@ -378,4 +398,33 @@ void gw_poller_sensor_stats(const struct gw_poller *p, size_t i, struct gw_poll_
 uint64_t gw_poller_bus_discarded(const struct gw_poller *p, size_t i)
 {
 	return i < p->nbuses && p->buses[i].link ? gw_link_discarded(p->buses[i].link) : 0;
+}
+
+bool gw_poller_bus_up(const struct gw_poller *p, size_t i)
+{
+	return i < p->nbuses && atomic_load(&p->buses[i].up);
+}
+
+int gw_poller_action_post(struct gw_poller *p, size_t i, gw_action_fn fn, void *arg)
+{
+	if (i >= p->nbuses)
+		return -EINVAL;
+	return gw_action_post(&p->buses[i].action, fn, arg);
+}
+
+bool gw_poller_action_retract(struct gw_poller *p, size_t i)
+{
+	return i < p->nbuses && gw_action_retract(&p->buses[i].action);
+}
+
+bool gw_poller_action_busy(struct gw_poller *p, size_t i)
+{
+	return i < p->nbuses && gw_action_busy(&p->buses[i].action);
+}
+
+void gw_poller_set_unit(struct gw_poller *p, size_t i, int unit)
+{
+	for (size_t k = 0; k < p->cfg->nsensors; k++)
+		if (p->devs[k].index == i)
+			atomic_store(&p->devs[k].unit, unit);
 }

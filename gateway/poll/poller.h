@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "poll_action.h"
 #include "reading.h"
 
 struct gw_poller; /* opaque */
@@ -25,6 +26,14 @@ struct gw_poll_stats {
 	uint64_t reconnects;  /* link re-opened after a loss */
 	int64_t last_good_ms; /* wall clock of the last fully good poll, 0 if never */
 	bool backing_off;
+	/* the last poll, for the console: */
+	unsigned fails;  /* consecutive failed polls */
+	int unit;        /* the unit id polled (the config's, or a console set-address's) */
+	int64_t last_ms; /* wall clock of the last poll, 0 if none yet */
+	int64_t next_ms; /* wall clock of the next poll, 0 if none yet */
+	int last_rc;     /* the last poll's link code (0 fine) */
+	double values[GW_MAX_POINTS];
+	uint8_t quality[GW_MAX_POINTS];
 };
 
 struct gw_poll_opts {
@@ -49,5 +58,18 @@ void gw_poller_sensor_stats(const struct gw_poller *p, size_t i, struct gw_poll_
 /* Bytes bus i (index into cfg->buses) discarded instead of taking them for a
  * reply: stale, doubled, trailing or foreign (gw_link_discarded). */
 uint64_t gw_poller_bus_discarded(const struct gw_poller *p, size_t i);
+
+/* Whether bus i's link is open (as of its thread's last look). */
+bool gw_poller_bus_up(const struct gw_poller *p, size_t i);
+/* Hands fn(arg) to bus i's thread, to run between polls (poll_action.h). Returns 0, -EBUSY
+ * (an action is waiting or running on that bus) or -EINVAL (no such bus). */
+int gw_poller_action_post(struct gw_poller *p, size_t i, gw_action_fn fn, void *arg);
+/* Takes back bus i's posted action, or waits for the running one (gw_action_retract). */
+bool gw_poller_action_retract(struct gw_poller *p, size_t i);
+/* Whether bus i has an action waiting or running. */
+bool gw_poller_action_busy(struct gw_poller *p, size_t i);
+/* From the next poll on, sensor i (index into cfg->sensors) is polled at unit (after a
+ * set-address; the config keeps its own until it is edited). */
+void gw_poller_set_unit(struct gw_poller *p, size_t i, int unit);
 
 #endif
