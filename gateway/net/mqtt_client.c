@@ -395,7 +395,6 @@ static int create_client(struct gw_mqtt *m)
 static int copy_args(struct gw_mqtt *m, const struct gw_mqtt_cfg *cfg, const char *client_id,
                      const char *status_topic)
 {
-	char path[GW_PATH_LEN];
 	int n;
 
 	m->cfg = *cfg;
@@ -410,11 +409,7 @@ static int copy_args(struct gw_mqtt *m, const struct gw_mqtt_cfg *cfg, const cha
 		return -EINVAL;
 	if (gw_mqtt_server_uri(cfg->url, m->uri, sizeof(m->uri), &m->tls))
 		return -EINVAL;
-	n = gw_config_secret_path(cfg->password_file, cfg->password_credential,
-	                          "mqtt.password_credential", path, sizeof(path));
-	if (n || !path[0])
-		return n;
-	return gw_mqtt_read_secret(path, m->password, sizeof(m->password));
+	return gw_mqtt_read_secret(cfg, m->password, sizeof(m->password));
 }
 
 static void release(struct gw_mqtt *m)
