@@ -9,13 +9,20 @@ set(GW_SYSUSERSDIR "lib/sysusers.d" CACHE STRING
 
 set(GW_BINDIR "${CMAKE_INSTALL_FULL_BINDIR}")
 set(GW_CONFDIR "${CMAKE_INSTALL_FULL_SYSCONFDIR}/fieldgate")
-set(GW_DOCDIR "${CMAKE_INSTALL_FULL_DOCDIR}")
 configure_file(${PROJECT_SOURCE_DIR}/packaging/fieldgate.service.in
                ${PROJECT_BINARY_DIR}/packaging/fieldgate.service @ONLY)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/drivers/profiles/ DESTINATION ${GW_PROFILES_DIR}
         FILES_MATCHING PATTERN "*.yaml")
-install(FILES ${PROJECT_SOURCE_DIR}/packaging/gateway.yaml.example DESTINATION ${GW_CONFDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/examples/gateway.yaml DESTINATION ${GW_CONFDIR}
+        RENAME gateway.yaml.example)
+# the example config with templates of its records, which `check` accepts as they are
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/examples/gateway.yaml
+        ${PROJECT_SOURCE_DIR}/packaging/examples/households.csv
+        ${PROJECT_SOURCE_DIR}/packaging/examples/plots.csv
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/man/fieldgate.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/man/gateway.yaml.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 install(FILES ${PROJECT_BINARY_DIR}/packaging/fieldgate.service DESTINATION ${GW_SYSTEMD_UNITDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/fieldgate.sysusers DESTINATION ${GW_SYSUSERSDIR}
         RENAME fieldgate.conf)
