@@ -18,5 +18,3 @@ find_program(GW_QEMU_ARM NAMES qemu-arm-static qemu-arm)
 if(GW_QEMU_ARM)
   set(CMAKE_CROSSCOMPILING_EMULATOR ${GW_QEMU_ARM})
 endif()
-
-set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE armhf)

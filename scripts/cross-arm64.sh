@@ -2,14 +2,14 @@
 # The Raspberry Pi (arm64) build: installs Debian's cross toolchain, qemu-user and the arm64
 # -dev packages when missing (as root), builds with cmake/arm64.cmake into DIR (default
 # build-arm64/), runs the unit and fuzz-replay tests and a smoke test of the daemon against the
-# simulator under qemu-user, and makes the arm64 .deb.
+# simulator under qemu-user, and builds the arm64 .deb from debian/ into DIR/deb/.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-build-arm64}
 cd "$top"
 case $dir in /*) ;; *) dir=$top/$dir ;; esac
 
-PKGS=(crossbuild-essential-arm64 qemu-user-static libmodbus-dev:arm64 libpaho-mqtt-dev:arm64
+PKGS=(crossbuild-essential-arm64 qemu-user-static dpkg-dev debhelper libmodbus-dev:arm64 libpaho-mqtt-dev:arm64
   libcurl4-openssl-dev:arm64 libsqlite3-dev:arm64 libfyaml-dev:arm64 libsodium-dev:arm64 libcsv-dev:arm64
   zlib1g-dev:arm64 libmicrohttpd-dev:arm64 libxlsxwriter-dev:arm64 libcmocka-dev:arm64)
 
@@ -76,7 +76,13 @@ echo "2 readings polled and journaled by the arm64 binary"
 kill "$sim_pid" && wait "$sim_pid" 2>/dev/null || true
 sim_pid=
 
-echo "=== arm64 package"
-cpack -G DEB >/dev/null 2>&1
-dpkg-deb -f fieldgate_*_arm64.deb Package Version Architecture Depends
-echo "cross-arm64: $dir/$(ls fieldgate_*_arm64.deb)"
+echo "=== arm64 package (dpkg-buildpackage -a arm64, from debian/ as the native one)"
+pkg=$dir/deb
+rm -rf "$pkg"
+mkdir -p "$pkg/src"
+(cd "$top" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -P -t "$pkg/src")
+(cd "$pkg/src" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -a arm64 -b -us -uc -d -j"$(nproc)") \
+  >"$pkg/build.log" 2>&1 || { tail -40 "$pkg/build.log" >&2; exit 1; }
+rm -rf "$pkg/src"
+dpkg-deb -f "$pkg"/fieldgate_*_arm64.deb Package Version Architecture Depends
+echo "cross-arm64: $(ls "$pkg"/fieldgate_*_arm64.deb)"
