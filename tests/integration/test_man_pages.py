@@ -1,6 +1,7 @@
 """The manual pages stay true to the binary and the config loader. fieldgate(1): every command
-of `fieldgate --help` has its section, and the long options of every `fieldgate CMD --help` are
-exactly the ones the page names (one missing or one the binary no longer has fails).
+of `fieldgate --help` has its section, and the long options of every `fieldgate CMD --help` and
+of the commands' getopt tables (gateway/cli/*.c) are exactly the ones the page names (one
+missing or one the binary no longer has fails).
 gateway.yaml(5): every key of the loader's key tables (gateway/config/*.c) and every section
 appears in bold (a section: in a SECTION heading). Both pages format without a warning from man/groff (as lintian checks them)."""
 import glob
@@ -86,6 +87,14 @@ def test():
         missing = sorted(opts - long_options(text1))
         check(not missing, f"fieldgate(1) lacks {c}'s options {missing}")
         in_help |= opts
+    # and every long option the commands' getopt tables accept (a --help may lag behind)
+    for path in glob.glob(os.path.join(SRC, "gateway", "cli", "*.c")):
+        with open(path, encoding="utf-8") as f:
+            accepted = {"--" + o for o in re.findall(
+                r'\{"([a-z][a-z0-9-]*)", (?:no|required|optional)_argument', f.read())}
+        missing = sorted(accepted - long_options(text1))
+        check(not missing, f"fieldgate(1) lacks options of {os.path.basename(path)}: {missing}")
+        in_help |= accepted
     named = long_options(text1.split(".SH EXAMPLES")[0])  # examples run other programs too
     stale = sorted(named - in_help - {"--help", "--version"})
     check(not stale, f"fieldgate(1) names options no command has: {stale}")
