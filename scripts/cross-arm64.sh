@@ -80,7 +80,11 @@ echo "=== arm64 package (dpkg-buildpackage -a arm64, from debian/ as the native 
 pkg=$dir/deb
 rm -rf "$pkg"
 mkdir -p "$pkg/src"
-(cd "$top" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -P -t "$pkg/src")
+if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then  # the tree without build dirs
+  (cd "$top" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -P -t "$pkg/src")
+else
+  tar -C "$top" --exclude='./build*' --exclude='./obj-*' -cf - . | tar -C "$pkg/src" -xf -
+fi
 (cd "$pkg/src" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -a arm64 -b -us -uc -d -j"$(nproc)") \
   >"$pkg/build.log" 2>&1 || { tail -40 "$pkg/build.log" >&2; exit 1; }
 rm -rf "$pkg/src"

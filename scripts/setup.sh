@@ -9,7 +9,7 @@ TEST_PKGS=(libcmocka-dev clang clang-format socat mbpoll python3 python3-pymodbu
   python3-serial-asyncio mosquitto mosquitto-clients influxdb openssl
   chromium poppler-utils fonts-wqy-microhei python3-openpyxl
   dpkg-dev file systemd    # the .deb (dpkg-shlibdeps, file), systemd-analyze and -sysusers
-  debhelper lintian man-db # the .deb from debian/, checked by lintian; man --warnings
+  build-essential debhelper lintian man-db  # the .deb from debian/ (dpkg-buildpackage), lintian; man
   prometheus)              # promtool: alerts.yml, `check metrics` on /metrics
 
 want=("${BUILD_PKGS[@]}")
