@@ -1,7 +1,6 @@
-# `make install` (DESTDIR works) and the .deb (cpack -G DEB). The binary finds the installed
-# profiles by default (GW_PROFILES_DIR); the service unit runs it on
-# SYSCONFDIR/fieldgate/gateway.yaml. For the .deb configure with -DCMAKE_INSTALL_PREFIX=/usr:
-# the package installs under the prefix the binary was built for.
+# `make install` (DESTDIR works); the Debian package (debian/, dpkg-buildpackage) installs
+# through it. The binary finds the installed profiles by default (GW_PROFILES_DIR); the
+# service unit runs it on SYSCONFDIR/fieldgate/gateway.yaml.
 set(GW_SYSTEMD_UNITDIR "lib/systemd/system" CACHE STRING
     "systemd unit directory (relative: under the install prefix)")
 set(GW_SYSUSERSDIR "lib/sysusers.d" CACHE STRING
@@ -9,13 +8,20 @@ set(GW_SYSUSERSDIR "lib/sysusers.d" CACHE STRING
 
 set(GW_BINDIR "${CMAKE_INSTALL_FULL_BINDIR}")
 set(GW_CONFDIR "${CMAKE_INSTALL_FULL_SYSCONFDIR}/fieldgate")
-set(GW_DOCDIR "${CMAKE_INSTALL_FULL_DOCDIR}")
 configure_file(${PROJECT_SOURCE_DIR}/packaging/fieldgate.service.in
                ${PROJECT_BINARY_DIR}/packaging/fieldgate.service @ONLY)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/drivers/profiles/ DESTINATION ${GW_PROFILES_DIR}
         FILES_MATCHING PATTERN "*.yaml")
-install(FILES ${PROJECT_SOURCE_DIR}/packaging/gateway.yaml.example DESTINATION ${GW_CONFDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/examples/gateway.yaml DESTINATION ${GW_CONFDIR}
+        RENAME gateway.yaml.example)
+# the example config with templates of its records, which `check` accepts as they are
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/examples/gateway.yaml
+        ${PROJECT_SOURCE_DIR}/packaging/examples/households.csv
+        ${PROJECT_SOURCE_DIR}/packaging/examples/plots.csv
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/man/fieldgate.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/man/gateway.yaml.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 install(FILES ${PROJECT_BINARY_DIR}/packaging/fieldgate.service DESTINATION ${GW_SYSTEMD_UNITDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/fieldgate.sysusers DESTINATION ${GW_SYSUSERSDIR}
         RENAME fieldgate.conf)
@@ -26,24 +32,3 @@ install(FILES ${PROJECT_SOURCE_DIR}/scripts/bash-completion/fieldgate
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
 install(FILES ${PROJECT_SOURCE_DIR}/drivers/profiles/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR}
         RENAME profiles.md)
-
-set(CPACK_GENERATOR "DEB")
-set(CPACK_PACKAGE_NAME "fieldgate")
-set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
-set(CPACK_PACKAGE_CONTACT "fieldgate maintainers <fieldgate@localhost>")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
-    "Modbus sensor gateway for the corn film-mulching program")
-set(CPACK_PACKAGE_DESCRIPTION
-    "Polls soil-moisture and film-cover sensors over Modbus RTU and TCP, keeps every reading in a local SQLite journal and delivers it over MQTT and to InfluxDB. Runs as the systemd service fieldgate.service.")
-set(CPACK_PACKAGING_INSTALL_PREFIX "${CMAKE_INSTALL_PREFIX}")
-set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
-set(CPACK_DEBIAN_PACKAGE_SECTION "net")
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_STRIP_FILES ON)
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "systemd")
-set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
-file(WRITE ${PROJECT_BINARY_DIR}/packaging/conffiles "${GW_CONFDIR}/gateway.yaml.example\n")
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
-    ${PROJECT_SOURCE_DIR}/packaging/deb/postinst ${PROJECT_SOURCE_DIR}/packaging/deb/prerm
-    ${PROJECT_BINARY_DIR}/packaging/conffiles)
-include(CPack)

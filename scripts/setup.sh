@@ -11,6 +11,7 @@ TEST_PKGS=(libcmocka-dev clang clang-format socat mbpoll python3 python3-pymodbu
   chromium chromium-driver python3-selenium   # the console in a real browser
   poppler-utils fonts-wqy-microhei python3-openpyxl
   dpkg-dev file systemd    # the .deb (dpkg-shlibdeps, file), systemd-analyze and -sysusers
+  build-essential debhelper lintian man-db  # the .deb from debian/ (dpkg-buildpackage), lintian; man
   prometheus               # promtool: alerts.yml, `check metrics` on /metrics
   victoria-metrics         # a server speaking InfluxDB v2's /api/v2/write (test_influx_v2.py)
   python3-jinja2)          # Home Assistant's template engine: the discovery test renders its templates

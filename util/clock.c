@@ -83,7 +83,7 @@ void gw_clock_sched_sleep(int64_t t_ms, int64_t max_ms)
 
 void gw_clock_sleep_until(int64_t t_ms)
 {
-	struct timespec ts = {.tv_sec = t_ms / 1000, .tv_nsec = (t_ms % 1000) * 1000000};
+	struct timespec ts = {.tv_sec = t_ms / 1000, .tv_nsec = (long)(t_ms % 1000) * 1000000};
 
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;

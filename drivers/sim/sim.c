@@ -11,6 +11,19 @@
 #include "log.h"
 #include "sim_int.h"
 
+/* A 32-bit build with 64-bit time_t (armhf): glibc 2.36's _FORTIFY_SOURCE wrapper of ppoll
+ * (bits/poll2.h) calls the 32-bit ppoll even then, which reads the low half of this struct
+ * timespec's 64-bit tv_sec as the seconds and its high half as the nanoseconds (a 0.5 s wait
+ * would be none). The 64-bit entry point (glibc >= 2.34), which ppoll names without
+ * fortification, is called directly. */
+#if defined(__USE_TIME_BITS64) && __USE_TIME_BITS64 && __TIMESIZE == 32
+extern int __ppoll64(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
+                     const sigset_t *sigmask);
+#define sim_ppoll __ppoll64
+#else
+#define sim_ppoll ppoll
+#endif
+
 struct gw_sim *gw_sim_new(const struct gw_sim_opts *opts)
 {
 	struct gw_sim *sim = calloc(1, sizeof(*sim));
@@ -294,7 +307,7 @@ int gw_sim_step(struct gw_sim *sim, int max_wait_ms, const sigset_t *sigmask)
 	int ms = wait_ms(sim, max_wait_ms, now);
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
 	nfds_t n = pfds_fill(sim);
-	int rc = ppoll(sim->pfds, n, &ts, sigmask);
+	int rc = sim_ppoll(sim->pfds, n, &ts, sigmask);
 
 	if (rc < 0 && errno != EINTR)
 		return -errno;

@@ -44,7 +44,10 @@ static int fleet_results(const struct gw_config *cfg, const struct gw_records *r
 	snprintf(src.url, sizeof(src.url), "%s", url);
 	snprintf(src.database, sizeof(src.database), "%s", db);
 	snprintf(src.username, sizeof(src.username), "%s", cfg->influx.username);
-	snprintf(src.password_file, sizeof(src.password_file), "%s", cfg->influx.password_file);
+	if (gw_config_secret_path(cfg->influx.password_file, cfg->influx.password_credential,
+	                          "influxdb.password_credential", src.password_file,
+	                          sizeof(src.password_file)))
+		return -EINVAL;
 	fprintf(stderr, "report: reading the fleet's readings from %s ...\n", src.url);
 	return gw_acceptance_from_influx(cfg, recs, &src, ao, res, n);
 }

@@ -84,6 +84,7 @@ static const struct gw_ckey mqtt_keys[] = {
         M_STR("client_id", client_id, GW_CK_STR, 0, NULL, NULL),
         M_STR("username", username, GW_CK_STR, 0, NULL, NULL),
         M_STR("password_file", password_file, GW_CK_PATH, 0, NULL, NULL),
+        M_STR("password_credential", password_credential, GW_CK_ID, 0, NULL, NULL),
         M_STR("ca_file", ca_file, GW_CK_PATH, 0, NULL, NULL),
         M_STR("cert_file", cert_file, GW_CK_PATH, 0, NULL, NULL),
         M_STR("key_file", key_file, GW_CK_PATH, 0, NULL, NULL),
@@ -101,9 +102,11 @@ static const struct gw_ckey influx_keys[] = {
         I_STR("database", database, GW_CK_STR, 0, NULL, NULL),
         I_STR("username", username, GW_CK_STR, 0, NULL, NULL),
         I_STR("password_file", password_file, GW_CK_PATH, 0, NULL, NULL),
+        I_STR("password_credential", password_credential, GW_CK_ID, 0, NULL, NULL),
         I_STR("org", org, GW_CK_STR, 0, NULL, NULL),
         I_STR("bucket", bucket, GW_CK_STR, 0, NULL, NULL),
         I_STR("token_file", token_file, GW_CK_PATH, 0, NULL, NULL),
+        I_STR("token_credential", token_credential, GW_CK_ID, 0, NULL, NULL),
         I_INT("batch_size", batch_size, 0, 1, 100000, 5000),
         I_INT("flush_ms", flush_ms, 0, 10, 600000, 1000),
         I_BOOL("gzip", gzip, 0, 1),
@@ -216,6 +219,8 @@ static int load_mqtt(struct gw_cload *l, const struct gw_ynode *n)
 		                 m->discovery_prefix);
 		errors++;
 	}
+	errors += gw_config_check_secret(l, n, "mqtt.password", m->password_file,
+	                                 m->password_credential);
 	if (m->client_id[0] || !l->cfg->gateway_id[0])
 		return errors;
 	len = snprintf(m->client_id, sizeof(m->client_id), "fieldgate-%s", l->cfg->gateway_id);
@@ -269,13 +274,18 @@ static int load_influx(struct gw_cload *l, const struct gw_ynode *n)
 	f->enabled = true;
 	f->src = n->src;
 	f->src.file = l->cfg->path;
+	errors += gw_config_check_secret(l, n, "influxdb.password", f->password_file,
+	                                 f->password_credential);
+	errors +=
+	        gw_config_check_secret(l, n, "influxdb.token", f->token_file, f->token_credential);
 	if (n->type != GW_Y_MAP || (gw_yaml_get(n, "api") && !seen[api]))
 		return errors; /* already reported; the api is unknown */
 	if (f->api == 1)
 		return errors + influx_needs(l, n, f->database, "database");
 	errors += influx_needs(l, n, f->org, "org");
 	errors += influx_needs(l, n, f->bucket, "bucket");
-	errors += influx_needs(l, n, f->token_file, "token_file");
+	errors += influx_needs(l, n, f->token_file[0] ? f->token_file : f->token_credential,
+	                       "token_file");
 	return errors;
 }
 

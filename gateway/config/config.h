@@ -83,6 +83,8 @@ struct gw_mqtt_cfg {
 	char client_id[GW_ID_LEN]; /* default fieldgate-<gateway id> */
 	char username[GW_ID_LEN];
 	char password_file[GW_PATH_LEN];
+	char password_credential[GW_ID_LEN]; /* or this systemd credential (gw_config_secret_path)
+	                                      */
 	char ca_file[GW_PATH_LEN];
 	char cert_file[GW_PATH_LEN];
 	char key_file[GW_PATH_LEN];
@@ -102,11 +104,13 @@ struct gw_influx_cfg {
 	char database[GW_ID_LEN]; /* v1 */
 	char username[GW_ID_LEN]; /* v1, optional */
 	char password_file[GW_PATH_LEN];
-	char org[GW_ID_LEN];          /* v2 */
-	char bucket[GW_ID_LEN];       /* v2 */
-	char token_file[GW_PATH_LEN]; /* v2 */
-	unsigned batch_size;          /* default 5000 */
-	unsigned flush_ms;            /* default 1000 */
+	char password_credential[GW_ID_LEN]; /* v1, instead of password_file */
+	char org[GW_ID_LEN];                 /* v2 */
+	char bucket[GW_ID_LEN];              /* v2 */
+	char token_file[GW_PATH_LEN];        /* v2 */
+	char token_credential[GW_ID_LEN];    /* v2, instead of token_file */
+	unsigned batch_size;                 /* default 5000 */
+	unsigned flush_ms;                   /* default 1000 */
 	bool gzip; /* default: off for a loopback URL (gw_config_url_is_loopback), else on */
 };
 
@@ -223,6 +227,13 @@ void gw_config_free(struct gw_config *cfg);
 
 /* Borrows: the sim.film entry of plot, or NULL. */
 const struct gw_film_plan *gw_config_film(const struct gw_config *cfg, const char *plot);
+
+/* Where a secret is read from: file when set, else the systemd credential of that name in
+ * $CREDENTIALS_DIRECTORY (the unit's LoadCredential= puts it there), else nowhere (out "").
+ * key names the credential's config key for the log. Returns 0, -ENOENT (a credential but no
+ * $CREDENTIALS_DIRECTORY: logged) or -ENAMETOOLONG. */
+int gw_config_secret_path(const char *file, const char *credential, const char *key, char *out,
+                          size_t len);
 
 /* True when url's host is a loopback one: localhost, 127.0.0.0/8 or [::1]. Borrows url. */
 bool gw_config_url_is_loopback(const char *url);

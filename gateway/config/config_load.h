@@ -56,4 +56,10 @@ int gw_config_load_console(struct gw_cload *l, const struct gw_ynode *n);
  * checked against them). Returns the number of errors reported; -ENOMEM. */
 int gw_config_load_sim(struct gw_cload *l, const struct gw_ynode *n);
 
+/* A secret of a section (config_secret.c): prefix.."_file" or prefix.."_credential", not
+ * both; a credential name is a file name in $CREDENTIALS_DIRECTORY ("." and ".." refused).
+ * prefix is "SECTION.KEY" (e.g. "mqtt.password"). Returns the number of errors reported. */
+int gw_config_check_secret(struct gw_cload *l, const struct gw_ynode *n, const char *prefix,
+                           const char *file, const char *credential);
+
 #endif

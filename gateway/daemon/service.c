@@ -4,7 +4,9 @@
  * PID, stdout and stderr stay the same for systemd. Must not stop the daemon on a bad config:
  * the validation runs every check of `run`'s start-up, and what only the new image can find
  * (a file changed since, a data_dir it cannot open) sends it back to the previous config,
- * whose text crosses the re-exec in a memfd named by an environment variable. */
+ * whose text crosses the re-exec in a memfd named by an environment variable. The image is
+ * the binary now at the running one's path: after a package upgrade replaced it, a reload
+ * runs the new binary, as a restart would (not the deleted image /proc/self/exe still names). */
 #include "service.h"
 
 #include <errno.h>
@@ -337,11 +339,38 @@ static int hand_over(const char *name, const char *text)
 	return 0;
 }
 
+/* What to execute: /proc/self/exe, unless the file it was started from was replaced since (a
+ * package upgrade renames the new binary over it, and the kernel then names the old image
+ * "PATH (deleted)"): then the executable now at PATH. path_buf holds it. */
+static const char *image_path(char *path_buf, size_t len)
+{
+	static const char deleted[] = " (deleted)";
+	const size_t dlen = sizeof(deleted) - 1;
+	ssize_t n = readlink("/proc/self/exe", path_buf, len - 1);
+
+	if (n <= (ssize_t)dlen || path_buf[0] != '/')
+		return "/proc/self/exe";
+	path_buf[n] = '\0';
+	if (strcmp(path_buf + n - dlen, deleted) != 0)
+		return "/proc/self/exe";
+	path_buf[n - (ssize_t)dlen] = '\0';
+	if (access(path_buf, X_OK) != 0) {
+		gw_log(GW_WARN, "reload",
+		       "the binary %s was removed: re-executing the running image", path_buf);
+		return "/proc/self/exe";
+	}
+	gw_log(GW_NOTICE, "reload", "the binary was replaced since the start: executing the new %s",
+	       path_buf);
+	return path_buf;
+}
+
 /* Execs this binary as `fieldgate run` with argv, handing text over in env (text NULL:
  * nothing). Returns only on failure: -errno. */
 static int exec_self(int argc, char **argv, const char *env, const char *text)
 {
 	char **args = calloc((size_t)argc + 2, sizeof(*args));
+	char path_buf[PATH_MAX];
+	const char *image = NULL;
 	sigset_t set, old;
 	int err;
 
@@ -362,14 +391,16 @@ static int exec_self(int argc, char **argv, const char *env, const char *text)
 		       "cannot keep the previous config for the new image (%s): should its start "
 		       "fail, the daemon exits",
 		       strerror(err));
+	image = image_path(path_buf, sizeof(path_buf));
 	handled_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
-	execv("/proc/self/exe", args);
+	execv(image, args);
 	err = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 out_free:
 	free(args);
-	gw_log(GW_ERR, "reload", "cannot re-execute /proc/self/exe: %s", strerror(err));
+	gw_log(GW_ERR, "reload", "cannot re-execute %s: %s", image ? image : "/proc/self/exe",
+	       strerror(err));
 	return -err;
 }
 

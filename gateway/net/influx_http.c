@@ -239,12 +239,17 @@ static int setup_auth(struct gw_influx *w)
 {
 	const struct gw_influx_cfg *c = &w->cfg;
 	char hdr[GW_INFLUX_SECRET_LEN + 32];
+	char path[GW_PATH_LEN];
 	int rc = 0;
 
-	if (c->api == 1 && c->password_file[0])
-		rc = read_secret(c->password_file, w->secret, sizeof(w->secret));
-	if (c->api == 2 && c->token_file[0])
-		rc = read_secret(c->token_file, w->secret, sizeof(w->secret));
+	if (c->api == 1)
+		rc = gw_config_secret_path(c->password_file, c->password_credential,
+		                           "influxdb.password_credential", path, sizeof(path));
+	else
+		rc = gw_config_secret_path(c->token_file, c->token_credential,
+		                           "influxdb.token_credential", path, sizeof(path));
+	if (rc == 0 && path[0])
+		rc = read_secret(path, w->secret, sizeof(w->secret));
 	if (rc)
 		return rc;
 	if (c->api == 1 && c->username[0]) {

@@ -315,7 +315,7 @@ static void start_connect(struct gw_mqtt *m)
 	co.MQTTVersion = MQTTVERSION_3_1_1;
 	co.automaticReconnect = 0;
 	co.username = c->username[0] ? c->username : NULL;
-	co.password = c->password_file[0] ? m->password : NULL;
+	co.password = c->password_file[0] || c->password_credential[0] ? m->password : NULL;
 	co.onSuccess = on_connect_ok;
 	co.onFailure = on_connect_fail;
 	co.context = m;
@@ -409,9 +409,7 @@ static int copy_args(struct gw_mqtt *m, const struct gw_mqtt_cfg *cfg, const cha
 		return -EINVAL;
 	if (gw_mqtt_server_uri(cfg->url, m->uri, sizeof(m->uri), &m->tls))
 		return -EINVAL;
-	if (cfg->password_file[0])
-		return gw_mqtt_read_secret(cfg->password_file, m->password, sizeof(m->password));
-	return 0;
+	return gw_mqtt_read_secret(cfg, m->password, sizeof(m->password));
 }
 
 static void release(struct gw_mqtt *m)

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct gw_mqtt_cfg;
+
 enum gw_mqtt_kind { GW_TK_DATA, GW_TK_BIRTH, GW_TK_OFFLINE };
 
 /* The context of one Paho publish: owned by the window, lent to Paho until its callback. */
@@ -51,8 +53,9 @@ void gw_mqtt_window_abandon(struct gw_mqtt_window *w);
 /* Moves up to max acked tags, oldest first, into tags; returns their number. */
 size_t gw_mqtt_window_collect(struct gw_mqtt_window *w, uint64_t *tags, size_t max);
 
-/* Reads a secret file into buf (trailing CR/LF trimmed). Returns 0 or -errno. */
-int gw_mqtt_read_secret(const char *path, char *buf, size_t len);
+/* Reads the password of cfg (password_file, or the password_credential in
+ * $CREDENTIALS_DIRECTORY) into buf, trailing CR/LF trimmed; none: buf "". Returns 0 or -errno. */
+int gw_mqtt_read_secret(const struct gw_mqtt_cfg *cfg, char *buf, size_t len);
 /* Copies the reason of an OpenSSL error line ("...:function:reason:file:line:") to buf. */
 void gw_mqtt_tls_reason(const char *line, size_t len, char *buf, size_t buf_len);
 

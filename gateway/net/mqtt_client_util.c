@@ -159,12 +159,17 @@ int gw_mqtt_server_uri(const char *url, char *buf, size_t len, bool *tls)
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
 
-int gw_mqtt_read_secret(const char *path, char *buf, size_t len)
+int gw_mqtt_read_secret(const struct gw_mqtt_cfg *cfg, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char path[GW_PATH_LEN];
 	ssize_t n;
-	int rc = 0;
+	int fd, rc = gw_config_secret_path(cfg->password_file, cfg->password_credential,
+	                                   "mqtt.password_credential", path, sizeof(path));
 
+	buf[0] = '\0';
+	if (rc || !path[0])
+		return rc;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, len - 1);

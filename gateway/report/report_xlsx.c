@@ -161,6 +161,9 @@ static lxw_error frame(lxw_worksheet *ws, const struct gw_sheet *s, lxw_row_t en
 int gw_book_xlsx(const char *path, const struct gw_book *b, const struct gw_report_meta *m)
 {
 	lxw_workbook *wb = workbook_new(path);
+	/* created stays 0 (libxlsxwriter's "now"): the struct's one time_t. On armhf this build's
+	 * time_t is 64-bit and Debian 12's libxlsxwriter's 32-bit; the library reads the low half
+	 * of the zeroed field, which is 0 as well (README "32-bit ARM"). */
 	lxw_doc_properties props = {0};
 	struct fmts f;
 	lxw_error e = LXW_NO_ERROR;

@@ -340,6 +340,41 @@ static void test_influx_http_v1_basic_auth_ok(void **state)
 	gw_influx_free(w);
 }
 
+/* The v2 token as a systemd credential: $CREDENTIALS_DIRECTORY/NAME, sent as the token. */
+static void test_influx_http_v2_token_credential(void **state)
+{
+	struct gw_influx_cfg cfg = {.api = 2, .org = "o", .bucket = "b"};
+	static const char line[] = "m f=1i 1\n";
+	struct gw_influx_result res;
+	struct gw_influx *w;
+	struct fake f;
+	char path[160];
+	FILE *tf;
+	int err = -1;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/fieldgate.influxdb-token", fx.dir);
+	tf = fopen(path, "w");
+	assert_non_null(tf);
+	fputs("cred-token-5e1\n", tf);
+	assert_int_equal(fclose(tf), 0);
+	snprintf(cfg.token_credential, sizeof(cfg.token_credential), "fieldgate.influxdb-token");
+	unsetenv("CREDENTIALS_DIRECTORY");
+	snprintf(cfg.url, sizeof(cfg.url), "http://127.0.0.1:1/");
+	assert_null(gw_influx_new(&cfg, &err));
+	assert_int_equal(err, -ENOENT);
+	setenv("CREDENTIALS_DIRECTORY", fx.dir, 1);
+	fake_start(&f, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+	snprintf(cfg.url, sizeof(cfg.url), "http://127.0.0.1:%d/", f.port);
+	w = gw_influx_new(&cfg, &err);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	assert_non_null(w);
+	assert_int_equal(gw_influx_write(w, line, strlen(line), &res), 0);
+	fake_stop(&f);
+	assert_non_null(strstr(f.request, "\r\nAuthorization: Token cred-token-5e1\r\n"));
+	gw_influx_free(w);
+}
+
 static void test_influx_http_server_stopped_eagain(void **state)
 {
 	static const char line[] = "other,k=v f=2i 1700000001000\n";
@@ -365,6 +400,7 @@ int main(void)
 	        cmocka_unit_test(test_influx_http_malformed_line_dropped_einval),
 	        cmocka_unit_test(test_influx_http_answers_table_ok),
 	        cmocka_unit_test(test_influx_http_v1_basic_auth_ok),
+	        cmocka_unit_test(test_influx_http_v2_token_credential),
 	        cmocka_unit_test(test_influx_http_server_stopped_eagain),
 	};
 

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -406,9 +407,10 @@ static void test_mqtt_client_password(void **state)
 	static const char right[] = "Right-Pw-7c1", wrong[] = "Wrong-Pw-93d";
 	char pwdb[PATH_MAX], extra[PATH_MAX + 64], err[160], log[PATH_MAX], logged[8192];
 	char *passwd[] = {"/usr/bin/mosquitto_passwd", "-b", "-c", pwdb, "fg", (char *)right, NULL};
+	char creds[PATH_MAX], cred[PATH_MAX + 32], cred_err[160];
 	struct broker b = {.pid = -1};
 	struct gw_mqtt_cfg c;
-	int saved, fd;
+	int saved, fd, rc = 0;
 
 	(void)state;
 	path_in(pwdb, "mosquitto.passwd");
@@ -430,6 +432,19 @@ static void test_mqtt_client_password(void **state)
 	expect_connect(&c, "fg-pw-right", true, err, sizeof(err));
 	write_file(c.password_file, "%s\n", wrong);
 	expect_connect(&c, "fg-pw-wrong", false, err, sizeof(err));
+	/* The same password as the systemd credential LoadCredential= puts in the service's
+	 * $CREDENTIALS_DIRECTORY; without that directory the client is refused, and says why. */
+	c.password_file[0] = '\0';
+	snprintf(c.password_credential, sizeof(c.password_credential), "fieldgate.mqtt-password");
+	path_in(creds, "creds");
+	assert_true(mkdir(creds, 0700) == 0 || errno == EEXIST);
+	snprintf(cred, sizeof(cred), "%s/fieldgate.mqtt-password", creds);
+	write_file(cred, "%s\n", right);
+	setenv("CREDENTIALS_DIRECTORY", creds, 1);
+	expect_connect(&c, "fg-pw-cred", true, cred_err, sizeof(cred_err));
+	unsetenv("CREDENTIALS_DIRECTORY");
+	assert_null(gw_mqtt_new(&c, "fg-pw-nocred", "itest/auth/status", &rc));
+	assert_int_equal(rc, -ENOENT);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -442,6 +457,8 @@ static void test_mqtt_client_password(void **state)
 	assert_non_null(strstr(logged, "connect failed"));
 	assert_null(strstr(logged, wrong));
 	assert_null(strstr(logged, right));
+	assert_non_null(strstr(logged, "mqtt.password_credential fieldgate.mqtt-password: "
+	                               "$CREDENTIALS_DIRECTORY is not set"));
 }
 
 /* ---- fixture ---- */

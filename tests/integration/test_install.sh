@@ -1,8 +1,9 @@
 #!/bin/bash
 # `make install DESTDIR=...` (the install target of this build): the binary, every profile where
-# the binary looks for them by default, the example config (which `check` accepts with the
-# installed profiles), the systemd unit naming the installed paths, and the sysusers.d file;
-# `systemd-analyze verify` and `security` on the unit where systemd-analyze is installed.
+# the binary looks for them by default, the example config and its record templates (which
+# `check` accepts with the installed profiles), the man pages, the systemd unit naming the
+# installed paths, and the sysusers.d file; `systemd-analyze verify` (its Documentation= pages
+# found among the installed ones) and `security` on the unit where systemd-analyze is installed.
 set -u
 . "$(dirname "$0")/lib.sh"
 : "${GW_SOURCE_DIR:?}"
@@ -35,8 +36,15 @@ echo "$out" | grep -q "no profile \"seeed-s-soil-mtec-02\" in $profdir " ||
 	fail "the binary's default profile directory is not $profdir: $out"
 out=$(FIELDGATE_PROFILES=$root$profdir "$root$prefix/bin/fieldgate" check -c "$tmp/etc/gateway.yaml" 2>&1) ||
 	fail "check of the example config with the installed profiles: $out"
-grep -q "password_file" "$tmp/etc/gateway.yaml" && ! grep -qE '^ *(password|token):' "$tmp/etc/gateway.yaml" ||
-	fail "the example config must take its secrets from files"
+grep -qE '^ *password_(file|credential):' "$tmp/etc/gateway.yaml" && ! grep -qE '^ *(password|token):' "$tmp/etc/gateway.yaml" ||
+	fail "the example config must take its secrets from files or credentials"
+# the examples with their record templates, as installed, pass check
+ex=$root$prefix/share/doc/fieldgate/examples
+out=$(FIELDGATE_PROFILES=$root$profdir "$root$prefix/bin/fieldgate" check -c "$ex/gateway.yaml" 2>&1) ||
+	fail "check of the installed examples: $out"
+for page in man1/fieldgate.1 man5/gateway.yaml.5; do
+	[ -f "$root$prefix/share/man/$page" ] || fail "no $page"
+done
 
 # The unit and the user.
 unit=$root$prefix/lib/systemd/system/fieldgate.service
@@ -52,7 +60,7 @@ grep -q "^m fieldgate dialout$" "$root$prefix/lib/sysusers.d/fieldgate.conf" || 
 if command -v systemd-analyze >/dev/null; then
 	# verify checks that ExecStart exists on this machine: point it at the DESTDIR copy
 	sed "s|^ExecStart=$prefix/bin/fieldgate|ExecStart=$root$prefix/bin/fieldgate|" "$unit" >"$tmp/fieldgate.service"
-	out=$(cd "$tmp" && systemd-analyze verify ./fieldgate.service 2>&1) || fail "systemd-analyze verify: $out"
+	out=$(cd "$tmp" && MANPATH=$root$prefix/share/man systemd-analyze verify ./fieldgate.service 2>&1) || fail "systemd-analyze verify: $out"
 	[ -z "$out" ] || fail "systemd-analyze verify warns: $out"
 	out=$(systemd-analyze security --offline=true --root="$root" fieldgate.service 2>&1) ||
 		fail "systemd-analyze security: $out"
