@@ -10,6 +10,29 @@
 #include "array.h"
 #include "cli_common.h"
 
+/* The options of where the readings come from, and the output's. */
+static void usage_sources(FILE *out)
+{
+	fprintf(out,
+	        "      --source S       journal (default: this gateway's) or influx (every "
+	        "gateway\n"
+	        "                       that wrote to the InfluxDB 1.x below: the fleet)\n"
+	        "      --influx-url URL, --influx-db NAME (or --database NAME)  (default: the "
+	        "config's influxdb url\n"
+	        "                       and database; its username and password_file are used)\n"
+	        "      --registry FILE  with --source influx: the county's gateway registry (CSV:\n"
+	        "                       gateway id, public key); every sealed day InfluxDB holds\n"
+	        "                       is checked against the readings it holds and its\n"
+	        "                       signature; plots on a differing or missing day are\n"
+	        "                       unverified (exit 1)\n"
+	        "  -o, --out FILE       write FILE (whole or not at all) instead of stdout\n"
+	        "      --unmasked       ID numbers and phones in clear; only with --out (the file\n"
+	        "                       is created mode 0600)\n"
+	        "ID numbers are shown as 6+8*+4 and phones as 3+4*+4 unless --unmasked.\n"
+	        "exit: 0 written, 1 runtime failure (journal, output), 2 bad usage, config or "
+	        "records\n");
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -55,24 +78,8 @@ static void usage(FILE *out)
 	        "                       the newest reading)\n"
 	        "      --category C     only households of category C\n"
 	        "      --rules R        recorded (default: each day by the rules the journal\n"
-	        "                       recorded in force that day) or current (gateway.yaml's)\n"
-	        "      --source S       journal (default: this gateway's) or influx (every "
-	        "gateway\n"
-	        "                       that wrote to the InfluxDB 1.x below: the fleet)\n"
-	        "      --influx-url URL, --influx-db NAME (or --database NAME)  (default: the "
-	        "config's influxdb url\n"
-	        "                       and database; its username and password_file are used)\n"
-	        "      --registry FILE  with --source influx: the county's gateway registry (CSV:\n"
-	        "                       gateway id, public key); every sealed day InfluxDB holds\n"
-	        "                       is checked against the readings it holds and its\n"
-	        "                       signature; plots on a differing or missing day are\n"
-	        "                       unverified (exit 1)\n"
-	        "  -o, --out FILE       write FILE (whole or not at all) instead of stdout\n"
-	        "      --unmasked       ID numbers and phones in clear; only with --out (the file\n"
-	        "                       is created mode 0600)\n"
-	        "ID numbers are shown as 6+8*+4 and phones as 3+4*+4 unless --unmasked.\n"
-	        "exit: 0 written, 1 runtime failure (journal, output), 2 bad usage, config or "
-	        "records\n");
+	        "                       recorded in force that day) or current (gateway.yaml's)\n");
+	usage_sources(out);
 }
 
 /* "MM-DD" -> MMDD; -EINVAL unless a real month and day. */
