@@ -56,15 +56,55 @@ int gw_journal_errno(int rc)
 	}
 }
 
+/* A statement for sql: the handle's cached one unless it is in use (a nested call), else a
+ * new one, cached while there is room: what runs every turn (fetch, cursors, BEGIN, COMMIT)
+ * is parsed once per connection. put_stmt() hands it back. Returns an SQLite code. */
+static int get_stmt(struct gw_journal *j, const char *sql, sqlite3_stmt **st)
+{
+	size_t i = 0;
+	int rc;
+
+	for (; i < GW_JOURNAL_STMTS && j->stmts[i]; i++)
+		if (!sqlite3_stmt_busy(j->stmts[i]) && strcmp(sqlite3_sql(j->stmts[i]), sql) == 0) {
+			*st = j->stmts[i];
+			return SQLITE_OK;
+		}
+	if (i == GW_JOURNAL_STMTS)
+		return sqlite3_prepare_v2(j->db, sql, -1, st, NULL);
+	rc = sqlite3_prepare_v3(j->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+	if (rc == SQLITE_OK)
+		j->stmts[i] = *st;
+	return rc;
+}
+
+/* Resets a cached statement (ending its read), finalizes any other. */
+static void put_stmt(struct gw_journal *j, sqlite3_stmt *st)
+{
+	for (size_t i = 0; i < GW_JOURNAL_STMTS && j->stmts[i]; i++)
+		if (j->stmts[i] == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	sqlite3_finalize(st);
+}
+
 int gw_journal_exec(struct gw_journal *j, const char *sql)
 {
+	sqlite3_stmt *st = NULL;
 	int rc;
 
 	gw_journal_follow(j);
-	rc = sqlite3_exec(j->db, sql, NULL, NULL, NULL);
-
+	if (strchr(sql, ';')) /* several statements */
+		rc = sqlite3_exec(j->db, sql, NULL, NULL, NULL);
+	else if ((rc = get_stmt(j, sql, &st)) == SQLITE_OK && st)
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+	rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	if (rc != SQLITE_OK)
 		gw_log(GW_ERR, MOD, "sql failed: %s", sqlite3_errmsg(j->db));
+	if (st)
+		put_stmt(j, st);
 	return gw_journal_errno(rc);
 }
 
@@ -74,8 +114,7 @@ int gw_journal_query(struct gw_journal *j, const char *sql, const char *s, int64
 	int rc;
 
 	gw_journal_follow(j);
-	rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
-
+	rc = get_stmt(j, sql, &st);
 	if (rc != SQLITE_OK)
 		return gw_journal_errno(rc);
 	if (s)
@@ -85,7 +124,7 @@ int gw_journal_query(struct gw_journal *j, const char *sql, const char *s, int64
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && out)
 		*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	put_stmt(j, st);
 	if (rc == SQLITE_DONE && out) {
 		*out = 0;
 		return -ENOENT;
@@ -120,7 +159,7 @@ int gw_journal_stmt(struct gw_journal *j, const char *sql, const struct gw_journ
 	int n = 0, cb = 0, nc, rc;
 
 	gw_journal_follow(j);
-	rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
+	rc = get_stmt(j, sql, &st);
 	if (rc != SQLITE_OK)
 		return gw_journal_errno(rc);
 	for (int i = 0; i < nb; i++)
@@ -140,7 +179,7 @@ int gw_journal_stmt(struct gw_journal *j, const char *sql, const struct gw_journ
 			break;
 		n++;
 	}
-	sqlite3_finalize(st);
+	put_stmt(j, st);
 	if (cb)
 		return cb;
 	return rc == SQLITE_DONE ? n : gw_journal_errno(rc);
@@ -376,73 +415,26 @@ void gw_journal_detach(struct gw_journal *j, bool keep_wal)
 		sqlite3_file_control(j->db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
 	sqlite3_finalize(j->ins);
 	j->ins = NULL;
+	for (size_t i = 0; i < GW_JOURNAL_STMTS; i++) {
+		sqlite3_finalize(j->stmts[i]);
+		j->stmts[i] = NULL;
+	}
 	if (sqlite3_close(j->db) != SQLITE_OK)
 		gw_log(GW_ERR, MOD, "close failed: %s", sqlite3_errmsg(j->db));
 	j->db = NULL;
 }
 
-/* Bumped once a fresh journal is ready; handles compare it with theirs (one atomic load per
- * query) before looking at the file system. */
-static atomic_uint_fast64_t generation;
-
-uint64_t gw_journal_gen(void)
-{
-	return (uint64_t)atomic_load(&generation);
-}
-
-uint64_t gw_journal_gen_next(void)
-{
-	return (uint64_t)atomic_fetch_add(&generation, 1) + 1;
-}
-
-/* Swaps the connections of a and b. */
+/* Swaps the connections of a and b, with their statements. */
 void gw_journal_swap_db(struct gw_journal *a, struct gw_journal *b)
 {
-	struct sqlite3 *db = a->db;
-	struct sqlite3_stmt *ins = a->ins;
+	struct gw_journal t = *a;
 
 	a->db = b->db;
 	a->ins = b->ins;
-	b->db = db;
-	b->ins = ins;
-}
-
-struct gw_journal *gw_journal_handle_like(const struct gw_journal *j)
-{
-	struct gw_journal *n = calloc(1, sizeof(*n));
-
-	if (n) {
-		memcpy(n->path, j->path, sizeof(n->path));
-		n->o = j->o;
-		n->gen = gw_journal_gen();
-	}
-	return n;
-}
-
-void gw_journal_follow(struct gw_journal *j)
-{
-	uint64_t gen = gw_journal_gen();
-	struct gw_journal *n;
-	int rc;
-
-	if (j->gen == gen || j->in_tx || !gw_journal_autocommit(j))
-		return;
-	if (!gw_journal_moved(j)) {
-		j->gen = gen; /* another directory's journal, or not ready: ours is still here */
-		return;
-	}
-	n = gw_journal_handle_like(j);
-	if (!n)
-		return;
-	rc = gw_journal_attach(n, false);
-	if (rc == 0)
-		gw_journal_swap_db(j, n);
-	gw_journal_detach(n, true);
-	free(n);
-	if (rc)
-		return; /* the fresh journal is not there yet: next call */
-	j->gen = gen;
-	gw_log(GW_NOTICE, MOD, "path=%s following the fresh journal", j->path);
+	memcpy(a->stmts, b->stmts, sizeof(a->stmts));
+	b->db = t.db;
+	b->ins = t.ins;
+	memcpy(b->stmts, t.stmts, sizeof(b->stmts));
 }
 
 void gw_journal_close(struct gw_journal *j)
@@ -534,12 +526,9 @@ int gw_journal_fetch(struct gw_journal *j, int64_t after_seq, size_t max, gw_jou
 	int n = 0, cb = 0, rc;
 
 	gw_journal_follow(j);
-	rc = sqlite3_prepare_v2(
-	        j->db,
-	        "SELECT seq, ts_ms, src, data FROM readings WHERE seq > ? ORDER BY seq "
-	        "LIMIT ?",
-	        -1, &st, NULL);
-
+	rc = get_stmt(
+	        j, "SELECT seq, ts_ms, src, data FROM readings WHERE seq > ? ORDER BY seq LIMIT ?",
+	        &st);
 	if (rc != SQLITE_OK)
 		return gw_journal_errno(rc);
 	sqlite3_bind_int64(st, 1, after_seq);
@@ -552,7 +541,7 @@ int gw_journal_fetch(struct gw_journal *j, int64_t after_seq, size_t max, gw_jou
 			break;
 		n++;
 	}
-	sqlite3_finalize(st);
+	put_stmt(j, st);
 	if (cb)
 		return cb;
 	return rc == SQLITE_DONE ? n : gw_journal_errno(rc);
@@ -561,7 +550,7 @@ int gw_journal_fetch(struct gw_journal *j, int64_t after_seq, size_t max, gw_jou
 int gw_journal_run2(struct gw_journal *j, const char *sql, int64_t a, int64_t b, int64_t *changes)
 {
 	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
+	int rc = get_stmt(j, sql, &st);
 
 	if (rc != SQLITE_OK)
 		return gw_journal_errno(rc);
@@ -569,7 +558,7 @@ int gw_journal_run2(struct gw_journal *j, const char *sql, int64_t a, int64_t b,
 	sqlite3_bind_int64(st, 2, b);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		;
-	sqlite3_finalize(st);
+	put_stmt(j, st);
 	*changes = sqlite3_changes64(j->db);
 	return gw_journal_errno(rc);
 }
