@@ -21,7 +21,8 @@
 #define RING     1024 /* rows held between the journal and the broker */
 #define READ_MAX 256  /* rows read from the journal at once */
 #define WAIT_MS  50   /* longest wait for broker events while messages are out */
-#define IDLE_MS  200  /* longest wait for new rows when everything is acknowledged */
+#define IDLE_MS                                                                                    \
+	1000 /* longest wait for new rows when everything is acknowledged (the bell wakes it) */
 #define CHAIN_MS 1000 /* how often the evidence chain's head is looked at */
 #define MOD      "mqtt"
 
