@@ -110,6 +110,8 @@ int gw_rqueue_pop(struct gw_rqueue *q, struct gw_reading *out, int timeout_ms)
 	*out = q->ring[q->head];
 	q->head = (q->head + 1) % q->cap;
 	q->count--;
+	if (q->count == 0)
+		q->head = 0; /* bursts reuse the ring's first slots: memory touched stays small */
 	pthread_cond_signal(&q->not_full);
 	pthread_mutex_unlock(&q->lock);
 	return 0;

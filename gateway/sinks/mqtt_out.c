@@ -354,8 +354,10 @@ static void advance(struct gw_mqtt_out *o)
 		o->ack_hint = o->ack_hint ? o->ack_hint - 1 : 0;
 		o->send_from = o->send_from ? o->send_from - 1 : 0;
 	}
-	if (!o->n)
-		cursor = o->read_pos; /* also past rows the feed skipped */
+	if (!o->n) {
+		cursor = o->read_pos;                     /* also past rows the feed skipped */
+		o->head = o->ack_hint = o->send_from = 0; /* the ring's first slots again */
+	}
 	gw_sink_advance(o->sk, cursor);
 	gw_sink_backlog(o->sk, o->avail, o->n ? ent_at(o, 0)->it.r.ts_ms : 0);
 }
