@@ -63,7 +63,7 @@ static int lp_add(struct lp *lp, const struct gw_reading *r, const struct gw_sou
                   long gateways)
 {
 	struct gw_reading_tags tags;
-	char gw[GW_ID_LEN], plot[GW_ID_LEN];
+	char gw[GW_ID_LEN + 24], plot[GW_ID_LEN + 24];
 	int rc = 0;
 
 	if (!lp->w)

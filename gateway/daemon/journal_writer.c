@@ -14,6 +14,8 @@
 #include "log.h"
 
 #define RETRY_MS         1000
+#define IDLE_MS          250   /* longest wait for a first reading: the stop flag and ticks come after */
+#define QUIET_MS         100   /* a batch commits once the queue has been quiet this long */
 #define CHAIN_METRICS_MS 60000 /* how often the chain's state is read for the self-metrics */
 #define JSON_MAX         4096
 
@@ -319,7 +321,7 @@ int gw_journal_writer_run(const struct gw_config *cfg, struct gw_poller *p, stru
 			stopping = true;
 		}
 		if (!ended && b->n < GW_DELIVER_BATCH) {
-			rc = gw_poller_next(p, &b->r[b->n], 100);
+			rc = gw_poller_next(p, &b->r[b->n], b->n ? QUIET_MS : IDLE_MS);
 			if (rc == 0 && b->n++ == 0)
 				b->first_ms = gw_clock_mono_ms();
 			ended = rc == -ENODATA;

@@ -88,8 +88,9 @@ static int put_fields(char *buf, size_t len, size_t *pos, const struct gw_readin
 		if (!rc)
 			rc = gw_lp_append(buf, len, pos, GW_LP_KEY, pt->name);
 		if (!rc && good) {
-			snprintf(num, sizeof(num), "=%.*f", pt->decimals, r->values[i]);
-			rc = gw_str_append(buf, len, pos, num);
+			num[0] = '=';
+			rc = gw_fmt_fixed(num + 1, sizeof(num) - 1, r->values[i], pt->decimals);
+			rc = rc < 0 ? rc : gw_str_append(buf, len, pos, num);
 			continue;
 		}
 		if (!rc)

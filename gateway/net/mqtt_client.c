@@ -12,6 +12,7 @@
 
 #include <MQTTAsync.h>
 
+#include "clock.h"
 #include "log.h"
 #include "mqtt_client.h"
 #include "mqtt_client_int.h"
@@ -49,14 +50,6 @@ struct gw_mqtt {
 	size_t want; /* gw_mqtt_wait is waiting for this many acks (0: not waiting for acks) */
 };
 
-static int64_t gw_mqtt_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits on m->cond until the monotonic time until_ms at the latest; m->lock held. */
 static void wait_until(struct gw_mqtt *m, int64_t until_ms)
 {
@@ -91,7 +84,7 @@ static void connect_failed(struct gw_mqtt *m, const char *why)
 	gw_mqtt_set_error(m, "%s", why);
 	if (gw_limiter_fail(&m->lim))
 		gw_log(GW_WARN, "mqtt", "url=%s %s (retrying with back-off)", m->cfg.url, m->error);
-	m->next_attempt_ms = gw_mqtt_now_ms() + m->backoff_ms;
+	m->next_attempt_ms = gw_clock_mono_ms() + m->backoff_ms;
 	m->backoff_ms = m->backoff_ms * 2 > GW_MQTT_BACKOFF_MAX_MS ? GW_MQTT_BACKOFF_MAX_MS
 	                                                           : m->backoff_ms * 2;
 	pthread_cond_broadcast(&m->cond);
@@ -118,22 +111,12 @@ static void went_up(struct gw_mqtt *m)
 static void describe(char *buf, size_t len, const char *what, const MQTTAsync_failureData *d,
                      const char *tls_error)
 {
-	static const char *const connack[] = {NULL,
-	                                      "unacceptable protocol version",
-	                                      "client id rejected",
-	                                      "server unavailable",
-	                                      "connection refused: bad user name or password",
-	                                      "connection refused: not authorized"};
-	const char *why = "unknown error";
+	const char *why = d ? gw_mqtt_connack_reason(d->code) : NULL;
 
-	if (d && d->code > 0 && d->code < 6)
-		why = connack[d->code];
-	else if (d && d->message)
-		why = d->message;
-	else if (d && MQTTAsync_strerror(d->code))
-		why = MQTTAsync_strerror(d->code);
-	snprintf(buf, len, "%s: %s%s%s%s", what, why, tls_error[0] ? " (tls: " : "", tls_error,
-	         tls_error[0] ? ")" : "");
+	if (!why && d)
+		why = d->message ? d->message : MQTTAsync_strerror(d->code);
+	snprintf(buf, len, "%s: %s%s%s%s", what, why ? why : "unknown error",
+	         tls_error[0] ? " (tls: " : "", tls_error, tls_error[0] ? ")" : "");
 }
 
 static int on_tls_error(const char *str, size_t len, void *ctx)
@@ -160,7 +143,7 @@ static void on_lost(void *ctx, char *cause)
 		m->state = GW_MQTT_DOWN;
 		gw_mqtt_set_error(m, "connection lost: %s", cause ? cause : "socket closed");
 		gw_log(GW_WARN, "mqtt", "url=%s %s", m->cfg.url, m->error);
-		m->next_attempt_ms = gw_mqtt_now_ms() + m->backoff_ms;
+		m->next_attempt_ms = gw_clock_mono_ms() + m->backoff_ms;
 	} else if (m->state == GW_MQTT_CONNECTING) {
 		connect_failed(m, "connection lost before the birth was acknowledged");
 	}
@@ -298,7 +281,7 @@ static void start_connect(struct gw_mqtt *m)
 	int rc;
 
 	m->state = GW_MQTT_CONNECTING;
-	m->attempt_deadline_ms = gw_mqtt_now_ms() + GW_MQTT_ATTEMPT_MS;
+	m->attempt_deadline_ms = gw_clock_mono_ms() + GW_MQTT_ATTEMPT_MS;
 	gw_mqtt_window_abandon(&m->win);
 	m->tls_error[0] = '\0';
 	pthread_mutex_unlock(&m->lock);
@@ -372,11 +355,28 @@ static int init_state(struct gw_mqtt *m)
 	return -rc;
 }
 
+/* Paho sets OpenSSL up (~1.4 MB resident) at its first client unless told not to; mqtt://
+ * never uses it, OpenSSL sets itself up at a TLS connect. The first client decides. */
+static void global_init(bool tls)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static bool done;
+	MQTTAsync_init_options io = MQTTAsync_init_options_initializer;
+
+	pthread_mutex_lock(&lock);
+	io.do_openssl_init = tls;
+	if (!done)
+		MQTTAsync_global_init(&io);
+	done = true;
+	pthread_mutex_unlock(&lock);
+}
+
 static int create_client(struct gw_mqtt *m)
 {
 	MQTTAsync_createOptions o = MQTTAsync_createOptions_initializer;
 	int rc;
 
+	global_init(m->tls);
 	o.MQTTVersion = MQTTVERSION_3_1_1;
 	o.sendWhileDisconnected = 0;
 	o.maxBufferedMessages = (int)m->cap + 8; /* ours, the birth and the "offline" */
@@ -454,7 +454,7 @@ static void close_client(struct gw_mqtt *m, int64_t deadline)
 {
 	MQTTAsync_disconnectOptions dopt = MQTTAsync_disconnectOptions_initializer;
 	struct gw_mqtt_ticket *t;
-	int64_t offline_by = gw_mqtt_now_ms() + GW_MQTT_OFFLINE_MS;
+	int64_t offline_by = gw_clock_mono_ms() + GW_MQTT_OFFLINE_MS;
 
 	pthread_mutex_lock(&m->lock);
 	t = gw_mqtt_window_take(&m->win, GW_TK_OFFLINE, 0);
@@ -466,7 +466,7 @@ static void close_client(struct gw_mqtt *m, int64_t deadline)
 		pthread_mutex_unlock(&m->lock);
 	}
 	pthread_mutex_lock(&m->lock);
-	while (t && !m->offline_done && gw_mqtt_now_ms() < offline_by)
+	while (t && !m->offline_done && gw_clock_mono_ms() < offline_by)
 		wait_until(m, offline_by);
 	pthread_mutex_unlock(&m->lock);
 
@@ -477,7 +477,7 @@ static void close_client(struct gw_mqtt *m, int64_t deadline)
 	if (MQTTAsync_disconnect(m->h, &dopt) != MQTTASYNC_SUCCESS)
 		return;
 	pthread_mutex_lock(&m->lock);
-	while (!m->disc_done && gw_mqtt_now_ms() < deadline)
+	while (!m->disc_done && gw_clock_mono_ms() < deadline)
 		wait_until(m, deadline);
 	pthread_mutex_unlock(&m->lock);
 }
@@ -493,7 +493,7 @@ void gw_mqtt_free(struct gw_mqtt *m)
 	up = m->state == GW_MQTT_UP;
 	pthread_mutex_unlock(&m->lock);
 	if (up)
-		close_client(m, gw_mqtt_now_ms() + GW_MQTT_CLOSE_MS);
+		close_client(m, gw_clock_mono_ms() + GW_MQTT_CLOSE_MS);
 	/* Calls back (onFailure) for whatever is still queued, then no more. */
 	MQTTAsync_destroy(&m->h);
 	if (up)
@@ -556,12 +556,12 @@ static bool has_pending(const struct gw_mqtt *m, size_t want)
 int gw_mqtt_wait(struct gw_mqtt *m, int timeout_ms, uint64_t *tags, size_t max,
                  struct gw_mqtt_events *ev)
 {
-	int64_t end = gw_mqtt_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	int64_t end = gw_clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	size_t want = m->cap / 4 > max ? max : (m->cap / 4 ? m->cap / 4 : 1), n;
 
 	pthread_mutex_lock(&m->lock);
 	for (;;) {
-		int64_t now = gw_mqtt_now_ms();
+		int64_t now = gw_clock_mono_ms();
 		int64_t until = end;
 
 		if (m->state == GW_MQTT_DOWN && now >= m->next_attempt_ms) {

@@ -58,5 +58,7 @@ size_t gw_mqtt_window_collect(struct gw_mqtt_window *w, uint64_t *tags, size_t m
 int gw_mqtt_read_secret(const struct gw_mqtt_cfg *cfg, char *buf, size_t len);
 /* Copies the reason of an OpenSSL error line ("...:function:reason:file:line:") to buf. */
 void gw_mqtt_tls_reason(const char *line, size_t len, char *buf, size_t buf_len);
+/* The reason a CONNACK return code (1..5) gives, or NULL for any other code. */
+const char *gw_mqtt_connack_reason(int code);
 
 #endif

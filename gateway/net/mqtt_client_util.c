@@ -209,3 +209,15 @@ void gw_mqtt_tls_reason(const char *line, size_t len, char *buf, size_t buf_len)
 	}
 	snprintf(buf, buf_len, "%.*s", (int)(end - why), why);
 }
+
+const char *gw_mqtt_connack_reason(int code)
+{
+	static const char *const connack[] = {NULL,
+	                                      "unacceptable protocol version",
+	                                      "client id rejected",
+	                                      "server unavailable",
+	                                      "connection refused: bad user name or password",
+	                                      "connection refused: not authorized"};
+
+	return code > 0 && code < (int)GW_ARRAY_LEN(connack) ? connack[code] : NULL;
+}

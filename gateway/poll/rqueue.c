@@ -1,6 +1,8 @@
 /* Ring buffer with one mutex and two condition variables on the monotonic clock.
  * The consumer is woken in batches, not per reading: waking a thread on another
- * core costs more than the reading itself, and delivery can wait LINGER_MS. */
+ * core costs more than the reading itself, and delivery can wait LINGER_MS. An idle
+ * consumer (its last pop found nothing) sleeps until the first push or its timeout,
+ * rather than looking every LINGER_MS. */
 #include "rqueue.h"
 
 #include <errno.h>
@@ -18,6 +20,8 @@ struct gw_rqueue {
 	pthread_cond_t not_full;
 	unsigned cap, head, count;
 	unsigned wake_at; /* queue length that wakes the consumer before its linger ends */
+	bool idle;        /* the consumer's last pop timed out: it holds nothing back */
+	bool asleep;      /* an idle consumer waits: the next push wakes it */
 	bool closed;
 	struct gw_reading *ring;
 };
@@ -36,6 +40,7 @@ struct gw_rqueue *gw_rqueue_new(unsigned cap)
 	}
 	q->cap = cap;
 	q->wake_at = cap / 8 ? cap / 8 : 1;
+	q->idle = true;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -67,8 +72,9 @@ int gw_rqueue_push(struct gw_rqueue *q, const struct gw_reading *r)
 	}
 	q->ring[(q->head + q->count) % q->cap] = *r;
 	q->count++;
-	if (q->count >= q->wake_at)
+	if (q->count >= q->wake_at || q->asleep)
 		pthread_cond_signal(&q->not_empty);
+	q->asleep = false;
 	pthread_mutex_unlock(&q->lock);
 	return 0;
 }
@@ -88,17 +94,24 @@ int gw_rqueue_pop(struct gw_rqueue *q, struct gw_reading *out, int timeout_ms)
 
 		if (!before(&now, &deadline))
 			break;
-		/* Producers only signal a full batch: look again every LINGER_MS. */
+		/* Producers only signal a full batch, or the first reading to an idle
+		 * consumer: look again every LINGER_MS while gathering. */
+		q->asleep = q->idle;
 		pthread_cond_timedwait(&q->not_empty, &q->lock,
-		                       before(&step, &deadline) ? &step : &deadline);
+		                       q->idle || !before(&step, &deadline) ? &deadline : &step);
+		q->asleep = false;
 	}
 	if (q->count == 0) {
+		q->idle = true;
 		pthread_mutex_unlock(&q->lock);
 		return q->closed ? -ENODATA : -EAGAIN;
 	}
+	q->idle = false;
 	*out = q->ring[q->head];
 	q->head = (q->head + 1) % q->cap;
 	q->count--;
+	if (q->count == 0)
+		q->head = 0; /* bursts reuse the ring's first slots: memory touched stays small */
 	pthread_cond_signal(&q->not_full);
 	pthread_mutex_unlock(&q->lock);
 	return 0;

@@ -17,7 +17,9 @@ void gw_rqueue_free(struct gw_rqueue *q);
 /* Copies r in, waiting while full. Returns 0, or -ECANCELED once closed. */
 int gw_rqueue_push(struct gw_rqueue *q, const struct gw_reading *r);
 /* Copies the oldest reading out, waiting up to timeout_ms. Returns 0, -EAGAIN
- * on timeout, or -ENODATA when closed and empty. */
+ * on timeout, or -ENODATA when closed and empty. After an -EAGAIN the consumer counts as
+ * idle: the next push wakes it at once; otherwise pushes wake it only once a batch
+ * (cap / 8) is queued, and it looks by itself every 50 ms. */
 int gw_rqueue_pop(struct gw_rqueue *q, struct gw_reading *out, int timeout_ms);
 /* No more pushes: wakes everyone. Readings already queued can still be popped. */
 void gw_rqueue_close(struct gw_rqueue *q);

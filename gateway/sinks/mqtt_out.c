@@ -22,7 +22,7 @@
 #define RING            1024 /* rows held between the journal and the broker */
 #define READ_MAX        256  /* rows read from the journal at once */
 #define WAIT_MS         50   /* longest wait for broker events while messages are out */
-#define IDLE_MS         200  /* longest wait for new rows when everything is acknowledged */
+#define IDLE_MS         1000 /* longest wait for new rows when all is acknowledged (the bell wakes it) */
 #define CHAIN_MS        1000 /* how often the evidence chain is looked at */
 #define CHAIN_PER_TURN  16   /* sealed days published at most per look */
 #define META_CHAIN_SENT "chain_mqtt_day"
@@ -370,8 +370,10 @@ static void advance(struct gw_mqtt_out *o)
 		o->ack_hint = o->ack_hint ? o->ack_hint - 1 : 0;
 		o->send_from = o->send_from ? o->send_from - 1 : 0;
 	}
-	if (!o->n)
-		cursor = o->read_pos; /* also past rows the feed skipped */
+	if (!o->n) {
+		cursor = o->read_pos;                     /* also past rows the feed skipped */
+		o->head = o->ack_hint = o->send_from = 0; /* the ring's first slots again */
+	}
 	gw_sink_advance(o->sk, cursor);
 	gw_sink_backlog(o->sk, o->avail, o->n ? ent_at(o, 0)->it.r.ts_ms : 0);
 }

@@ -60,15 +60,55 @@ int gw_journal_errno(int rc)
 	}
 }
 
+/* A statement for sql: the handle's cached one unless it is in use (a nested call), else a
+ * new one, cached while there is room: what runs every turn (fetch, cursors, BEGIN, COMMIT)
+ * is parsed once per connection. put_stmt() hands it back. Returns an SQLite code. */
+static int get_stmt(struct gw_journal *j, const char *sql, sqlite3_stmt **st)
+{
+	size_t i = 0;
+	int rc;
+
+	for (; i < GW_JOURNAL_STMTS && j->stmts[i]; i++)
+		if (!sqlite3_stmt_busy(j->stmts[i]) && strcmp(sqlite3_sql(j->stmts[i]), sql) == 0) {
+			*st = j->stmts[i];
+			return SQLITE_OK;
+		}
+	if (i == GW_JOURNAL_STMTS)
+		return sqlite3_prepare_v2(j->db, sql, -1, st, NULL);
+	rc = sqlite3_prepare_v3(j->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+	if (rc == SQLITE_OK)
+		j->stmts[i] = *st;
+	return rc;
+}
+
+/* Resets a cached statement (ending its read), finalizes any other. */
+static void put_stmt(struct gw_journal *j, sqlite3_stmt *st)
+{
+	for (size_t i = 0; i < GW_JOURNAL_STMTS && j->stmts[i]; i++)
+		if (j->stmts[i] == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	sqlite3_finalize(st);
+}
+
 int gw_journal_exec(struct gw_journal *j, const char *sql)
 {
+	sqlite3_stmt *st = NULL;
 	int rc;
 
 	gw_journal_follow(j);
-	rc = sqlite3_exec(j->db, sql, NULL, NULL, NULL);
-
+	if (strchr(sql, ';')) /* several statements */
+		rc = sqlite3_exec(j->db, sql, NULL, NULL, NULL);
+	else if ((rc = get_stmt(j, sql, &st)) == SQLITE_OK && st)
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+	rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	if (rc != SQLITE_OK)
 		gw_log(GW_ERR, MOD, "sql failed: %s", sqlite3_errmsg(j->db));
+	if (st)
+		put_stmt(j, st);
 	return gw_journal_errno(rc);
 }
 
@@ -78,8 +118,7 @@ int gw_journal_query(struct gw_journal *j, const char *sql, const char *s, int64
 	int rc;
 
 	gw_journal_follow(j);
-	rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
-
+	rc = get_stmt(j, sql, &st);
 	if (rc != SQLITE_OK)
 		return gw_journal_errno(rc);
 	if (s)
@@ -89,7 +128,7 @@ int gw_journal_query(struct gw_journal *j, const char *sql, const char *s, int64
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && out)
 		*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	put_stmt(j, st);
 	if (rc == SQLITE_DONE && out) {
 		*out = 0;
 		return -ENOENT;
@@ -124,7 +163,7 @@ int gw_journal_stmt(struct gw_journal *j, const char *sql, const struct gw_journ
 	int n = 0, cb = 0, nc, rc;
 
 	gw_journal_follow(j);
-	rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
+	rc = get_stmt(j, sql, &st);
 	if (rc != SQLITE_OK)
 		return gw_journal_errno(rc);
 	for (int i = 0; i < nb; i++)
@@ -144,7 +183,7 @@ int gw_journal_stmt(struct gw_journal *j, const char *sql, const struct gw_journ
 			break;
 		n++;
 	}
-	sqlite3_finalize(st);
+	put_stmt(j, st);
 	if (cb)
 		return cb;
 	return rc == SQLITE_DONE ? n : gw_journal_errno(rc);
@@ -291,21 +330,23 @@ static int prepare_db(struct gw_journal *j, bool create)
 		return -EPROTO;
 	}
 	/* Only take effect on an empty database: incremental vacuum lets prune give pages back
-	 * to the disk; 1 KB pages make a commit of a few readings write a few KB to the WAL
-	 * instead of a few 4 KB pages (the SD card's wear is in bytes written). */
+	 * to the disk; 512-byte pages make a commit of a poll cycle write a few KB to the WAL:
+	 * every commit also rewrites the header page, a pointer-map page, the sequence's page
+	 * and the last partly filled leaf, each a page (the SD card's wear is in bytes written;
+	 * 1 KB pages wrote 178 bytes a 5-value reading at 50 readings a commit, 512 B 129). */
 	if (v == 0 &&
-	    (rc = gw_journal_exec(j, "PRAGMA page_size=1024; PRAGMA auto_vacuum=INCREMENTAL")) != 0)
+	    (rc = gw_journal_exec(j, "PRAGMA page_size=512; PRAGMA auto_vacuum=INCREMENTAL")) != 0)
 		return rc;
 	rc = gw_journal_query(j, "PRAGMA journal_mode=WAL", NULL, 0, NULL);
 	/* The durability journal.h promises: FULL syncs the WAL at every commit, so a commit
 	 * that returned survives a power cut. NORMAL (syncing at checkpoints only) would keep
 	 * the file intact but lose the commits since the last checkpoint; a relaxed handle only
 	 * commits cursor moves, whose loss means sending again. A small page cache keeps memory
-	 * flat: inserts are appends. */
+	 * flat: inserts are appends and the sinks read the newest pages. */
 	if (rc == 0)
 		rc = gw_journal_exec(
-		        j, j->o.relaxed_sync ? "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-512"
-		                             : "PRAGMA synchronous=FULL; PRAGMA cache_size=-512");
+		        j, j->o.relaxed_sync ? "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-64"
+		                             : "PRAGMA synchronous=FULL; PRAGMA cache_size=-256");
 	if (rc == 0)
 		rc = migrate(j, v);
 	if (rc == 0)
@@ -380,73 +421,26 @@ void gw_journal_detach(struct gw_journal *j, bool keep_wal)
 		sqlite3_file_control(j->db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
 	sqlite3_finalize(j->ins);
 	j->ins = NULL;
+	for (size_t i = 0; i < GW_JOURNAL_STMTS; i++) {
+		sqlite3_finalize(j->stmts[i]);
+		j->stmts[i] = NULL;
+	}
 	if (sqlite3_close(j->db) != SQLITE_OK)
 		gw_log(GW_ERR, MOD, "close failed: %s", sqlite3_errmsg(j->db));
 	j->db = NULL;
 }
 
-/* Bumped once a fresh journal is ready; handles compare it with theirs (one atomic load per
- * query) before looking at the file system. */
-static atomic_uint_fast64_t generation;
-
-uint64_t gw_journal_gen(void)
-{
-	return (uint64_t)atomic_load(&generation);
-}
-
-uint64_t gw_journal_gen_next(void)
-{
-	return (uint64_t)atomic_fetch_add(&generation, 1) + 1;
-}
-
-/* Swaps the connections of a and b. */
+/* Swaps the connections of a and b, with their statements. */
 void gw_journal_swap_db(struct gw_journal *a, struct gw_journal *b)
 {
-	struct sqlite3 *db = a->db;
-	struct sqlite3_stmt *ins = a->ins;
+	struct gw_journal t = *a;
 
 	a->db = b->db;
 	a->ins = b->ins;
-	b->db = db;
-	b->ins = ins;
-}
-
-struct gw_journal *gw_journal_handle_like(const struct gw_journal *j)
-{
-	struct gw_journal *n = calloc(1, sizeof(*n));
-
-	if (n) {
-		memcpy(n->path, j->path, sizeof(n->path));
-		n->o = j->o;
-		n->gen = gw_journal_gen();
-	}
-	return n;
-}
-
-void gw_journal_follow(struct gw_journal *j)
-{
-	uint64_t gen = gw_journal_gen();
-	struct gw_journal *n;
-	int rc;
-
-	if (j->gen == gen || j->in_tx || !gw_journal_autocommit(j))
-		return;
-	if (!gw_journal_moved(j)) {
-		j->gen = gen; /* another directory's journal, or not ready: ours is still here */
-		return;
-	}
-	n = gw_journal_handle_like(j);
-	if (!n)
-		return;
-	rc = gw_journal_attach(n, false);
-	if (rc == 0)
-		gw_journal_swap_db(j, n);
-	gw_journal_detach(n, true);
-	free(n);
-	if (rc)
-		return; /* the fresh journal is not there yet: next call */
-	j->gen = gen;
-	gw_log(GW_NOTICE, MOD, "path=%s following the fresh journal", j->path);
+	memcpy(a->stmts, b->stmts, sizeof(a->stmts));
+	b->db = t.db;
+	b->ins = t.ins;
+	memcpy(b->stmts, t.stmts, sizeof(b->stmts));
 }
 
 void gw_journal_close(struct gw_journal *j)
@@ -538,12 +532,9 @@ int gw_journal_fetch(struct gw_journal *j, int64_t after_seq, size_t max, gw_jou
 	int n = 0, cb = 0, rc;
 
 	gw_journal_follow(j);
-	rc = sqlite3_prepare_v2(
-	        j->db,
-	        "SELECT seq, ts_ms, src, data FROM readings WHERE seq > ? ORDER BY seq "
-	        "LIMIT ?",
-	        -1, &st, NULL);
-
+	rc = get_stmt(
+	        j, "SELECT seq, ts_ms, src, data FROM readings WHERE seq > ? ORDER BY seq LIMIT ?",
+	        &st);
 	if (rc != SQLITE_OK)
 		return gw_journal_errno(rc);
 	sqlite3_bind_int64(st, 1, after_seq);
@@ -556,7 +547,7 @@ int gw_journal_fetch(struct gw_journal *j, int64_t after_seq, size_t max, gw_jou
 			break;
 		n++;
 	}
-	sqlite3_finalize(st);
+	put_stmt(j, st);
 	if (cb)
 		return cb;
 	return rc == SQLITE_DONE ? n : gw_journal_errno(rc);
@@ -565,7 +556,7 @@ int gw_journal_fetch(struct gw_journal *j, int64_t after_seq, size_t max, gw_jou
 int gw_journal_run2(struct gw_journal *j, const char *sql, int64_t a, int64_t b, int64_t *changes)
 {
 	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
+	int rc = get_stmt(j, sql, &st);
 
 	if (rc != SQLITE_OK)
 		return gw_journal_errno(rc);
@@ -573,7 +564,7 @@ int gw_journal_run2(struct gw_journal *j, const char *sql, int64_t a, int64_t b,
 	sqlite3_bind_int64(st, 2, b);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		;
-	sqlite3_finalize(st);
+	put_stmt(j, st);
 	*changes = sqlite3_changes64(j->db);
 	return gw_journal_errno(rc);
 }

@@ -15,10 +15,13 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
+#define GW_JOURNAL_STMTS 16 /* statements a handle keeps prepared */
+
 struct gw_journal {
 	struct sqlite3 *db;
-	struct sqlite3_stmt *ins; /* the append statement, reused */
-	bool in_tx;               /* a batch is open */
+	struct sqlite3_stmt *ins;                     /* the append statement, reused */
+	struct sqlite3_stmt *stmts[GW_JOURNAL_STMTS]; /* prepared once, reused (journal.c) */
+	bool in_tx;                                   /* a batch is open */
 	bool recovered;
 	struct gw_journal_opts o;
 	uint64_t gen;    /* the journal generation this handle is on (journal_reopen.c) */

@@ -1,8 +1,9 @@
 /* A journal lost while open (deleted, replaced, made unwritable): finding it out, starting a
  * fresh one that carries on from the lost one (the other handles follow by themselves:
- * gw_journal_follow in journal.c). See journal.h ("Losing the file"). SQL through journal_int.h
+ * gw_journal_follow below). See journal.h ("Losing the file"). SQL through journal_int.h
  * only. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,4 +144,56 @@ int gw_journal_reopen(struct gw_journal *j)
 	if (!gw_journal_moved(j))
 		return gw_journal_create_file(j->path, false); /* the mode back to 0600 */
 	return start_fresh(j);
+}
+
+/* Bumped once a fresh journal is ready; handles compare it with theirs (one atomic load per
+ * query) before looking at the file system. */
+static atomic_uint_fast64_t generation;
+
+uint64_t gw_journal_gen(void)
+{
+	return (uint64_t)atomic_load(&generation);
+}
+
+uint64_t gw_journal_gen_next(void)
+{
+	return (uint64_t)atomic_fetch_add(&generation, 1) + 1;
+}
+
+struct gw_journal *gw_journal_handle_like(const struct gw_journal *j)
+{
+	struct gw_journal *n = calloc(1, sizeof(*n));
+
+	if (n) {
+		memcpy(n->path, j->path, sizeof(n->path));
+		n->o = j->o;
+		n->gen = gw_journal_gen();
+	}
+	return n;
+}
+
+void gw_journal_follow(struct gw_journal *j)
+{
+	uint64_t gen = gw_journal_gen();
+	struct gw_journal *n;
+	int rc;
+
+	if (j->gen == gen || j->in_tx || !gw_journal_autocommit(j))
+		return;
+	if (!gw_journal_moved(j)) {
+		j->gen = gen; /* another directory's journal, or not ready: ours is still here */
+		return;
+	}
+	n = gw_journal_handle_like(j);
+	if (!n)
+		return;
+	rc = gw_journal_attach(n, false);
+	if (rc == 0)
+		gw_journal_swap_db(j, n);
+	gw_journal_detach(n, true);
+	free(n);
+	if (rc)
+		return; /* the fresh journal is not there yet: next call */
+	j->gen = gen;
+	gw_log(GW_NOTICE, MOD, "path=%s following the fresh journal", j->path);
 }
