@@ -14,7 +14,7 @@
 #include "log.h"
 
 #define RETRY_MS         1000
-#define IDLE_MS          250   /* longest wait for a first reading: the stop flag and ticks come after */
+#define IDLE_MS          250 /* longest wait for a first reading: the stop flag and ticks come after */
 #define QUIET_MS         100   /* a batch commits once the queue has been quiet this long */
 #define CHAIN_METRICS_MS 60000 /* how often the chain's state is read for the self-metrics */
 #define JSON_MAX         4096
