@@ -450,18 +450,6 @@ static int season_year(struct fleet *f, const struct gw_config *cfg, const struc
 	return 0;
 }
 
-static void read_password(struct fleet *f)
-{
-	FILE *fp = f->src->password_file[0] ? fopen(f->src->password_file, "r") : NULL;
-
-	f->password[0] = '\0';
-	if (!fp)
-		return;
-	if (fgets(f->password, sizeof(f->password), fp))
-		f->password[strcspn(f->password, "\r\n")] = '\0';
-	fclose(fp);
-}
-
 static int on_zone(void *user, char *const *head, char *const *v, size_t n)
 {
 	struct fleet *f = user;
@@ -549,7 +537,7 @@ int gw_acceptance_from_influx(const struct gw_config *cfg, const struct gw_recor
 	if (!f)
 		return rc;
 	f->src = src;
-	read_password(f);
+	gw_influxq_password(f->src, f->password, sizeof(f->password));
 	f->a = gw_acc_new(&cfg->accept);
 	if (f->a)
 		rc = fleet_read(f, cfg, o);
