@@ -4,7 +4,8 @@
  * in batches, film states, verdicts). Prints rows, seconds (median), rows/s and the peak RSS while
  * reading (Linux VmHWM, reset after the writing). With INFLUX_URL (an InfluxDB 1.x with an empty
  * database "bench"), the same rows are also written there through the sink's line protocol and
- * gw_acceptance_from_influx is timed (bench/accept_influx.sh starts the server). usage:
+ * gw_acceptance_from_influx is timed (bench/accept_influx.sh starts the server); with EVIDENCE=1
+ * also the fleet report's evidence check (check_evidence below). usage:
  * accept_bench [SENSORS [DAYS [INTERVAL_S [RUNS [INFLUX_URL]]]]]  (60 120 300 3) */
 #include <errno.h>
 #include <stdio.h>
@@ -13,7 +14,12 @@
 #include <time.h>
 
 #include "acceptance.h"
+#include "chain.h"
 #include "clock.h"
+#include "crypto.h"
+#include "fleet_evidence.h"
+#include "seals_out.h"
+#include "tz.h"
 #include "jcodec.h"
 #include "source.h"
 #include "influx_http.h"
@@ -235,6 +241,108 @@ static double timed(source_fn fn, const struct gw_config *cfg, const char *url, 
 	return secs[runs / 2];
 }
 
+/* The evidence check at scale (EVIDENCE=1): the journal's days sealed and signed, each day's
+ * seal written to InfluxDB (measurement chain) as every one of the GATEWAYS gateways would
+ * (their readings are the same, so the content digests are; each seal signed for its own
+ * gateway id), a registry of their keys, then gw_fleet_evidence_check timed. Every day of every
+ * gateway must come out verified, or the bench fails. */
+struct seal_out {
+	struct lp *lp;
+	const uint8_t *sk;
+	long gateways;
+	int64_t days;
+};
+
+static int put_seal(void *user, const struct gw_journal_link *l)
+{
+	struct seal_out *o = user;
+	int rc = 0;
+
+	for (long g = 0; rc == 0 && g < o->gateways; g++) {
+		struct gw_journal_link s = *l;
+		char gw[64], text[GW_CHAIN_SEAL_TEXT_MAX];
+		int n;
+
+		snprintf(gw, sizeof(gw), g ? "bench-%ld" : "bench", g);
+		n = gw_chain_seal_text(&s, gw, text, sizeof(text));
+		if (n < 0)
+			return n;
+		gw_crypto_sign(o->sk, text, (size_t)n, s.signature);
+		s.signed_ = true;
+		if (o->lp->len - o->lp->pos < 4096 && lp_flush(o->lp))
+			return -EIO;
+		rc = gw_seals_line(&s, gw, o->lp->buf, o->lp->len, &o->lp->pos);
+	}
+	o->days++;
+	return rc;
+}
+
+static int seal_all(const struct gw_config *cfg, const char *dir, struct lp *lp, char *registry,
+                    size_t rlen, int64_t *days)
+{
+	struct gw_journal *j = gw_journal_open(cfg->data_dir, NULL, NULL);
+	uint8_t sk[GW_SECKEY_LEN], pk[GW_PUBKEY_LEN];
+	struct gw_chain_signer signer = {.gateway = "bench"};
+	struct seal_out o = {.lp = lp, .sk = sk, .gateways = gateways()};
+	char hex[2 * GW_PUBKEY_LEN + 1];
+	FILE *f;
+	int rc = j ? gw_crypto_gateway_key(dir, sk, pk) : -EIO;
+
+	memcpy(signer.sk, sk, sizeof(sk));
+	if (rc == 0)
+		rc = gw_chain_seal_signed(j, 20991231, gw_clock_wall_ms(), &signer, NULL);
+	rc = rc ? rc : gw_journal_links(j, put_seal, &o);
+	rc = rc < 0 ? rc : lp_flush(lp);
+	gw_journal_close(j);
+	snprintf(registry, rlen, "%s/registry.csv", dir);
+	f = rc ? NULL : fopen(registry, "w");
+	if (!f)
+		return rc ? rc : -errno;
+	gw_hex(pk, sizeof(pk), hex);
+	fprintf(f, "gateway,public_key\n");
+	for (long g = 0; g < o.gateways; g++)
+		if (g)
+			fprintf(f, "bench-%ld,%s\n", g, hex);
+		else
+			fprintf(f, "bench,%s\n", hex);
+	*days = o.days * o.gateways;
+	return fclose(f) ? -errno : 0;
+}
+
+/* Times the check once; prints its row. Returns 0, or -EIO when a day is not verified. */
+static int check_evidence(const char *url, const char *registry, int64_t days, int64_t rows)
+{
+	struct gw_fleet_src src = {.database = "bench"};
+	struct gw_fleet_evidence ev = {0};
+	int64_t t0, verified = 0, bad = 0;
+	double before = influxd_reset(), secs;
+	int rc;
+
+	snprintf(src.url, sizeof(src.url), "%s", url);
+	reset_peak();
+	t0 = gw_clock_mono_ms();
+	rc = gw_fleet_evidence_check(&src, registry, &ev, stderr);
+	secs = (double)(gw_clock_mono_ms() - t0) / 1000.0;
+	for (size_t i = 0; rc == 0 && i < ev.ngateways; i++) {
+		verified += ev.gateways[i].verified;
+		bad += ev.gateways[i].differing + ev.gateways[i].missing;
+	}
+	if (rc == 0)
+		printf("| evidence check | %zu gateways, %lld gateway-days (%lld verified) | %lld "
+		       "rows "
+		       "| %.2f s | %.0f rows/s | %.1f MB | %.0f MB |\n",
+		       ev.ngateways, (long long)days, (long long)verified, (long long)rows, secs,
+		       (double)rows / secs, peak_mb(),
+		       getenv("INFLUXD_PID") ? status_mb(getenv("INFLUXD_PID"), "VmHWM") - before
+		                             : 0.0);
+	if (rc == 0 && (verified != days || bad))
+		fprintf(stderr,
+		        "accept_bench: evidence: %lld of %lld days verified, %lld bad: %s\n",
+		        (long long)verified, (long long)days, (long long)bad, ev.header);
+	gw_fleet_evidence_free(&ev);
+	return rc ? rc : verified == days && !bad ? 0 : -EIO;
+}
+
 int main(int argc, char **argv)
 {
 	long sensors = argc > 1 ? atol(argv[1]) : 60, days = argc > 2 ? atol(argv[2]) : 120;
@@ -243,7 +351,8 @@ int main(int argc, char **argv)
 	char dir[] = "/tmp/accept_bench_XXXXXX", path[256], cmd[300];
 	struct gw_config *cfg = NULL;
 	struct lp lp = {0};
-	int64_t rows = 0;
+	char registry[300];
+	int64_t rows = 0, sealed = 0;
 	double secs;
 
 	setenv("TZ", "Asia/Shanghai", 1);
@@ -253,6 +362,7 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/gateway.yaml", dir);
 	if (gw_config_load(path, NULL, &cfg))
 		return 1;
+	gw_tz_use(cfg->timezone);
 	if (url) {
 		struct gw_influx_cfg ic = {.api = 1, .database = "bench", .batch_size = 5000};
 		int err;
@@ -265,6 +375,9 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	if (fill(cfg, days, interval, &rows, &lp))
+		return 1;
+	if (url && getenv("EVIDENCE") &&
+	    seal_all(cfg, dir, &lp, registry, sizeof(registry), &sealed))
 		return 1;
 	reset_peak();
 	secs = timed(from_journal, cfg, NULL, runs);
@@ -284,6 +397,8 @@ int main(int argc, char **argv)
 		       (double)rows / secs, peak_mb(),
 		       getenv("INFLUXD_PID") ? status_mb(getenv("INFLUXD_PID"), "VmHWM") - before
 		                             : 0.0);
+		if (sealed && check_evidence(url, registry, sealed, rows))
+			return 1;
 		gw_influx_free(lp.w);
 		free(lp.buf);
 	}

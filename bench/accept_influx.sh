@@ -3,7 +3,7 @@
 # dir, accept_bench writes the season (default 60 probes x 5 min x 30 days) to a journal and
 # to the database "bench", then times gw_acceptance_from_journal and gw_acceptance_from_influx
 # (median of RUNS, default 3). usage: bench/accept_influx.sh [BUILD_DIR] (SENSORS, DAYS,
-# INTERVAL, GATEWAYS env: the InfluxDB rows are written as GATEWAYS gateways' with plots of
+# INTERVAL, GATEWAYS, EVIDENCE=1 env: the InfluxDB rows are written as GATEWAYS gateways' with plots of
 # their own; influxd's RSS growth while the fleet report reads is measured too)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
