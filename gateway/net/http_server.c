@@ -301,10 +301,19 @@ static socklen_t address(const struct gw_http_cfg *cfg, struct sockaddr_storage 
 	return 0;
 }
 
+static pthread_once_t mhd_once = PTHREAD_ONCE_INIT;
+
+int gw_http_server_load(char *err, size_t errlen)
+{
+	pthread_once(&mhd_once, mhd_load);
+	if (mhd_rc && err && errlen)
+		snprintf(err, errlen, "%s", mhd_err);
+	return mhd_rc ? -ELIBACC : 0;
+}
+
 struct gw_http_server *gw_http_server_start(const struct gw_http_cfg *hc,
                                             const struct gw_http_server_opts *o)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct gw_http_server *s = calloc(1, sizeof(*s));
 	struct sockaddr_storage ss;
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
@@ -312,8 +321,7 @@ struct gw_http_server *gw_http_server_start(const struct gw_http_cfg *hc,
 
 	if (!s)
 		return NULL;
-	pthread_once(&once, mhd_load);
-	if (mhd_rc) {
+	if (gw_http_server_load(NULL, 0)) {
 		gw_log(GW_ERR, o->name, "cannot load the HTTP server library: %s", mhd_err);
 		free(s);
 		errno = ELIBACC;

@@ -3,6 +3,9 @@ a simulated field with a real mosquitto on an mqtt:// URL and neither console no
 the plain Paho (libpaho-mqtt3a) and none of the libraries in FORBIDDEN (read off
 /proc/PID/maps once the broker has acknowledged readings); with a console configured it also
 maps libmicrohttpd. The binary itself (ldd) needs none of Paho, libmicrohttpd, libxlsxwriter.
+A Paho that cannot be used (LD_LIBRARY_PATH finds a libpaho-mqtt3a.so.1 that is libm) makes
+`check` exit 2 with a FILE:LINE:COL error naming the library and the package, and `run` refuse
+to start the MQTT sink with the same reason.
 libcurl and the TLS libraries it brings (VIA_CURL) are asserted absent only when the binary
 does not link libcurl; otherwise they are reported as skipped.
 How it fails: with gw_net linking ${GW_PAHO_LIB} again, ldd lists libpaho-mqtt3as; with
@@ -10,6 +13,7 @@ paho_get() in mqtt_client.c always taking the TLS variant (`v = 1`), libpaho-mqt
 libssl/libcrypto are mapped; with gw_http_server_start() no longer loading libmicrohttpd,
 the console does not start and its line never comes."""
 import os
+import re
 import subprocess
 import time
 
@@ -79,6 +83,27 @@ def run_and_map(d, cfg, ready):
         check(code == 0, f"run exit {code}:\n{run.log_text()}")
 
 
+def broken_paho(d, cfg):
+    """check and run with a libpaho-mqtt3a.so.1 that lacks Paho's symbols (libm)."""
+    libm = next(l.split()[2] for l in subprocess.run(
+        ["ldd", FIELDGATE], capture_output=True, text=True, timeout=30).stdout.splitlines()
+        if l.split()[0] == "libm.so.6")
+    fake = os.path.join(d, "fake-lib")
+    os.makedirs(fake)
+    os.symlink(libm, os.path.join(fake, "libpaho-mqtt3a.so.1"))
+    env = dict(os.environ, LD_LIBRARY_PATH=fake)
+    r = subprocess.run([FIELDGATE, "check", "-q", "-c", cfg], capture_output=True, text=True,
+                       env=env, timeout=60)
+    want = (r"libpaho-mqtt3a\.so\.1: no symbol MQTTAsync_\w+ \(install libpaho-mqtt1\.3\)")
+    check(r.returncode == 2 and re.search(r"plain\.yaml:\d+:\d+: error: mqtt: cannot load the "
+                                          r"MQTT library: " + want, r.stderr),
+          f"check with a broken Paho: exit {r.returncode}:\n{r.stderr}")
+    r = subprocess.run([FIELDGATE, "run", "-c", cfg], capture_output=True, text=True,
+                       env=env, timeout=60)
+    check(r.returncode != 0 and re.search(r"cannot load the MQTT library: " + want, r.stderr),
+          f"run with a broken Paho: exit {r.returncode}:\n{r.stderr}")
+
+
 def test():
     linked = ldd_libs()
     for lib in LAZY:
@@ -103,6 +128,7 @@ def test():
         check(has(names, "libmicrohttpd"), f"libmicrohttpd not mapped with a console: "
                                            f"{sorted(names)}")
         check(not has(names, "libpaho-mqtt3as"), "libpaho-mqtt3as mapped for mqtt://")
+        broken_paho(d, plain)
     finally:
         sim.stop()
         broker.stop()
