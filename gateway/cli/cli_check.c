@@ -2,6 +2,7 @@
  * `run` makes before it starts (preflight.h), prints
  * each bus's request plan and load, and warns about what will hurt in the field:
  * a line loaded over 70 %, a serial path that is not stable across reboots. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #include "cli_check_json.h"
 #include "config.h"
 #include "diag.h"
+#include "http_server.h"
+#include "mqtt_client.h"
 #include "plan.h"
 #include "preflight.h"
 #include "records.h"
@@ -175,6 +178,30 @@ static int parse_args(int argc, char **argv, const char **path, bool *quiet, boo
 	return 0;
 }
 
+/* The libraries `run` would load for cfg (Paho for mqtt, libmicrohttpd for the console or
+ * /metrics), loaded here so that a missing one is an error now. Returns the number of errors. */
+static int check_libs(const struct gw_config *cfg, struct gw_diag *d)
+{
+	char err[320];
+	int errors = 0;
+
+	if (cfg->mqtt.enabled && gw_mqtt_load(cfg->mqtt.url, err, sizeof(err)) == -ELIBACC) {
+		gw_diag_error_at(d, &cfg->mqtt.src, "mqtt: cannot load the MQTT library: %s", err);
+		errors++;
+	}
+	if (!(cfg->console.enabled || cfg->metrics_http.enabled) ||
+	    !gw_http_server_load(err, sizeof(err)))
+		return errors;
+	if (cfg->console.enabled)
+		gw_diag_error_at(d, &cfg->console.src,
+		                 "console: cannot load the HTTP server library: %s", err);
+	else
+		gw_diag_error(d, cfg->path, 0, 0,
+		              "metrics_http: cannot load the HTTP server library: %s", err);
+	errors++;
+	return errors;
+}
+
 /* Config, records and what `run` would refuse at start-up (from the same function). Returns
  * 0 with both loaded, or 2 with every error printed and nothing loaded. */
 static int load_checked(const char *path, struct gw_diag *d, struct gw_config **cfg,
@@ -188,7 +215,7 @@ static int load_checked(const char *path, struct gw_diag *d, struct gw_config **
 		where = " in the records";
 		goto out_config;
 	}
-	if (gw_preflight_check(*cfg, d))
+	if (gw_preflight_check(*cfg, d) + check_libs(*cfg, d))
 		goto out_records;
 	return 0;
 out_records:

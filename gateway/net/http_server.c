@@ -1,21 +1,59 @@
-/* The HTTP server under /metrics and the console (libmicrohttpd: its only includer). Routes
- * by method and path, caps bodies, connections (in all and per address) and idle time, and
- * streams server-sent events from a callback on the connection's own thread. Must not know
- * what it serves. */
+/* The HTTP server under /metrics and the console (libmicrohttpd: its only includer, which it
+ * loads at the first server started, so a gateway serving no page never maps it nor GnuTLS).
+ * Routes by method and path, caps bodies, connections (in all and per address) and idle time,
+ * and streams server-sent events from a callback on the connection's own thread. Must not
+ * know what it serves. */
 #include "http_server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "array.h"
+#include "dynlib.h"
 #include "log.h"
 
 #define MEMORY_LIMIT (32 * 1024) /* request line and headers of one connection */
+
+/* libmicrohttpd, loaded at the first server (dynlib.h): the functions this file calls. */
+static struct {
+	__typeof__(MHD_add_response_header) *add_response_header;
+	__typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
+	__typeof__(MHD_create_response_from_callback) *create_response_from_callback;
+	__typeof__(MHD_destroy_response) *destroy_response;
+	__typeof__(MHD_get_connection_info) *get_connection_info;
+	__typeof__(MHD_lookup_connection_value) *lookup_connection_value;
+	__typeof__(MHD_queue_response) *queue_response;
+	__typeof__(MHD_start_daemon) *start_daemon;
+	__typeof__(MHD_stop_daemon) *stop_daemon;
+} mhd;
+
+static char mhd_err[256];
+static int mhd_rc;
+
+static void mhd_load(void)
+{
+	const struct gw_dl_sym syms[] = {
+	        GW_DL_SYM("MHD_add_response_header", mhd.add_response_header),
+	        GW_DL_SYM("MHD_create_response_from_buffer", mhd.create_response_from_buffer),
+	        GW_DL_SYM("MHD_create_response_from_callback", mhd.create_response_from_callback),
+	        GW_DL_SYM("MHD_destroy_response", mhd.destroy_response),
+	        GW_DL_SYM("MHD_get_connection_info", mhd.get_connection_info),
+	        GW_DL_SYM("MHD_lookup_connection_value", mhd.lookup_connection_value),
+	        GW_DL_SYM("MHD_queue_response", mhd.queue_response),
+	        GW_DL_SYM("MHD_start_daemon", mhd.start_daemon),
+	        GW_DL_SYM("MHD_stop_daemon", mhd.stop_daemon),
+	};
+
+	mhd_rc = gw_dl_load("libmicrohttpd.so.12", "libmicrohttpd12", syms, GW_ARRAY_LEN(syms),
+	                    mhd_err, sizeof(mhd_err));
+}
 
 struct gw_http_server {
 	struct MHD_Daemon *mhd;
@@ -70,7 +108,7 @@ static struct MHD_Response *stream_response(struct gw_http_resp *resp)
 	st->fn = resp->stream;
 	st->free = resp->stream_free;
 	st->arg = resp->stream_arg;
-	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, st, stream_free);
+	r = mhd.create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, st, stream_free);
 	if (!r)
 		free(st);
 	else
@@ -86,9 +124,9 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, struct gw_http_resp *
 	if (resp->stream)
 		r = stream_response(resp);
 	else if (resp->static_body)
-		r = MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_PERSISTENT);
+		r = mhd.create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_PERSISTENT);
 	else
-		r = MHD_create_response_from_buffer(resp->len, resp->body ? resp->body : (char *)"",
+		r = mhd.create_response_from_buffer(resp->len, resp->body ? resp->body : (char *)"",
 		                                    resp->body ? MHD_RESPMEM_MUST_FREE
 		                                               : MHD_RESPMEM_PERSISTENT);
 	if (!r) {
@@ -98,13 +136,13 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, struct gw_http_resp *
 			free(resp->body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 	                        resp->type ? resp->type : text_type);
 	for (int i = 0; i < GW_HTTP_HEADERS_MAX; i++)
 		if (resp->headers[i][0][0])
-			MHD_add_response_header(r, resp->headers[i][0], resp->headers[i][1]);
-	rc = MHD_queue_response(c, resp->status ? resp->status : MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
+			mhd.add_response_header(r, resp->headers[i][0], resp->headers[i][1]);
+	rc = mhd.queue_response(c, resp->status ? resp->status : MHD_HTTP_OK, r);
+	mhd.destroy_response(r);
 	return rc;
 }
 
@@ -119,7 +157,7 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, cons
 static void peer_of(struct gw_http_req *q)
 {
 	const union MHD_ConnectionInfo *ci =
-	        MHD_get_connection_info(q->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	        mhd.get_connection_info(q->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
 	snprintf(q->peer, sizeof(q->peer), "?");
@@ -263,6 +301,16 @@ static socklen_t address(const struct gw_http_cfg *cfg, struct sockaddr_storage 
 	return 0;
 }
 
+static pthread_once_t mhd_once = PTHREAD_ONCE_INIT;
+
+int gw_http_server_load(char *err, size_t errlen)
+{
+	pthread_once(&mhd_once, mhd_load);
+	if (mhd_rc && err && errlen)
+		snprintf(err, errlen, "%s", mhd_err);
+	return mhd_rc ? -ELIBACC : 0;
+}
+
 struct gw_http_server *gw_http_server_start(const struct gw_http_cfg *hc,
                                             const struct gw_http_server_opts *o)
 {
@@ -273,6 +321,12 @@ struct gw_http_server *gw_http_server_start(const struct gw_http_cfg *hc,
 
 	if (!s)
 		return NULL;
+	if (gw_http_server_load(NULL, 0)) {
+		gw_log(GW_ERR, o->name, "cannot load the HTTP server library: %s", mhd_err);
+		free(s);
+		errno = ELIBACC;
+		return NULL;
+	}
 	if (!address(hc, &ss)) {
 		free(s);
 		errno = EINVAL;
@@ -282,7 +336,7 @@ struct gw_http_server *gw_http_server_start(const struct gw_http_cfg *hc,
 		flags |= MHD_USE_IPv6;
 	s->o = *o;
 	errno = 0;
-	s->mhd = MHD_start_daemon(flags, hc->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+	s->mhd = mhd.start_daemon(flags, hc->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
 	                          (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
 	                          MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_per_ip,
 	                          MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
@@ -305,7 +359,7 @@ void gw_http_server_stop(struct gw_http_server *s)
 	if (!s)
 		return;
 	if (s->mhd)
-		MHD_stop_daemon(s->mhd);
+		mhd.stop_daemon(s->mhd);
 	free(s);
 }
 
@@ -338,17 +392,17 @@ const char *gw_http_body(const struct gw_http_req *r, size_t *len)
 
 const char *gw_http_header(const struct gw_http_req *r, const char *name)
 {
-	return MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, name);
+	return mhd.lookup_connection_value(r->c, MHD_HEADER_KIND, name);
 }
 
 const char *gw_http_cookie(const struct gw_http_req *r, const char *name)
 {
-	return MHD_lookup_connection_value(r->c, MHD_COOKIE_KIND, name);
+	return mhd.lookup_connection_value(r->c, MHD_COOKIE_KIND, name);
 }
 
 const char *gw_http_query(const struct gw_http_req *r, const char *name)
 {
-	return MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, name);
+	return mhd.lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, name);
 }
 
 int gw_http_resp_text(struct gw_http_resp *resp, unsigned status, const char *type,

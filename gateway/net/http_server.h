@@ -54,10 +54,14 @@ struct gw_http_server_opts {
 	unsigned timeout_s;                 /* an idle connection is closed after it */
 };
 
-/* Starts serving on hc's numeric address and port. Returns the owned server, or NULL with
- * errno set (logged: address in use, bad address ...). */
+/* Starts serving on hc's numeric address and port; loads libmicrohttpd.so.12 at the first call.
+ * Returns the owned server, or NULL with errno set (logged: address in use, bad address ...;
+ * ELIBACC: the library cannot be loaded, logged with the package to install). */
 struct gw_http_server *gw_http_server_start(const struct gw_http_cfg *hc,
                                             const struct gw_http_server_opts *o);
+/* Loads libmicrohttpd as gw_http_server_start does (for `check`). Returns 0, or -ELIBACC with
+ * err (may be NULL) naming the library, why, and the package to install. */
+int gw_http_server_load(char *err, size_t errlen);
 /* Stops serving (open streams end) and frees s. NULL is a no-op. */
 void gw_http_server_stop(struct gw_http_server *s);
 

@@ -1,7 +1,8 @@
-/* The MQTT client: the only includer of MQTTAsync.h. Connects, reconnects with back-off, sends
- * the birth, publishes and turns Paho's callbacks into events and acked tags. Paho calls back on
- * its own threads, often holding its own lock, so this file never calls Paho while holding
- * m->lock. No persistence here, and no automatic reconnect inside Paho. */
+/* The MQTT client: the only includer of MQTTAsync.h. Loads Paho at the first client (dlopen),
+ * connects, reconnects with back-off, sends the birth, publishes and turns Paho's callbacks into
+ * events and acked tags. Paho calls back on its own threads, often holding its own lock, so this
+ * file never calls Paho while holding m->lock. No persistence here, and no automatic reconnect
+ * inside Paho. The state without Paho calls is in mqtt_client_state.c. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -12,109 +13,40 @@
 
 #include <MQTTAsync.h>
 
+#include "array.h"
 #include "clock.h"
+#include "dynlib.h"
 #include "log.h"
 #include "mqtt_client.h"
 #include "mqtt_client_int.h"
 
-#define GW_MQTT_BACKOFF_MIN_MS 1000
-#define GW_MQTT_BACKOFF_MAX_MS 60000
-#define GW_MQTT_CONNECT_S      10    /* TCP + TLS + CONNACK */
-#define GW_MQTT_ATTEMPT_MS     30000 /* the whole attempt, birth acknowledged included */
-#define GW_MQTT_OFFLINE_MS     1000  /* of the ~2 s gw_mqtt_free may take */
-#define GW_MQTT_CLOSE_MS       2000
-#define GW_MQTT_SECRET_LEN     256
-#define GW_MQTT_MAX_PAYLOAD    (256 * 1024 * 1024 - 1024)
+#define GW_MQTT_CONNECT_S   10    /* TCP + TLS + CONNACK */
+#define GW_MQTT_ATTEMPT_MS  30000 /* the whole attempt, birth acknowledged included */
+#define GW_MQTT_OFFLINE_MS  1000  /* of the ~2 s gw_mqtt_free may take */
+#define GW_MQTT_CLOSE_MS    2000
+#define GW_MQTT_MAX_PAYLOAD (256 * 1024 * 1024 - 1024)
 
-struct gw_mqtt {
-	MQTTAsync h;
-	struct gw_mqtt_cfg cfg;
-	char uri[GW_MQTT_URI_LEN];
-	bool tls;
-	char client_id[256];
-	char status_topic[256];
-	char password[GW_MQTT_SECRET_LEN];
-	unsigned cap; /* in-flight window */
-
-	pthread_mutex_t lock; /* everything below */
-	pthread_cond_t cond;
-	enum gw_mqtt_state state;
-	struct gw_mqtt_window win; /* its epoch moves on at each connect attempt and loss */
-	bool ev_connected, ev_lost, ev_failed;
-	char error[160];
-	char tls_error[96];
-	int64_t next_attempt_ms, backoff_ms;
-	int64_t attempt_deadline_ms; /* while connecting */
-	struct gw_limiter lim;
-	bool closing, offline_done, disc_done;
-	size_t want; /* gw_mqtt_wait is waiting for this many acks (0: not waiting for acks) */
+/* Paho, loaded at the first client (dynlib.h): the functions this file calls. */
+struct paho {
+	__typeof__(MQTTAsync_global_init) *global_init;
+	__typeof__(MQTTAsync_createWithOptions) *create;
+	__typeof__(MQTTAsync_setConnectionLostCallback) *set_lost;
+	__typeof__(MQTTAsync_connect) *connect;
+	__typeof__(MQTTAsync_send) *send;
+	__typeof__(MQTTAsync_disconnect) *disconnect;
+	__typeof__(MQTTAsync_destroy) *destroy;
+	__typeof__(MQTTAsync_strerror) *strerror;
 };
-
-/* Waits on m->cond until the monotonic time until_ms at the latest; m->lock held. */
-static void wait_until(struct gw_mqtt *m, int64_t until_ms)
-{
-	struct timespec ts = {.tv_sec = (time_t)(until_ms / 1000),
-	                      .tv_nsec = (long)(until_ms % 1000) * 1000000L};
-
-	pthread_cond_timedwait(&m->cond, &m->lock, &ts);
-}
-
-/* ---- state, m->lock held ---- */
-
-/* Sets m->error; the password, should a server or library echo it, is blanked out. */
-__attribute__((format(printf, 2, 3))) static void gw_mqtt_set_error(struct gw_mqtt *m,
-                                                                    const char *fmt, ...)
-{
-	size_t plen = strlen(m->password);
-	va_list ap;
-	char *p;
-
-	va_start(ap, fmt);
-	vsnprintf(m->error, sizeof(m->error), fmt, ap);
-	va_end(ap);
-	while (plen && (p = strstr(m->error, m->password)) != NULL)
-		memset(p, '*', plen);
-}
-
-static void connect_failed(struct gw_mqtt *m, const char *why)
-{
-	m->state = GW_MQTT_DOWN;
-	gw_mqtt_window_abandon(&m->win);
-	m->ev_failed = true;
-	gw_mqtt_set_error(m, "%s", why);
-	if (gw_limiter_fail(&m->lim))
-		gw_log(GW_WARN, "mqtt", "url=%s %s (retrying with back-off)", m->cfg.url, m->error);
-	m->next_attempt_ms = gw_clock_mono_ms() + m->backoff_ms;
-	m->backoff_ms = m->backoff_ms * 2 > GW_MQTT_BACKOFF_MAX_MS ? GW_MQTT_BACKOFF_MAX_MS
-	                                                           : m->backoff_ms * 2;
-	pthread_cond_broadcast(&m->cond);
-}
-
-static void went_up(struct gw_mqtt *m)
-{
-	unsigned failures = gw_limiter_ok(&m->lim);
-
-	m->state = GW_MQTT_UP;
-	m->ev_connected = true;
-	m->backoff_ms = GW_MQTT_BACKOFF_MIN_MS;
-	if (failures)
-		gw_log(GW_NOTICE, "mqtt", "url=%s client_id=%s connected after %u failed attempts",
-		       m->cfg.url, m->client_id, failures);
-	else
-		gw_log(GW_NOTICE, "mqtt", "url=%s client_id=%s connected", m->cfg.url,
-		       m->client_id);
-	pthread_cond_broadcast(&m->cond);
-}
 
 /* ---- Paho callbacks (Paho's threads) ---- */
 
-static void describe(char *buf, size_t len, const char *what, const MQTTAsync_failureData *d,
-                     const char *tls_error)
+static void describe(const struct paho *p, char *buf, size_t len, const char *what,
+                     const MQTTAsync_failureData *d, const char *tls_error)
 {
 	const char *why = d ? gw_mqtt_connack_reason(d->code) : NULL;
 
 	if (!why && d)
-		why = d->message ? d->message : MQTTAsync_strerror(d->code);
+		why = d->message ? d->message : p->strerror(d->code);
 	snprintf(buf, len, "%s: %s%s%s%s", what, why ? why : "unknown error",
 	         tls_error[0] ? " (tls: " : "", tls_error, tls_error[0] ? ")" : "");
 }
@@ -145,7 +77,7 @@ static void on_lost(void *ctx, char *cause)
 		gw_log(GW_WARN, "mqtt", "url=%s %s", m->cfg.url, m->error);
 		m->next_attempt_ms = gw_clock_mono_ms() + m->backoff_ms;
 	} else if (m->state == GW_MQTT_CONNECTING) {
-		connect_failed(m, "connection lost before the birth was acknowledged");
+		gw_mqtt_connect_failed(m, "connection lost before the birth was acknowledged");
 	}
 	pthread_cond_broadcast(&m->cond);
 	pthread_mutex_unlock(&m->lock);
@@ -169,7 +101,7 @@ static void on_pub_ok(void *ctx, MQTTAsync_successData *d)
 	pthread_mutex_lock(&m->lock);
 	current = gw_mqtt_window_done(&m->win, t, true);
 	if (kind == GW_TK_BIRTH && current && m->state == GW_MQTT_CONNECTING)
-		went_up(m);
+		gw_mqtt_went_up(m);
 	if (kind == GW_TK_OFFLINE)
 		m->offline_done = true;
 	if (kind != GW_TK_DATA || acks_due(m, m->want))
@@ -184,7 +116,7 @@ static void on_pub_fail(void *ctx, MQTTAsync_failureData *d)
 	enum gw_mqtt_kind kind = t->kind;
 	char why[160];
 
-	describe(why, sizeof(why), "publish failed", d, "");
+	describe(m->p, why, sizeof(why), "publish failed", d, "");
 	pthread_mutex_lock(&m->lock);
 	if (gw_mqtt_window_done(&m->win, t, false) && !m->closing) {
 		if (kind == GW_TK_DATA) {
@@ -193,7 +125,7 @@ static void on_pub_fail(void *ctx, MQTTAsync_failureData *d)
 			m->ev_lost = true;
 			gw_mqtt_set_error(m, "%s", why);
 		} else if (kind == GW_TK_BIRTH && m->state == GW_MQTT_CONNECTING) {
-			connect_failed(m, why);
+			gw_mqtt_connect_failed(m, why);
 		}
 	}
 	if (kind == GW_TK_OFFLINE)
@@ -211,7 +143,7 @@ static int send_ticket(struct gw_mqtt *m, struct gw_mqtt_ticket *t, const char *
 	ro.onSuccess = on_pub_ok;
 	ro.onFailure = on_pub_fail;
 	ro.context = t;
-	return MQTTAsync_send(m->h, topic, (int)len, payload, qos, retained, &ro);
+	return m->p->send(m->h, topic, (int)len, payload, qos, retained, &ro);
 }
 
 static void on_connect_ok(void *ctx, MQTTAsync_successData *d)
@@ -231,12 +163,12 @@ static void on_connect_ok(void *ctx, MQTTAsync_successData *d)
 	rc = send_ticket(m, t, m->status_topic, "online", 6, 1, true);
 	if (rc == MQTTASYNC_SUCCESS)
 		return;
-	snprintf(why, sizeof(why), "birth not queued: %s", MQTTAsync_strerror(rc));
+	snprintf(why, sizeof(why), "birth not queued: %s", m->p->strerror(rc));
 	pthread_mutex_lock(&m->lock);
 	if (gw_mqtt_window_done(&m->win, t, false) && m->state == GW_MQTT_CONNECTING)
-		connect_failed(m, why);
+		gw_mqtt_connect_failed(m, why);
 	pthread_mutex_unlock(&m->lock);
-	MQTTAsync_disconnect(m->h, NULL);
+	m->p->disconnect(m->h, NULL);
 }
 
 static void on_connect_fail(void *ctx, MQTTAsync_failureData *d)
@@ -246,8 +178,8 @@ static void on_connect_fail(void *ctx, MQTTAsync_failureData *d)
 
 	pthread_mutex_lock(&m->lock);
 	if (m->state == GW_MQTT_CONNECTING && !m->closing) {
-		describe(why, sizeof(why), "connect failed", d, m->tls_error);
-		connect_failed(m, why);
+		describe(m->p, why, sizeof(why), "connect failed", d, m->tls_error);
+		gw_mqtt_connect_failed(m, why);
 	}
 	pthread_mutex_unlock(&m->lock);
 }
@@ -312,14 +244,14 @@ static void start_connect(struct gw_mqtt *m)
 		ssl.ssl_error_context = m;
 		co.ssl = &ssl;
 	}
-	rc = MQTTAsync_connect(m->h, &co);
+	rc = m->p->connect(m->h, &co);
 
 	pthread_mutex_lock(&m->lock);
 	if (rc != MQTTASYNC_SUCCESS && m->state == GW_MQTT_CONNECTING) {
 		char why[160];
 
-		snprintf(why, sizeof(why), "connect not started: %s", MQTTAsync_strerror(rc));
-		connect_failed(m, why);
+		snprintf(why, sizeof(why), "connect not started: %s", m->p->strerror(rc));
+		gw_mqtt_connect_failed(m, why);
 	}
 }
 
@@ -327,96 +259,92 @@ static void start_connect(struct gw_mqtt *m)
  * session but never acknowledges the birth). Called and returns with m->lock held. */
 static void give_up(struct gw_mqtt *m)
 {
-	connect_failed(m, "connect failed: no answer within 30 s");
+	gw_mqtt_connect_failed(m, "connect failed: no answer within 30 s");
 	pthread_mutex_unlock(&m->lock);
-	MQTTAsync_disconnect(m->h, NULL);
+	m->p->disconnect(m->h, NULL);
 	pthread_mutex_lock(&m->lock);
 }
 
 /* ---- public ---- */
 
-static int init_state(struct gw_mqtt *m)
+/* The Paho a client needs, loaded on first use: libpaho-mqtt3as (TLS: libssl, libcrypto) for
+ * mqtts://, libpaho-mqtt3a (~1.7 MB less) for mqtt://. Once the TLS variant is loaded it serves
+ * plain clients too; a TLS client after plain ones loads it beside the plain one (each client
+ * keeps the variant it was created with). OpenSSL is set up by Paho only for the TLS variant.
+ * Returns the functions, or NULL with err saying what is missing (the process goes on). */
+static const struct paho *paho_get(bool tls, char *err, size_t errlen)
 {
-	pthread_condattr_t ca;
-	int rc = gw_mqtt_window_init(&m->win, m->cap, m);
-
-	if (rc)
-		return rc;
-	m->backoff_ms = GW_MQTT_BACKOFF_MIN_MS;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	rc = pthread_cond_init(&m->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	if (rc)
-		return -rc;
-	rc = pthread_mutex_init(&m->lock, NULL);
-	if (rc)
-		pthread_cond_destroy(&m->cond);
-	return -rc;
-}
-
-/* Paho sets OpenSSL up (~1.4 MB resident) at its first client unless told not to; mqtt://
- * never uses it, OpenSSL sets itself up at a TLS connect. The first client decides. */
-static void global_init(bool tls)
-{
+	static const char *const soname[] = {"libpaho-mqtt3a.so.1", "libpaho-mqtt3as.so.1"};
 	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	static bool done;
-	MQTTAsync_init_options io = MQTTAsync_init_options_initializer;
+	static struct paho lib[2];
+	static bool loaded[2];
+	const struct paho *p = NULL;
+	int v;
 
 	pthread_mutex_lock(&lock);
-	io.do_openssl_init = tls;
-	if (!done)
-		MQTTAsync_global_init(&io);
-	done = true;
+	v = tls || loaded[1];
+	if (!loaded[v]) {
+		struct paho *q = &lib[v];
+		const struct gw_dl_sym syms[] = {
+		        GW_DL_SYM("MQTTAsync_global_init", q->global_init),
+		        GW_DL_SYM("MQTTAsync_createWithOptions", q->create),
+		        GW_DL_SYM("MQTTAsync_setConnectionLostCallback", q->set_lost),
+		        GW_DL_SYM("MQTTAsync_connect", q->connect),
+		        GW_DL_SYM("MQTTAsync_send", q->send),
+		        GW_DL_SYM("MQTTAsync_disconnect", q->disconnect),
+		        GW_DL_SYM("MQTTAsync_destroy", q->destroy),
+		        GW_DL_SYM("MQTTAsync_strerror", q->strerror)};
+		MQTTAsync_init_options io = MQTTAsync_init_options_initializer;
+
+		if (gw_dl_load(soname[v], "libpaho-mqtt1.3", syms, GW_ARRAY_LEN(syms), err,
+		               errlen) == 0) {
+			io.do_openssl_init = v;
+			q->global_init(&io);
+			loaded[v] = true;
+		}
+	}
+	if (loaded[v])
+		p = &lib[v];
 	pthread_mutex_unlock(&lock);
+	return p;
+}
+
+int gw_mqtt_load(const char *url, char *err, size_t errlen)
+{
+	char uri[GW_MQTT_URI_LEN];
+	bool tls;
+
+	if (gw_mqtt_server_uri(url, uri, sizeof(uri), &tls)) {
+		if (err && errlen)
+			snprintf(err, errlen, "not an MQTT server URL");
+		return -EINVAL;
+	}
+	return paho_get(tls, err, errlen) ? 0 : -ELIBACC;
 }
 
 static int create_client(struct gw_mqtt *m)
 {
 	MQTTAsync_createOptions o = MQTTAsync_createOptions_initializer;
+	char why[256];
 	int rc;
 
-	global_init(m->tls);
+	m->p = paho_get(m->tls, why, sizeof(why));
+	if (!m->p) {
+		gw_log(GW_ERR, "mqtt", "url=%s cannot load the MQTT library: %s", m->cfg.url, why);
+		return -ELIBACC;
+	}
 	o.MQTTVersion = MQTTVERSION_3_1_1;
 	o.sendWhileDisconnected = 0;
 	o.maxBufferedMessages = (int)m->cap + 8; /* ours, the birth and the "offline" */
-	rc = MQTTAsync_createWithOptions(&m->h, m->uri, m->client_id, MQTTCLIENT_PERSISTENCE_NONE,
-	                                 NULL, &o);
+	rc = m->p->create(&m->h, m->uri, m->client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL, &o);
 	if (rc != MQTTASYNC_SUCCESS)
 		return rc == MQTTASYNC_BAD_PROTOCOL ? -EINVAL : -EIO;
-	rc = MQTTAsync_setConnectionLostCallback(m->h, m, on_lost);
+	rc = m->p->set_lost(m->h, m, on_lost);
 	if (rc != MQTTASYNC_SUCCESS) {
-		MQTTAsync_destroy(&m->h);
+		m->p->destroy(&m->h);
 		return -EIO;
 	}
 	return 0;
-}
-
-static int copy_args(struct gw_mqtt *m, const struct gw_mqtt_cfg *cfg, const char *client_id,
-                     const char *status_topic)
-{
-	int n;
-
-	m->cfg = *cfg;
-	m->cap = cfg->max_inflight ? cfg->max_inflight : 20;
-	if (!client_id || !client_id[0] || !gw_mqtt_topic_ok(status_topic))
-		return -EINVAL;
-	n = snprintf(m->client_id, sizeof(m->client_id), "%s", client_id);
-	if (n < 0 || (size_t)n >= sizeof(m->client_id))
-		return -EINVAL;
-	n = snprintf(m->status_topic, sizeof(m->status_topic), "%s", status_topic);
-	if (n < 0 || (size_t)n >= sizeof(m->status_topic))
-		return -EINVAL;
-	if (gw_mqtt_server_uri(cfg->url, m->uri, sizeof(m->uri), &m->tls))
-		return -EINVAL;
-	return gw_mqtt_read_secret(cfg, m->password, sizeof(m->password));
-}
-
-static void release(struct gw_mqtt *m)
-{
-	gw_mqtt_window_release(&m->win);
-	explicit_bzero(m->password, sizeof(m->password));
-	free(m);
 }
 
 struct gw_mqtt *gw_mqtt_new(const struct gw_mqtt_cfg *cfg, const char *client_id,
@@ -429,10 +357,10 @@ struct gw_mqtt *gw_mqtt_new(const struct gw_mqtt_cfg *cfg, const char *client_id
 		*err = -ENOMEM;
 		return NULL;
 	}
-	rc = copy_args(m, cfg, client_id, status_topic);
+	rc = gw_mqtt_copy_args(m, cfg, client_id, status_topic);
 	if (rc)
 		goto out_free;
-	rc = init_state(m);
+	rc = gw_mqtt_init_state(m);
 	if (rc)
 		goto out_free;
 	rc = create_client(m);
@@ -444,7 +372,7 @@ out_sync:
 	pthread_mutex_destroy(&m->lock);
 	pthread_cond_destroy(&m->cond);
 out_free:
-	release(m);
+	gw_mqtt_release(m);
 	*err = rc;
 	return NULL;
 }
@@ -467,18 +395,18 @@ static void close_client(struct gw_mqtt *m, int64_t deadline)
 	}
 	pthread_mutex_lock(&m->lock);
 	while (t && !m->offline_done && gw_clock_mono_ms() < offline_by)
-		wait_until(m, offline_by);
+		gw_mqtt_wait_until(m, offline_by);
 	pthread_mutex_unlock(&m->lock);
 
 	dopt.timeout = 200;
 	dopt.onSuccess = on_disconnected;
 	dopt.onFailure = on_disconnect_fail;
 	dopt.context = m;
-	if (MQTTAsync_disconnect(m->h, &dopt) != MQTTASYNC_SUCCESS)
+	if (m->p->disconnect(m->h, &dopt) != MQTTASYNC_SUCCESS)
 		return;
 	pthread_mutex_lock(&m->lock);
 	while (!m->disc_done && gw_clock_mono_ms() < deadline)
-		wait_until(m, deadline);
+		gw_mqtt_wait_until(m, deadline);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -495,12 +423,12 @@ void gw_mqtt_free(struct gw_mqtt *m)
 	if (up)
 		close_client(m, gw_clock_mono_ms() + GW_MQTT_CLOSE_MS);
 	/* Calls back (onFailure) for whatever is still queued, then no more. */
-	MQTTAsync_destroy(&m->h);
+	m->p->destroy(&m->h);
 	if (up)
 		gw_log(GW_INFO, "mqtt", "url=%s disconnected", m->cfg.url);
 	pthread_mutex_destroy(&m->lock);
 	pthread_cond_destroy(&m->cond);
-	release(m);
+	gw_mqtt_release(m);
 }
 
 static int paho_errno(int rc)
@@ -579,7 +507,7 @@ int gw_mqtt_wait(struct gw_mqtt *m, int timeout_ms, uint64_t *tags, size_t max,
 		if (m->state == GW_MQTT_CONNECTING && m->attempt_deadline_ms < until)
 			until = m->attempt_deadline_ms;
 		m->want = want;
-		wait_until(m, until);
+		gw_mqtt_wait_until(m, until);
 		m->want = 0;
 	}
 	n = gw_mqtt_window_collect(&m->win, tags, max);

@@ -32,10 +32,17 @@ struct gw_mqtt_events {
  * URL schemes: mqtt:// and tcp:// (plain), mqtts:// and ssl:// (TLS with cfg's ca/cert/key,
  * server certificate and host name verified); the port defaults to 1883 / 8883. Reads
  * password_file (trailing newline trimmed). max_inflight 0 means 20. Does not connect yet.
+ * Loads Paho on first use: libpaho-mqtt3a.so.1 for plain URLs, libpaho-mqtt3as.so.1 (TLS) for
+ * mqtts:// (a loaded TLS variant serves plain clients too).
  * Returns owned, or NULL with *err: -EINVAL (bad URL, client id or topic), -ENOENT/-EACCES
- * (secret file), -ENOMEM, -EIO (Paho refused the options). */
+ * (secret file), -ENOMEM, -EIO (Paho refused the options), -ELIBACC (Paho cannot be loaded:
+ * logged with the library, the reason and the package to install). */
 struct gw_mqtt *gw_mqtt_new(const struct gw_mqtt_cfg *cfg, const char *client_id,
                             const char *status_topic, int *err);
+
+/* Loads the Paho variant url needs, as gw_mqtt_new would (for `check`). Returns 0, -EINVAL (not
+ * an MQTT URL) or -ELIBACC with err (may be NULL) naming the library and package. */
+int gw_mqtt_load(const char *url, char *err, size_t errlen);
 
 /* If up: publishes "offline" retained and disconnects, waiting about 2 s at most. Frees m and
  * wipes the password. NULL is a no-op. */

@@ -3,11 +3,19 @@
 #ifndef GW_MQTT_CLIENT_INT_H
 #define GW_MQTT_CLIENT_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct gw_mqtt_cfg;
+#include "log.h"
+#include "mqtt_client.h"
+
+#define GW_MQTT_BACKOFF_MIN_MS 1000
+#define GW_MQTT_BACKOFF_MAX_MS 60000
+#define GW_MQTT_SECRET_LEN     256
+
+struct paho; /* the Paho functions (mqtt_client.c) */
 
 enum gw_mqtt_kind { GW_TK_DATA, GW_TK_BIRTH, GW_TK_OFFLINE };
 
@@ -60,5 +68,50 @@ int gw_mqtt_read_secret(const struct gw_mqtt_cfg *cfg, char *buf, size_t len);
 void gw_mqtt_tls_reason(const char *line, size_t len, char *buf, size_t buf_len);
 /* The reason a CONNACK return code (1..5) gives, or NULL for any other code. */
 const char *gw_mqtt_connack_reason(int code);
+
+/* One client. Paho calls back on its own threads, often holding its own lock, so no Paho
+ * function is called while m->lock is held. */
+struct gw_mqtt {
+	const struct paho *p; /* the Paho variant this client was created with */
+	void *h;              /* its MQTTAsync handle */
+	struct gw_mqtt_cfg cfg;
+	char uri[GW_MQTT_URI_LEN];
+	bool tls;
+	char client_id[256];
+	char status_topic[256];
+	char password[GW_MQTT_SECRET_LEN];
+	unsigned cap; /* in-flight window */
+
+	pthread_mutex_t lock; /* everything below */
+	pthread_cond_t cond;
+	enum gw_mqtt_state state;
+	struct gw_mqtt_window win; /* its epoch moves on at each connect attempt and loss */
+	bool ev_connected, ev_lost, ev_failed;
+	char error[160];
+	char tls_error[96];
+	int64_t next_attempt_ms, backoff_ms;
+	int64_t attempt_deadline_ms; /* while connecting */
+	struct gw_limiter lim;
+	bool closing, offline_done, disc_done;
+	size_t want; /* gw_mqtt_wait is waiting for this many acks (0: not waiting for acks) */
+};
+
+/* mqtt_client_state.c. Fills m's arguments from cfg (copied), client_id and status_topic;
+ * reads the secret. Returns 0, -EINVAL or the secret's -errno. */
+int gw_mqtt_copy_args(struct gw_mqtt *m, const struct gw_mqtt_cfg *cfg, const char *client_id,
+                      const char *status_topic);
+/* The window, lock and condition (monotonic clock). Returns 0 or -errno. */
+int gw_mqtt_init_state(struct gw_mqtt *m);
+/* Frees the window and m; wipes the password. */
+void gw_mqtt_release(struct gw_mqtt *m);
+/* m->lock held: waits on m->cond until the monotonic time until_ms at the latest. */
+void gw_mqtt_wait_until(struct gw_mqtt *m, int64_t until_ms);
+/* m->lock held: sets m->error; the password, should a server or library echo it, blanked. */
+__attribute__((format(printf, 2, 3))) void gw_mqtt_set_error(struct gw_mqtt *m, const char *fmt,
+                                                             ...);
+/* m->lock held: the attempt failed (why); down, back-off doubled, waiters woken. */
+void gw_mqtt_connect_failed(struct gw_mqtt *m, const char *why);
+/* m->lock held: the birth was acknowledged; up, back-off reset, waiters woken. */
+void gw_mqtt_went_up(struct gw_mqtt *m);
 
 #endif

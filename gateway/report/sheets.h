@@ -42,7 +42,8 @@ const char *gw_sheets_sensors(const struct gw_report_meta *m, const char *plot, 
  * category when its columns lack them) before its own columns, UTF-8 without a BOM (see
  * gw_report_csv_put); html: a section per sheet, printable on A4 landscape, each row a card
  * on a phone's screen; xlsx: a worksheet per sheet written to path (a new or empty file).
- * Borrow b. Return 0, or -EIO / -ENOMEM. */
+ * Borrow b. Return 0, or -EIO / -ENOMEM; xlsx also -ELIBACC (libxlsxwriter.so.4, loaded at
+ * the first workbook, cannot be loaded: logged with the package to install). */
 int gw_book_csv(FILE *out, const struct gw_book *b);
 int gw_book_html(FILE *out, const struct gw_book *b, const struct gw_report_meta *m);
 int gw_book_xlsx(const char *path, const struct gw_book *b, const struct gw_report_meta *m);

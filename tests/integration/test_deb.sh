@@ -47,7 +47,7 @@ ver=$(sed -n 's/^project(fieldgate VERSION \([0-9.]*\).*/\1/p' "$GW_SOURCE_DIR/C
 [ "$(dpkg-deb -f "$deb" Architecture)" = "$(dpkg --print-architecture)" ] || fail "architecture"
 dpkg-deb -f "$deb" Maintainer | grep -qiE '@(localhost|localdomain)' && fail "maintainer on localhost"
 deps=$(dpkg-deb -f "$deb" Depends)
-for lib in libc6 libmodbus5 libpaho-mqtt1.3 libcurl4 libsqlite3-0 libfyaml0 libsodium23 libcsv3 zlib1g libmicrohttpd12; do
+for lib in libc6 libmodbus5 libpaho-mqtt1.3 libcurl4 libsqlite3-0 libfyaml0 libsodium23 libcsv3 zlib1g libmicrohttpd12 libxlsxwriter4; do
 	echo "$deps" | grep -q "\b$lib\b" || fail "Depends without $lib: $deps"
 done
 dpkg-deb -e "$deb" "$tmp/control"
