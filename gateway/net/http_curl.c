@@ -86,6 +86,7 @@ struct xfer {
 	const struct gw_http_request *rq;
 	struct gw_http_result *res;
 	int body_rc;
+	char err[CURL_ERROR_SIZE]; /* libcurl's detail, e.g. why a certificate was refused */
 };
 
 static size_t on_write(char *data, size_t size, size_t nmemb, void *user)
@@ -180,13 +181,14 @@ static int set_request(struct gw_http_curl *c, const struct gw_http_request *rq,
 	fn.setopt(c->h, CURLOPT_WRITEDATA, x);
 	fn.setopt(c->h, CURLOPT_HEADERFUNCTION, on_header);
 	fn.setopt(c->h, CURLOPT_HEADERDATA, x);
+	fn.setopt(c->h, CURLOPT_ERRORBUFFER, x->err);
 	return 0;
 }
 
 int gw_http_curl_request(struct gw_http_curl *c, const struct gw_http_request *rq,
                          struct gw_http_result *res)
 {
-	struct xfer x = {rq, res, 0};
+	struct xfer x = {rq, res, 0, ""};
 	struct curl_slist *hdrs = NULL;
 	CURLcode cc;
 	long status = 0;
@@ -203,6 +205,7 @@ int gw_http_curl_request(struct gw_http_curl *c, const struct gw_http_request *r
 	rc = set_request(c, rq, &x, &hdrs);
 	cc = rc ? CURLE_OK : fn.perform(c->h);
 	fn.slist_free_all(hdrs);
+	fn.setopt(c->h, CURLOPT_ERRORBUFFER, NULL); /* x.err goes out of scope */
 	if (rc)
 		return rc;
 	if (x.body_rc)
@@ -215,7 +218,8 @@ int gw_http_curl_request(struct gw_http_curl *c, const struct gw_http_request *r
 		res->sent = rq->body_len;
 	} else {
 		res->retry_after_ms = 0;
-		snprintf(res->message, sizeof(res->message), "%s", fn.strerror(cc));
+		snprintf(res->message, sizeof(res->message), "%s",
+		         x.err[0] ? x.err : fn.strerror(cc));
 	}
 	return rc;
 }
