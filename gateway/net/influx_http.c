@@ -6,6 +6,7 @@
 #include "influx_http.h"
 #include "array.h"
 #include "http_client.h"
+#include "http_parse.h"
 #include "influx_gzip.h"
 #include "strbuf.h"
 
@@ -70,6 +71,7 @@ int gw_influx_build_url(const struct gw_influx_cfg *cfg, char *buf, size_t len)
 {
 	size_t base = strlen(cfg->url);
 	size_t pos = 0;
+	struct gw_http_url u;
 	int rc = 0;
 
 	while (base > 0 && cfg->url[base - 1] == '/')
@@ -93,6 +95,8 @@ int gw_influx_build_url(const struct gw_influx_cfg *cfg, char *buf, size_t len)
 		rc = rc ? rc : gw_influx_escape(buf, len, &pos, cfg->bucket);
 	}
 	rc = rc ? rc : gw_str_append(buf, len, &pos, "&precision=ms");
+	if (rc == 0 && gw_http_url_parse(buf, &u))
+		rc = -EINVAL; /* not one the HTTP client can reach, e.g. with user info */
 	return rc;
 }
 
