@@ -98,8 +98,8 @@ int gw_influx_http(const char *url, const char *post, size_t post_len, long *sta
 typedef int (*gw_influx_chunk_fn)(void *user, const char *data, size_t len);
 /* GET url with "Accept: accept", handing the body to fn as it arrives (a chunked query
  * never sits whole in memory). username (may be NULL or "") and password: basic auth.
- * Gives up when less than a byte a second arrives for 60 s. Returns 0 with *status, fn's
- * non-zero return, or -EAGAIN (no answer) / -ENOMEM. */
+ * Gives up when nothing arrives for 60 s (the whole may take longer). Returns 0 with
+ * *status, fn's non-zero return, or -EAGAIN (no answer; the reason is logged) / -ENOMEM. */
 int gw_influx_get_stream(const char *url, const char *username, const char *password,
                          const char *accept, gw_influx_chunk_fn fn, void *user, long *status);
 
