@@ -22,7 +22,7 @@ struct gw_http_request {
 	const char *password;       /* with username; NULL is "" */
 	const void *body;           /* request body (POST); may be NULL when body_len is 0 */
 	size_t body_len;
-	long connect_ms; /* connecting may take this long */
+	long connect_ms; /* connecting may take this long; 0: total_ms only */
 	long total_ms;   /* the whole exchange; 0: no limit (then idle_ms bounds it) */
 	long idle_ms;    /* give up when nothing arrives for this long; 0: total_ms only */
 	/* The answer body goes to on_body when it is not NULL, else into resp[0..resp_len)

@@ -327,7 +327,9 @@ int gw_http_plain_request(struct gw_http_plain *c, const struct gw_http_url *u,
 
 		if (!reused) {
 			drop_conn(c);
-			rc = open_conn(c, u, min64(deadline, mono_ms() + rq->connect_ms), res);
+			int64_t cdl = rq->connect_ms > 0 ? mono_ms() + rq->connect_ms : deadline;
+
+			rc = open_conn(c, u, min64(deadline, cdl), res);
 			if (rc)
 				goto out_wipe;
 		}
