@@ -291,19 +291,20 @@ static int exchange(struct gw_http_plain *c, const struct gw_http_request *rq, s
 	return rc && !*got ? rc : rrc;
 }
 
-static void describe(const struct gw_http_plain *c, int rc, const struct gw_http_parser *p,
-                     const struct gw_http_request *rq, struct gw_http_result *res)
+static void describe(const struct gw_http_plain *c, int rc, bool got, int64_t t0,
+                     struct gw_http_result *res)
 {
 	char *m = res->message;
 	size_t ml = sizeof(res->message);
 
 	if (rc == -ETIMEDOUT)
-		snprintf(m, ml, "no answer from %.100s port %s within %ld ms", c->host, c->port,
-		         p->state == GW_HP_STATUS ? rq->total_ms
-		         : rq->idle_ms            ? rq->idle_ms
-		                                  : rq->total_ms);
+		snprintf(m, ml, "no answer from %.100s port %s: timed out after %lld ms", c->host,
+		         c->port, (long long)(mono_ms() - t0));
 	else if (rc == -EPROTO)
 		snprintf(m, ml, "malformed HTTP answer from %.100s port %s", c->host, c->port);
+	else if (!got && (rc == -ECONNRESET || rc == -EPIPE))
+		snprintf(m, ml, "%.100s port %s closed the connection without answering (%s)",
+		         c->host, c->port, strerror(-rc));
 	else
 		snprintf(m, ml, "%.100s port %s: %s", c->host, c->port, strerror(-rc));
 }
@@ -311,7 +312,8 @@ static void describe(const struct gw_http_plain *c, int rc, const struct gw_http
 int gw_http_plain_request(struct gw_http_plain *c, const struct gw_http_url *u,
                           const struct gw_http_request *rq, struct gw_http_result *res)
 {
-	int64_t deadline = rq->total_ms > 0 ? mono_ms() + rq->total_ms : GW_HP_NONE;
+	int64_t t0 = mono_ms();
+	int64_t deadline = rq->total_ms > 0 ? t0 + rq->total_ms : GW_HP_NONE;
 	struct gw_http_parser p;
 	size_t hlen = 0, sent = 0;
 	bool got = false;
@@ -349,7 +351,7 @@ int gw_http_plain_request(struct gw_http_plain *c, const struct gw_http_url *u,
 		res->sent = sent > hlen ? sent - hlen : 0;
 		snprintf(res->message, sizeof(res->message), "%s", p.error);
 	} else {
-		describe(c, rc, &p, rq, res);
+		describe(c, rc, got, t0, res);
 	}
 	if (rc || !p.keep_alive)
 		drop_conn(c);
