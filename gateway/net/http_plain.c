@@ -326,11 +326,10 @@ int gw_http_plain_request(struct gw_http_plain *c, const struct gw_http_url *u,
 	for (int attempt = 0; attempt < 2; attempt++) {
 		bool reused = c->fd >= 0 && strcmp(c->host, u->host) == 0 &&
 		              strcmp(c->port, u->port) == 0 && !conn_stale(c->fd);
+		int64_t cdl = rq->connect_ms > 0 ? mono_ms() + rq->connect_ms : deadline;
 
 		if (!reused) {
 			drop_conn(c);
-			int64_t cdl = rq->connect_ms > 0 ? mono_ms() + rq->connect_ms : deadline;
-
 			rc = open_conn(c, u, min64(deadline, cdl), res);
 			if (rc)
 				goto out_wipe;
