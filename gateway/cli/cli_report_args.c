@@ -9,6 +9,7 @@
 
 #include "array.h"
 #include "cli_common.h"
+#include "http_parse.h"
 
 /* The options of where the readings come from, and the output's. */
 static void usage_sources(FILE *out)
@@ -195,9 +196,18 @@ static int take_source_opt(struct gw_report_opts *o, int c, const char *arg)
 		return -EINVAL;
 	case 'R':
 		return parse_rules(arg, o);
-	case 'U':
+	case 'U': {
+		struct gw_http_url u;
+
 		o->influx_url = arg;
-		return 0;
+		if (gw_http_url_parse(arg, &u) == 0)
+			return 0;
+		fprintf(stderr,
+		        "fieldgate report: --influx-url: not an InfluxDB URL (got \"%.80s\", want "
+		        "http(s)://host[:port], no user info)\n",
+		        arg);
+		return -EINVAL;
+	}
 	case 'D':
 		o->influx_db = arg;
 		return 0;

@@ -52,7 +52,8 @@ static int check_influx(const struct gw_config *cfg, struct gw_diag *d)
 	gw_diag_error_at(d, &cfg->influx.src,
 	                 "influxdb.url: the InfluxDB client cannot make its write URL from it "
 	                 "(got \"%.80s\": %s)",
-	                 cfg->influx.url, rc == -ENOSPC ? "too long" : "incomplete");
+	                 cfg->influx.url,
+	                 rc == -ENOSPC ? "too long" : "incomplete, or not http(s)://host[:port]");
 	return 1;
 }
 

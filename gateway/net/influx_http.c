@@ -1,9 +1,12 @@
-/* InfluxDB HTTP writer over libcurl (the only includer of curl.h): URL and auth set-up,
- * one keep-alive handle, POST of a batch with its answer classified, and the split-on-413 /
- * drop-on-4xx loop. CURLE_* codes become -errno here and go no further. */
+/* InfluxDB HTTP writer over the HTTP client (http_client.h: fieldgate's own HTTP/1.1 client
+ * for http://, libcurl loaded on first use for https://): URL and auth set-up, one kept
+ * connection, POST of a batch with its answer classified, and the split-on-413 /
+ * drop-on-4xx loop. Never logs the token or the password. */
 #define _DEFAULT_SOURCE
 #include "influx_http.h"
 #include "array.h"
+#include "http_client.h"
+#include "http_parse.h"
 #include "influx_gzip.h"
 #include "strbuf.h"
 
@@ -17,30 +20,23 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "log.h"
 
 #define GW_INFLUX_SECRET_LEN 512
 #define GW_INFLUX_CONNECT_MS 5000L
 #define GW_INFLUX_TOTAL_MS   30000L
+#define GW_INFLUX_IDLE_MS    60000L /* a streamed query gives up after 60 s without a byte */
 
 struct gw_influx {
 	struct gw_influx_cfg cfg;
-	CURL *curl;
-	struct curl_slist *headers;
+	struct gw_http_client *http;
+	const char *headers[4]; /* NULL-terminated */
 	char url[GW_INFLUX_URL_LEN];
-	char secret[GW_INFLUX_SECRET_LEN]; /* v1 password or v2 token */
-	struct gw_zbuf z;                  /* the compressed body, when cfg.gzip */
-	struct gw_influx_result failure;   /* the last POST that failed */
-	size_t wire_len;                   /* the body length of the last POST, as sent */
-};
-
-/* Collects the answer body, truncated, into a fixed buffer. */
-struct respbuf {
-	char *buf;
-	size_t len;
-	size_t pos;
+	char secret[GW_INFLUX_SECRET_LEN];         /* v1 password or v2 token */
+	char token_hdr[GW_INFLUX_SECRET_LEN + 32]; /* "Authorization: Token ..." (v2) */
+	struct gw_zbuf z;                          /* the compressed body, when cfg.gzip */
+	struct gw_influx_result failure;           /* the last POST that failed */
+	size_t wire_len;                           /* the body length of the last POST, as sent */
 };
 
 /* ---- pure helpers ---- */
@@ -75,6 +71,7 @@ int gw_influx_build_url(const struct gw_influx_cfg *cfg, char *buf, size_t len)
 {
 	size_t base = strlen(cfg->url);
 	size_t pos = 0;
+	struct gw_http_url u;
 	int rc = 0;
 
 	while (base > 0 && cfg->url[base - 1] == '/')
@@ -98,6 +95,8 @@ int gw_influx_build_url(const struct gw_influx_cfg *cfg, char *buf, size_t len)
 		rc = rc ? rc : gw_influx_escape(buf, len, &pos, cfg->bucket);
 	}
 	rc = rc ? rc : gw_str_append(buf, len, &pos, "&precision=ms");
+	if (rc == 0 && gw_http_url_parse(buf, &u))
+		rc = -EINVAL; /* not one the HTTP client can reach, e.g. with user info */
 	return rc;
 }
 
@@ -188,31 +187,7 @@ int64_t gw_influx_backoff_ms(unsigned attempt, int64_t retry_after_ms)
 	return ms < retry_after_ms ? retry_after_ms : ms;
 }
 
-/* ---- curl plumbing ---- */
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
-{
-	struct respbuf *sb = user;
-	size_t n = size * nmemb;
-	size_t room = sb->len - 1 - sb->pos;
-	size_t take = n < room ? n : room;
-
-	memcpy(sb->buf + sb->pos, data, take);
-	sb->pos += take;
-	sb->buf[sb->pos] = '\0';
-	return n;
-}
-
-static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
-{
-	struct gw_influx_result *res = user;
-	size_t n = size * nmemb;
-	int64_t ms = gw_influx_retry_after(data, n);
-
-	if (ms >= 0)
-		res->retry_after_ms = ms;
-	return n;
-}
+/* ---- set-up ---- */
 
 static int read_secret(const char *path, char *buf, size_t len)
 {
@@ -238,9 +213,9 @@ static int read_secret(const char *path, char *buf, size_t len)
 static int setup_auth(struct gw_influx *w)
 {
 	const struct gw_influx_cfg *c = &w->cfg;
-	char hdr[GW_INFLUX_SECRET_LEN + 32];
 	char path[GW_PATH_LEN];
 	int rc = 0;
+	int n;
 
 	if (c->api == 1)
 		rc = gw_config_secret_path(c->password_file, c->password_credential,
@@ -250,53 +225,23 @@ static int setup_auth(struct gw_influx *w)
 		                           "influxdb.token_credential", path, sizeof(path));
 	if (rc == 0 && path[0])
 		rc = read_secret(path, w->secret, sizeof(w->secret));
-	if (rc)
+	if (rc || c->api != 2 || !w->secret[0])
 		return rc;
-	if (c->api == 1 && c->username[0]) {
-		curl_easy_setopt(w->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(w->curl, CURLOPT_USERNAME, c->username);
-		curl_easy_setopt(w->curl, CURLOPT_PASSWORD, w->secret);
-	}
-	if (c->api == 2 && w->secret[0]) {
-		struct curl_slist *l;
-
-		snprintf(hdr, sizeof(hdr), "Authorization: Token %s", w->secret);
-		l = curl_slist_append(w->headers, hdr);
-		explicit_bzero(hdr, sizeof(hdr));
-		if (!l)
-			return -ENOMEM;
-		w->headers = l;
-	}
-	return 0;
+	n = snprintf(w->token_hdr, sizeof(w->token_hdr), "Authorization: Token %s", w->secret);
+	return n > 0 && (size_t)n < sizeof(w->token_hdr) ? 0 : -EINVAL;
 }
 
-static int setup_handle(struct gw_influx *w)
+static int setup_headers(struct gw_influx *w)
 {
-	static const char *const hdrs[] = {"Content-Type: text/plain; charset=utf-8", "Expect:"};
+	size_t n = 0;
 
-	for (size_t i = 0; i < GW_ARRAY_LEN(hdrs); i++) {
-		struct curl_slist *l = curl_slist_append(w->headers, hdrs[i]);
-
-		if (!l)
-			return -ENOMEM;
-		w->headers = l;
-	}
-	if (w->cfg.gzip) {
-		struct curl_slist *l = curl_slist_append(w->headers, "Content-Encoding: gzip");
-
-		if (!l)
-			return -ENOMEM;
-		w->headers = l;
-	}
-	curl_easy_setopt(w->curl, CURLOPT_URL, w->url);
-	curl_easy_setopt(w->curl, CURLOPT_POST, 1L);
-	curl_easy_setopt(w->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(w->curl, CURLOPT_CONNECTTIMEOUT_MS, GW_INFLUX_CONNECT_MS);
-	curl_easy_setopt(w->curl, CURLOPT_TIMEOUT_MS, GW_INFLUX_TOTAL_MS);
-	curl_easy_setopt(w->curl, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(w->curl, CURLOPT_HEADERFUNCTION, on_header);
-	return setup_auth(w);
+	w->headers[n++] = "Content-Type: text/plain; charset=utf-8";
+	if (w->cfg.gzip)
+		w->headers[n++] = "Content-Encoding: gzip";
+	if (w->token_hdr[0])
+		w->headers[n++] = w->token_hdr;
+	w->headers[n] = NULL;
+	return 0;
 }
 
 struct gw_influx *gw_influx_new(const struct gw_influx_cfg *cfg, int *err)
@@ -312,23 +257,19 @@ struct gw_influx *gw_influx_new(const struct gw_influx_cfg *cfg, int *err)
 	rc = gw_influx_build_url(cfg, w->url, sizeof(w->url));
 	if (rc)
 		goto out_free;
-	rc = -ENOMEM;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		goto out_free;
-	w->curl = curl_easy_init();
-	if (!w->curl)
-		goto out_global;
-	rc = setup_handle(w);
+	rc = setup_auth(w);
 	if (rc)
-		goto out_global;
+		goto out_free;
+	setup_headers(w);
+	rc = -ENOMEM;
+	w->http = gw_http_client_new();
+	if (!w->http)
+		goto out_free;
 	*err = 0;
 	return w;
-out_global:
-	curl_slist_free_all(w->headers);
-	curl_easy_cleanup(w->curl);
-	curl_global_cleanup();
 out_free:
 	explicit_bzero(w->secret, sizeof(w->secret));
+	explicit_bzero(w->token_hdr, sizeof(w->token_hdr));
 	free(w);
 	*err = rc == -ENOSPC ? -EINVAL : rc;
 	return NULL;
@@ -338,11 +279,10 @@ void gw_influx_free(struct gw_influx *w)
 {
 	if (!w)
 		return;
-	curl_easy_cleanup(w->curl);
-	curl_slist_free_all(w->headers); /* holds the token header */
-	curl_global_cleanup();
+	gw_http_client_free(w->http);
 	gw_zbuf_release(&w->z);
 	explicit_bzero(w->secret, sizeof(w->secret));
+	explicit_bzero(w->token_hdr, sizeof(w->token_hdr));
 	free(w);
 }
 
@@ -368,9 +308,14 @@ static void trim(char *s)
 
 int gw_influx_write(struct gw_influx *w, const char *body, size_t len, struct gw_influx_result *res)
 {
-	struct respbuf sb = {res->message, sizeof(res->message), 0};
-	CURLcode cc;
-	long status = 0;
+	struct gw_http_request rq = {.method = "POST",
+	                             .url = w->url,
+	                             .headers = w->headers,
+	                             .connect_ms = GW_INFLUX_CONNECT_MS,
+	                             .total_ms = GW_INFLUX_TOTAL_MS,
+	                             .resp = res->message,
+	                             .resp_len = sizeof(res->message)};
+	struct gw_http_result hr;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -384,23 +329,24 @@ int gw_influx_write(struct gw_influx *w, const char *body, size_t len, struct gw
 		body = (const char *)w->z.data;
 		len = w->z.len;
 	}
-	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, w->headers);
-	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(w->curl, CURLOPT_WRITEDATA, &sb);
-	curl_easy_setopt(w->curl, CURLOPT_HEADERDATA, res);
-	cc = curl_easy_perform(w->curl);
-	if (cc != CURLE_OK) {
-		res->retry_after_ms = 0;
-		snprintf(res->message, sizeof(res->message), "%s", curl_easy_strerror(cc));
+	if (w->cfg.api == 1 && w->cfg.username[0]) {
+		rq.username = w->cfg.username;
+		rq.password = w->secret;
+	}
+	rq.body = body;
+	rq.body_len = len;
+	if (gw_http_client_request(w->http, &rq, &hr)) {
+		snprintf(res->message, sizeof(res->message), "%s", hr.message);
 		w->failure = *res;
 		return -EAGAIN;
 	}
 	w->wire_len = len;
-	curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &status);
-	res->status = status;
+	res->status = hr.status;
+	res->retry_after_ms = hr.retry_after_ms;
 	trim(res->message);
-	rc = gw_influx_classify(status);
+	if (!res->message[0])
+		snprintf(res->message, sizeof(res->message), "%s", hr.message);
+	rc = gw_influx_classify(hr.status);
 	if (rc)
 		w->failure = *res;
 	return rc;
@@ -454,94 +400,60 @@ int gw_influx_write_all(struct gw_influx *w, const char *body, size_t len,
 int gw_influx_http(const char *url, const char *post, size_t post_len, long *status, char *resp,
                    size_t resp_len)
 {
-	struct respbuf sb = {resp, resp_len, 0};
-	CURL *c;
-	CURLcode cc;
-	int rc = 0;
+	static const char *const form[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+	struct gw_http_request rq = {.method = post ? "POST" : "GET",
+	                             .url = url,
+	                             .headers = post ? form : NULL,
+	                             .body = post,
+	                             .body_len = post ? post_len : 0,
+	                             .connect_ms = GW_INFLUX_CONNECT_MS,
+	                             .total_ms = GW_INFLUX_TOTAL_MS,
+	                             .resp = resp,
+	                             .resp_len = resp_len};
+	struct gw_http_client *c = gw_http_client_new();
+	struct gw_http_result hr;
+	int rc;
 
 	resp[0] = '\0';
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (!c)
 		return -ENOMEM;
-	c = curl_easy_init();
-	if (!c) {
-		rc = -ENOMEM;
-		goto out_global;
-	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, GW_INFLUX_CONNECT_MS);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, GW_INFLUX_TOTAL_MS);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sb);
-	if (post) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)post_len);
-	}
-	cc = curl_easy_perform(c);
-	if (cc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	else
-		rc = -EAGAIN;
-	curl_easy_cleanup(c);
-out_global:
-	curl_global_cleanup();
-	return rc;
-}
-
-struct gw_influx_stream {
-	gw_influx_chunk_fn fn;
-	void *user;
-	int rc;
-};
-
-static size_t on_stream(char *data, size_t size, size_t nmemb, void *user)
-{
-	struct gw_influx_stream *st = user;
-	size_t n = size * nmemb;
-
-	st->rc = st->fn(st->user, data, n);
-	return st->rc ? 0 : n;
+	rc = gw_http_client_request(c, &rq, &hr);
+	gw_http_client_free(c);
+	if (rc)
+		return rc == -ENOMEM ? rc : -EAGAIN;
+	*status = hr.status;
+	return 0;
 }
 
 int gw_influx_get_stream(const char *url, const char *username, const char *password,
                          const char *accept, gw_influx_chunk_fn fn, void *user, long *status)
 {
-	struct gw_influx_stream st = {fn, user, 0};
 	char hdr[128];
-	struct curl_slist *h = NULL;
-	CURL *c = NULL;
-	CURLcode cc;
+	const char *const hdrs[] = {hdr, NULL};
+	struct gw_http_request rq = {.method = "GET",
+	                             .url = url,
+	                             .headers = hdrs,
+	                             .username = username,
+	                             .password = password,
+	                             .connect_ms = GW_INFLUX_CONNECT_MS,
+	                             .idle_ms = GW_INFLUX_IDLE_MS,
+	                             .on_body = fn,
+	                             .user = user};
+	struct gw_http_client *c = gw_http_client_new();
+	struct gw_http_result hr;
+	int rc;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (!c)
 		return -ENOMEM;
 	snprintf(hdr, sizeof(hdr), "Accept: %s", accept);
-	c = curl_easy_init();
-	h = c ? curl_slist_append(NULL, hdr) : NULL;
-	if (!h) {
-		curl_easy_cleanup(c);
-		curl_global_cleanup();
-		return -ENOMEM;
+	rc = gw_http_client_request(c, &rq, &hr);
+	gw_http_client_free(c);
+	if (rc == 0) {
+		*status = hr.status;
+		return 0;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, GW_INFLUX_CONNECT_MS);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_stream);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &st);
-	if (username && username[0]) {
-		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(c, CURLOPT_USERNAME, username);
-		curl_easy_setopt(c, CURLOPT_PASSWORD, password ? password : "");
-	}
-	cc = curl_easy_perform(c);
-	if (cc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	curl_global_cleanup();
-	if (st.rc)
-		return st.rc;
-	return cc == CURLE_OK ? 0 : -EAGAIN;
+	if (hr.status) /* fn stopped it */
+		return rc;
+	gw_log(GW_ERR, "influx", "query failed: %s", hr.message);
+	return rc == -ENOMEM ? rc : -EAGAIN;
 }

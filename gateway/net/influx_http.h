@@ -31,7 +31,7 @@ struct gw_influx_stats {
 };
 
 /* Borrows cfg (copied). Reads the password/token files (trailing newline trimmed), builds
- * the write URL and one curl handle. Returns owned, or NULL with *err = -errno
+ * the write URL and one HTTP client (no connection yet). Returns owned, or NULL with *err = -errno
  * (-EINVAL: bad cfg or URL too long; -ENOENT/-EACCES...: secret file; -ENOMEM). */
 struct gw_influx *gw_influx_new(const struct gw_influx_cfg *cfg, int *err);
 /* Frees w and wipes the secrets; NULL is a no-op. */
@@ -67,7 +67,8 @@ int64_t gw_influx_backoff_ms(unsigned attempt, int64_t retry_after_ms);
 #define GW_INFLUX_URL_LEN 1024 /* the write URL's buffer in gw_influx_new */
 
 /* Writes the write URL for cfg (query values percent-encoded) to buf. Returns 0, -EINVAL
- * (api not 1 or 2, empty url/db/bucket) or -ENOSPC. */
+ * (api not 1 or 2, empty url/db/bucket, not http(s)://host[:port][/path], user info) or
+ * -ENOSPC. */
 int gw_influx_build_url(const struct gw_influx_cfg *cfg, char *buf, size_t len);
 /* Appends s percent-encoded (all but A-Z a-z 0-9 - . _ ~) at buf[*pos], NUL-terminated;
  * advances *pos. Returns 0 or -ENOSPC (*pos unchanged). */
@@ -97,8 +98,8 @@ int gw_influx_http(const char *url, const char *post, size_t post_len, long *sta
 typedef int (*gw_influx_chunk_fn)(void *user, const char *data, size_t len);
 /* GET url with "Accept: accept", handing the body to fn as it arrives (a chunked query
  * never sits whole in memory). username (may be NULL or "") and password: basic auth.
- * Gives up when less than a byte a second arrives for 60 s. Returns 0 with *status, fn's
- * non-zero return, or -EAGAIN (no answer) / -ENOMEM. */
+ * Gives up when nothing arrives for 60 s (the whole may take longer). Returns 0 with
+ * *status, fn's non-zero return, or -EAGAIN (no answer; the reason is logged) / -ENOMEM. */
 int gw_influx_get_stream(const char *url, const char *username, const char *password,
                          const char *accept, gw_influx_chunk_fn fn, void *user, long *status);
 

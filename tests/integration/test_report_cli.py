@@ -123,6 +123,8 @@ def test_exit_codes(d, cfg):
         ("--level", "county"), ("--format", "pdf"), ("--window", "07-15..06-20"),
         ("--window", "13-01..13-02"), ("--window", "06-31..07-01"), ("--category", "rich"),
         ("--year", "23"), ("extra",),
+        ("--source", "influx", "--influx-url", "ftp://127.0.0.1:8086"),
+        ("--source", "influx", "--influx-url", "http://user:pw@127.0.0.1:8086"),
     ]
     for args in bad:
         rc, out, err = report(cfg, *args)

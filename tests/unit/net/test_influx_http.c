@@ -54,6 +54,9 @@ static void test_influx_http_url_bad_cfg_einval(void **state)
 	        {.api = 3, .url = "http://h", .database = "d", .org = "o", .bucket = "b"},
 	        {.api = 1, .url = "", .database = "d"},
 	        {.api = 1, .url = "///", .database = "d"},
+	        {.api = 1, .url = "http://user:pw@h", .database = "d"},
+	        {.api = 1, .url = "ftp://h", .database = "d"},
+	        {.api = 1, .url = "http://h:99999", .database = "d"},
 	};
 	(void)state;
 	for (size_t i = 0; i < GW_ARRAY_LEN(cases); i++) {
