@@ -317,8 +317,13 @@ int gw_cli_run(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 	}
 	/* One malloc arena for every thread: the daemon's threads allocate little and seldom,
-	 * and each arena of its own kept ~100-300 KB resident (glibc; a no-op elsewhere). */
+	 * and each arena of its own kept ~100-300 KB resident (glibc; a no-op elsewhere). Blocks
+	 * of 64 KB and more (the reading queue's ring, the sinks' batch buffers) are mapped on
+	 * their own: only the pages used become resident, and calloc need not clear them (glibc
+	 * otherwise raises this threshold as such blocks are freed and puts later ones on the
+	 * heap, where calloc touches every page). */
 	mallopt(M_ARENA_MAX, 1);
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	gw_service_init(&svc, o.path, o.once);
 	rc = load(&svc, &o, &cfg, &recs);
 	if (rc == 0) {
