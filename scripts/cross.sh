@@ -100,7 +100,7 @@ if [ "$mode" = all ]; then
   # qemu-user is the emulator: every other case must pass, that one is expected to fail.
   out=$("$qemu" tests/test_journal 2>&1) && rc=0 || rc=$?
   failed=$(echo "$out" | sed -n 's/^\[  FAILED  \] \(test_[a-z_]*\)$/\1/p' | sort -u)
-  if [ "$failed" != "test_journal_second_handle_keeps_locks" ] && [ "$rc" -ne 0 -o -n "$failed" ]; then
+  if [ "$failed" != "test_journal_second_handle_keeps_locks" ] && { [ "$rc" -ne 0 ] || [ -n "$failed" ]; }; then
     echo "$out" >&2
     echo "test_journal under qemu: unexpected failures: ${failed:-exit $rc}" >&2
     exit 1
@@ -139,7 +139,7 @@ bin=$pkg/usr-bin/fieldgate
 [ "$mode" = all ] && bin=$dir/fieldgate
 echo "=== $arch smoke runs under qemu ($bin): the simulator on loopback, run --once against it"
 smoke=$(mktemp -d)
-sim_pid= mosq_pid= sub_pid=
+sim_pid='' mosq_pid='' sub_pid=''
 trap 'for p in $sim_pid $sub_pid $mosq_pid; do kill "$p" 2>/dev/null; done; rm -rf "$smoke"' EXIT
 free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -220,14 +220,14 @@ LD_LIBRARY_PATH=$smoke/fake-lib "$qemu" "$bin" check -q -c "$smoke/now.yaml" >/d
   2>"$smoke/fake.err" && rc=0 || rc=$?
 [ "$rc" -eq 2 ] && grep -q 'now\.yaml:[0-9]*:[0-9]*: error: mqtt: cannot load the MQTT library: libpaho-mqtt3a\.so\.1: no symbol' "$smoke/fake.err" || {
   echo "check with a libpaho-mqtt3a.so.1 that is libm: exit $rc: $(cat "$smoke/fake.err")" >&2; exit 1; }
-echo "check with a libpaho-mqtt3a.so.1 that is libm: exit 2, $(sed -n 's/.*error: //p' "$smoke/fake.err" | head -1)"
+echo "check with a libpaho-mqtt3a.so.1 that is libm: exit 2, $(grep -m1 'error:' "$smoke/fake.err" | sed "s|$smoke/||")"
 # After 2038-01-19 a 32-bit time_t wraps: the simulated clock at 2040 must come out as 2040.
 smoke y2040 --start 2040-06-01T10:00 --clock "$smoke/y2040.clock"
 grep -q '"ts":"2040-06-01T1[0-9]:[0-9][0-9]:[0-9][0-9]+08:00"' "$smoke/y2040.once" || {
   echo "readings at a simulated 2040 do not say 2040: $(cat "$smoke/y2040.once")" >&2; exit 1; }
 echo "2 readings at simulated 2040-06-01 stamped $(sed -n 's/.*"ts":"\([^"]*\)".*/\1/p' "$smoke/y2040.once" | head -1)"
 kill "$sub_pid" "$mosq_pid" 2>/dev/null; wait "$sub_pid" "$mosq_pid" 2>/dev/null || true
-sub_pid= mosq_pid=
+sub_pid='' mosq_pid=''
 t_smoke=$(date +%s)
 echo "cross $arch: $deb"
 echo "cross $arch ($mode): build $((t_build - t_start)) s, unit tests $((t_tests - t_build)) s," \
