@@ -9,9 +9,9 @@
 # (dpkg-buildpackage -a ARCH) into DIR/deb/, lintian clean; checks the binaries are ARCH ones
 # (armhf: calling only glibc's 64-bit time and file functions); and smoke-tests the daemon under
 # qemu-user: the simulator on loopback and `run --once` against it (now, and at a simulated 2040),
-# delivering over mqtt:// to a mosquitto on loopback through the target's Paho, and
-# `report --form summary --format xlsx` through the target's libxlsxwriter, both dlopen'ed from
-# the target's multiarch directory (ld.so's LD_DEBUG=files log says which file), while a Paho
+# delivering over mqtt:// to a mosquitto on loopback through the target's Paho and serving
+# /metrics through its libmicrohttpd, and `report --form summary --format xlsx` through its
+# libxlsxwriter, each dlopen'ed from the target's multiarch directory (ld.so's LD_DEBUG=files log says which file), while a Paho
 # without Paho's symbols on LD_LIBRARY_PATH makes `check` exit 2 naming it.
 #   CROSS_TESTS=all (default): everything above.
 #   CROSS_TESTS=smoke: no cmake build and no unit tests; the package's own binary gets the
@@ -168,6 +168,7 @@ sensors:
   - {id: s1, bus: tcp1, unit: 1, profile: seeed-s-soil-mtec-02, plot: XM-0001, placement: under_film, interval_s: 5}
   - {id: s2, bus: tcp1, unit: 2, profile: dfrobot-sen0601, plot: XM-0001, placement: bare, interval_s: 5}
 mqtt: {url: "mqtt://127.0.0.1:$mport", qos: 1, topic_prefix: fieldgate/$name}
+metrics_http: {listen: 127.0.0.1, port: $(free_port)}
 YAML
   case " $* " in *" --clock "*) clock_args=(--sim-clock "$smoke/$name.clock") ;; esac
   "$qemu" "$bin" sim -c "$smoke/$name.yaml" "$@" >"$smoke/$name.sim" 2>&1 &
@@ -199,6 +200,8 @@ for _ in $(seq 100); do [ "$(got)" -ge 2 ] && break; sleep 0.1; done
   echo "mosquitto got $(got) readings, want 2: $(cat "$smoke/sub.out" "$smoke/now.err")" >&2; exit 1; }
 lib=$(loaded_from "$smoke/now.ld" libpaho-mqtt3a.so.1)
 echo "the readings reached mosquitto over mqtt:// through $lib"
+lib=$(loaded_from "$smoke/now.ld" libmicrohttpd.so.12)
+echo "/metrics (metrics_http) started through $lib"
 # The county's summary sheet as xlsx through the target's libxlsxwriter, loaded on first use.
 timeout 60 env LD_DEBUG=files LD_DEBUG_OUTPUT="$smoke/xlsx.ld" "$qemu" "$bin" report \
   -c "$smoke/now.yaml" --form summary --township 新民乡 --format xlsx --out "$smoke/summary.xlsx" 2>"$smoke/xlsx.err" || {
