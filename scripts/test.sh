@@ -3,7 +3,7 @@
 # (plain and with ASan+UBSan) and clang, and runs the unit and integration tests; fuzzes
 # every libFuzzer target for a bounded time; the arm64 cross build with its unit tests
 # under qemu-user; and the armhf package with smoke runs under qemu-user (its unit tests:
-# scripts/cross-armhf.sh by hand).
+# scripts/cross.sh armhf by hand).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -32,10 +32,10 @@ echo "=== bounded fuzzing: every target ${FUZZ_SECONDS:-30} s under ASan+UBSan"
 scripts/fuzz.sh build-fuzz
 
 echo "=== arm64 cross build + unit tests under qemu-user (the Raspberry Pi)"
-scripts/cross-arm64.sh build-arm64
+scripts/cross.sh arm64 build-arm64
 
 echo "=== armhf package, 64-bit time_t check and smoke runs under qemu-user (the older Pis)"
-ARMHF_TESTS=smoke scripts/cross-armhf.sh build-armhf
+CROSS_TESTS=smoke scripts/cross.sh armhf build-armhf
 
 echo "=== ASan+UBSan build + all tests (but the packaging ones)"
 scripts/build.sh build-asan -DGW_SANITIZE="address;undefined" -DCMAKE_BUILD_TYPE=Debug
