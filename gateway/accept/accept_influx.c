@@ -12,14 +12,12 @@
 #include "accept_acc_int.h"
 #include "accept_influx.h"
 #include "clock.h"
-#include "influx_http.h"
 #include "influx_query.h"
 #include "log.h"
 #include "num.h"
 #include "tz.h"
 
-#define LINE_MAX_LEN 65536
-#define MAX_COLS     64
+#define MAX_COLS 64
 
 enum mode { M_DATABASES, M_SERIES, M_NEWEST, M_DATA };
 
@@ -41,8 +39,6 @@ struct fleet {
 	const struct gw_fleet_src *src;
 	char password[256];
 	enum mode mode;
-	char line[LINE_MAX_LEN];
-	size_t pos;
 	int col_key, col_time, col_tags;    /* -1: absent */
 	char last_tags[2 * GW_ID_LEN + 32]; /* GROUP BY: the series' tags */
 	char cols[MAX_COLS][GW_NAME_LEN];
@@ -262,8 +258,11 @@ static int col_index(const struct fleet *f, const char *name)
 	return -1;
 }
 
-static void on_header(struct fleet *f, char **v, size_t n)
+static void on_header(void *user, char *const *v, size_t n)
 {
+	struct fleet *f = user;
+
+	n = n < MAX_COLS ? n : MAX_COLS;
 	f->ncols = n;
 	for (size_t c = 0; c < n; c++)
 		snprintf(f->cols[c], sizeof(f->cols[c]), "%s", v[c]);
@@ -275,7 +274,7 @@ static void on_header(struct fleet *f, char **v, size_t n)
 
 /* The sensor of a data row: from the series' tags (the data query groups by gateway and
  * sensor, so influxd streams series by series instead of merging them all by time). */
-static void row_sensor(struct fleet *f, char **v, size_t n)
+static void row_sensor(struct fleet *f, char *const *v, size_t n)
 {
 	char key[sizeof(f->last_tags) + 2], gw[GW_ID_LEN], id[GW_ID_LEN];
 
@@ -292,7 +291,7 @@ static void row_sensor(struct fleet *f, char **v, size_t n)
 	f->last_sensor = gw_acc_sensor(f->a, gw, id);
 }
 
-static int on_data(struct fleet *f, char **v, size_t n)
+static int on_data(struct fleet *f, char *const *v, size_t n)
 {
 	const char *const *want;
 	double vals[GW_MAX_POINTS + 2];
@@ -316,19 +315,12 @@ static int on_data(struct fleet *f, char **v, size_t n)
 	return gw_acc_add(f->a, f->last_sensor, ts, vals);
 }
 
-static int on_line(struct fleet *f, char *line)
+static int on_row(void *user, char *const *head, char *const *v, size_t n)
 {
-	char *v[MAX_COLS];
-	size_t n;
+	struct fleet *f = user;
 	int64_t ts;
 
-	if (!line[0])
-		return 0;
-	n = gw_accept_csv_split(line, v, MAX_COLS);
-	if (n >= 2 && !strcmp(v[0], "name") && !strcmp(v[1], "tags")) {
-		on_header(f, v, n);
-		return 0;
-	}
+	(void)head; /* on_header looked the columns up */
 	if (f->mode == M_DATABASES) {
 		/* "databases,,NAME": an absent database answers every query with nothing */
 		f->db_found = f->db_found || (n >= 3 && strcmp(v[2], f->src->database) == 0);
@@ -345,60 +337,11 @@ static int on_line(struct fleet *f, char *line)
 	return on_data(f, v, n);
 }
 
-static int on_chunk(void *user, const char *data, size_t len)
-{
-	struct fleet *f = user;
-
-	for (size_t i = 0; i < len; i++) {
-		int rc;
-
-		if (data[i] != '\n') {
-			if (f->pos + 1 >= sizeof(f->line))
-				return -E2BIG;
-			f->line[f->pos++] = data[i];
-			continue;
-		}
-		if (f->pos && f->line[f->pos - 1] == '\r')
-			f->pos--;
-		f->line[f->pos] = '\0';
-		f->pos = 0;
-		rc = on_line(f, f->line);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
 static int run_query(struct fleet *f, enum mode m, const char *q)
 {
-	char url[4096];
-	size_t pos;
-	long status = 0;
-	int rc;
-
-	pos = (size_t)snprintf(url, sizeof(url),
-	                       "%s/query?epoch=ms&chunked=true&chunk_size=5000&db=", f->src->url);
-	if (pos >= sizeof(url) || gw_influx_escape(url, sizeof(url), &pos, f->src->database) ||
-	    pos + 3 >= sizeof(url))
-		return -ENAMETOOLONG;
-	strcpy(url + pos, "&q=");
-	pos += 3;
-	if (gw_influx_escape(url, sizeof(url), &pos, q))
-		return -ENAMETOOLONG;
 	f->mode = m;
-	f->pos = 0;
 	f->col_key = f->col_time = f->col_tags = -1;
-	rc = gw_influx_get_stream(url, f->src->username, f->password, "application/csv", on_chunk,
-	                          f, &status);
-	if (rc == 0 && f->pos)
-		rc = on_chunk(f, "\n", 1);
-	if (rc == 0 && status != 200) {
-		gw_log(GW_ERR, "accept", "url=%s query failed: HTTP %ld", f->src->url, status);
-		return -EIO;
-	}
-	if (rc)
-		gw_log(GW_ERR, "accept", "url=%s query failed: %s", f->src->url, strerror(-rc));
-	return rc;
+	return gw_influxq_stream(f->src, f->password, q, on_header, on_row, f);
 }
 
 /* SELECT of every point the rules use and moisture, series by series. */

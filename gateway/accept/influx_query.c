@@ -14,6 +14,7 @@
 #define MAX_COLS     64
 
 struct q {
+	gw_influxq_head_fn head_fn;
 	gw_influxq_row_fn fn;
 	void *user;
 	char line[LINE_MAX_LEN], head_text[LINE_MAX_LEN];
@@ -37,6 +38,8 @@ static int on_line(struct q *s)
 			off += l;
 		}
 		s->nhead = n;
+		if (s->head_fn)
+			s->head_fn(s->user, s->head, n);
 		return 0;
 	}
 	if (!s->nhead || n != s->nhead)
@@ -71,6 +74,12 @@ static int on_chunk(void *user, const char *data, size_t len)
 int gw_influxq_run(const struct gw_fleet_src *src, const char *password, const char *q,
                    gw_influxq_row_fn fn, void *user)
 {
+	return gw_influxq_stream(src, password, q, NULL, fn, user);
+}
+
+int gw_influxq_stream(const struct gw_fleet_src *src, const char *password, const char *q,
+                      gw_influxq_head_fn head_fn, gw_influxq_row_fn fn, void *user)
+{
 	struct q *s = calloc(1, sizeof(*s));
 	char url[8192];
 	size_t pos;
@@ -90,6 +99,7 @@ int gw_influxq_run(const struct gw_fleet_src *src, const char *password, const c
 			rc = -ENAMETOOLONG;
 	}
 	if (rc == 0) {
+		s->head_fn = head_fn;
 		s->fn = fn;
 		s->user = user;
 		rc = gw_influx_get_stream(url, src->username, password, "application/csv", on_chunk,
