@@ -17,6 +17,7 @@
 #include "tz.h"
 
 #define MAX_FIELDS 256
+#define MAX_COLS   64              /* influx_query.c hands at most as many */
 #define END_MS     4102444800000LL /* 2100-01-01: "all readings" */
 
 struct ctx {
@@ -61,22 +62,60 @@ static bool is_field(const struct ctx *c, const char *name)
 	return false;
 }
 
+/* What a column of the answer is to the digest, looked up once per series (its header). */
+enum col_kind { COL_SKIP, COL_TIME, COL_SENSOR, COL_TAGS, COL_VALUE, COL_QUALITY };
+
+struct col {
+	enum col_kind kind;
+	char name[64]; /* a value's name (of "<name>_q": name) */
+};
+
 struct day_read {
 	struct ctx *c;
 	struct gw_content content;
 	int64_t rows, first_ts;
+	struct col cols[MAX_COLS];
+	size_t ncols;
+	char tags[2 * GW_ID_LEN + 32]; /* the series' tags column, as last parsed */
+	char sensor[GW_ID_LEN];        /* its sensor */
 };
 
 /* The sensor of a series' tags column ("sensor=s1", a query grouped by sensor). */
-static bool series_sensor(const char *tags, char *out, size_t len)
+static void series_sensor(struct day_read *d, const char *tags)
 {
-	char key[GW_ID_LEN + 16];
+	char key[sizeof(d->tags) + 2];
 
-	if (strlen(tags) + 3 > sizeof(key))
-		return false;
+	if (!strcmp(tags, d->tags))
+		return;
+	snprintf(d->tags, sizeof(d->tags), "%s", tags);
 	snprintf(key, sizeof(key), "x,%s", tags);
-	gw_accept_series_tag(key, "sensor", out, len);
-	return out[0] != '\0';
+	gw_accept_series_tag(key, "sensor", d->sensor, sizeof(d->sensor));
+}
+
+static void on_head(void *user, char *const *head, size_t n)
+{
+	struct day_read *d = user;
+
+	d->ncols = n < MAX_COLS ? n : MAX_COLS;
+	d->tags[0] = d->sensor[0] = '\0';
+	for (size_t i = 0; i < d->ncols; i++) {
+		struct col *c = &d->cols[i];
+		size_t l = strlen(head[i]);
+
+		c->kind = COL_SKIP;
+		if (!strcmp(head[i], "time"))
+			c->kind = COL_TIME;
+		else if (!strcmp(head[i], "sensor"))
+			c->kind = COL_SENSOR;
+		else if (!strcmp(head[i], "tags"))
+			c->kind = COL_TAGS;
+		else if (is_field(d->c, head[i]) && l > 2 && !strcmp(head[i] + l - 2, "_q"))
+			c->kind = COL_QUALITY;
+		else if (is_field(d->c, head[i]))
+			c->kind = COL_VALUE;
+		snprintf(c->name, sizeof(c->name), "%.*s",
+		         (int)(c->kind == COL_QUALITY ? l - 2 : l), head[i]);
+	}
 }
 
 /* One point of `reading` as the content digest takes it: time, sensor, and each value (a
@@ -85,31 +124,37 @@ static int on_point(void *user, char *const *head, char *const *v, size_t n)
 {
 	struct day_read *d = user;
 	struct gw_content_value vals[GW_MAX_POINTS];
-	char names[GW_MAX_POINTS][64];
 	const char *sensor = NULL;
-	char tagged[GW_ID_LEN];
 	int64_t ts = 0;
 	size_t nv = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(head[i]);
+	(void)head; /* on_head planned the columns */
+	for (size_t i = 0; i < n && i < d->ncols; i++) {
+		const struct col *c = &d->cols[i];
 
-		if (!strcmp(head[i], "time"))
+		switch (c->kind) {
+		case COL_TIME:
 			ts = strtoll(v[i], NULL, 10);
-		else if (!strcmp(head[i], "sensor"))
+			break;
+		case COL_SENSOR:
 			sensor = v[i];
-		else if (!strcmp(head[i], "tags") && series_sensor(v[i], tagged, sizeof(tagged)))
-			sensor = tagged;
-		if (!v[i][0] || !is_field(d->c, head[i]) || nv == GW_MAX_POINTS)
-			continue;
-		if (l > 2 && !strcmp(head[i] + l - 2, "_q")) {
-			snprintf(names[nv], sizeof(names[nv]), "%.*s", (int)(l - 2), head[i]);
-			vals[nv] = (struct gw_content_value){names[nv], v[i], 0};
-		} else {
-			snprintf(names[nv], sizeof(names[nv]), "%s", head[i]);
-			vals[nv] = (struct gw_content_value){names[nv], "good", strtod(v[i], NULL)};
+			break;
+		case COL_TAGS:
+			series_sensor(d, v[i]);
+			sensor = d->sensor[0] ? d->sensor : sensor;
+			break;
+		case COL_VALUE:
+		case COL_QUALITY:
+			if (!v[i][0] || nv == GW_MAX_POINTS)
+				break;
+			vals[nv++] = c->kind == COL_QUALITY
+			                     ? (struct gw_content_value){c->name, v[i], 0}
+			                     : (struct gw_content_value){c->name, "good",
+			                                                 strtod(v[i], NULL)};
+			break;
+		case COL_SKIP:
+			break;
 		}
-		nv++;
 	}
 	if (!d->rows++)
 		d->first_ts = ts;
@@ -142,7 +187,7 @@ static int read_day(struct ctx *c, const char *gw, int64_t from, int64_t to, int
 	snprintf(q + o, sizeof(q) - o, "' AND time >= %lldms AND time < %lldms%s", (long long)from,
 	         (long long)to, limit ? " LIMIT 1" : " GROUP BY \"sensor\"");
 	gw_content_init(&d.content);
-	rc = gw_influxq_run(c->src, c->password, q, on_point, &d);
+	rc = gw_influxq_stream(c->src, c->password, q, on_head, on_point, &d);
 	if (digest)
 		gw_content_digest(&d.content, digest);
 	*count = d.rows;
