@@ -4,6 +4,7 @@
 # registers, one request a poll), one mosquitto and one influxd on loopback, and in turn, interleaved
 # within each of RUNS rounds (default 3):
 #   fieldgate, journal only | + MQTT QoS 1 | + MQTT QoS 1 + InfluxDB | bare_mqtt_loop (QoS 0)
+#   (BARE_QOS1=1 adds bare_mqtt_loop at QoS 1: the floor of QoS 1 through Paho's synchronous client)
 # each polling every sensor once a second for WARMUP (default 5) + SECONDS_PER_RUN (default 60)
 # seconds. Measured from /proc over the SECONDS_PER_RUN window after the warm-up: CPU
 # (utime+stime of /proc/PID/stat), polls (journal rows; the bare loop: sensors x seconds),
@@ -109,7 +110,9 @@ hz=$(getconf CLK_TCK)
 measure() {
   local name=$1 pid a b m r0=0 r1 polls
   rm -rf "$tmp/data"
-  if [ "$name" = bare ]; then
+  if [ "$name" = bare1 ]; then
+    BARE_QOS=1 "$bare" 127.0.0.1 "$sim_port" "$nsens" 0 5 "tcp://127.0.0.1:$mq_port" >"$tmp/bare.out" 2>&1 &
+  elif [ "$name" = bare ]; then
     "$bare" 127.0.0.1 "$sim_port" "$nsens" 0 5 "tcp://127.0.0.1:$mq_port" >"$tmp/bare.out" 2>&1 &
   elif [ "$name" = base ]; then
     "$BASELINE" run -c "$tmp/all.yaml" >"$tmp/run.out" 2>&1 &
@@ -119,11 +122,11 @@ measure() {
   pid=$!
   sleep "$warm"
   a=$(sample "$pid")
-  [ "$name" = bare ] || r0=$(rows)
+  case $name in bare*) ;; *) r0=$(rows) ;; esac
   sleep "$secs"
   b=$(sample "$pid")
   m=$(memory "$pid")
-  if [ "$name" = bare ]; then r1=$((nsens * secs)); else r1=$(rows); fi
+  case $name in bare*) r1=$((nsens * secs)) ;; *) r1=$(rows) ;; esac
   kill "$pid"
   wait "$pid" || true
   polls=$((r1 - r0))
@@ -134,6 +137,7 @@ measure() {
 }
 
 names=(journal mqtt all bare)
+[ -z "${BARE_QOS1:-}" ] || names+=(bare1)
 [ -z "${BASELINE:-}" ] || names+=(base)
 for i in $(seq "$runs"); do
   for n in "${names[@]}"; do measure "$n"; done
@@ -148,6 +152,7 @@ label() {
     mqtt) echo "fieldgate, journal + MQTT QoS 1" ;;
     all) echo "fieldgate, journal + MQTT QoS 1 + InfluxDB" ;;
     bare) echo "bare libmodbus + Paho loop (QoS 0, no journal)" ;;
+    bare1) echo "bare libmodbus + Paho loop (QoS 1, acknowledgements awaited once a cycle, no journal)" ;;
     base) echo "baseline build ($(basename "$(dirname "$BASELINE")")), journal + MQTT QoS 1 + InfluxDB" ;;
   esac
 }
@@ -161,14 +166,22 @@ for n in "${names[@]}"; do
 done
 
 # The InfluxDB drain next to plain libcurl posting the same line protocol.
-for i in $(seq "$runs"); do
+sink_drain() {
   rm -rf "$tmp/drain"
-  "$build/bench/drain_influx" "http://127.0.0.1:$ifx_port" "drain$i" "$tmp/drain" "$drain_n" auto \
+  "$build/bench/drain_influx" "http://127.0.0.1:$ifx_port" "drain$1" "$tmp/drain" "$drain_n" auto \
     "$tmp/lines.lp" >"$tmp/drain.out" 2>"$tmp/drain.err" || { cat "$tmp/drain.err" >&2; exit 1; }
   sed -n 's/.*bytes_per_s=\([0-9.]*\).*/\1/p' "$tmp/drain.out" >>"$tmp/res.sink"
-  "$build/bench/raw_post" "http://127.0.0.1:$ifx_port" "raw$i" "$tmp/lines.lp" 5000 \
+}
+raw_drain() {
+  "$build/bench/raw_post" "http://127.0.0.1:$ifx_port" "raw$1" "$tmp/lines.lp" 5000 \
     >"$tmp/raw.out" 2>"$tmp/raw.err" || { cat "$tmp/raw.err" >&2; exit 1; }
   sed -n 's/.*bytes_per_s=\([0-9.]*\).*/\1/p' "$tmp/raw.out" >>"$tmp/res.raw"
+}
+# influxd settles after the polling rounds' writes; then sink and raw take turns going first
+# (the sink's run writes the lines raw_post posts, so the first round starts with it).
+sleep 5
+for i in $(seq "$runs"); do
+  if [ $((i % 2)) = 1 ]; then sink_drain "$i"; raw_drain "$i"; else raw_drain "$i"; sink_drain "$i"; fi
   echo "drain run $i: sink $(cat "$tmp/drain.out"); raw $(cat "$tmp/raw.out")" >&2
 done
 s=$(median <"$tmp/res.sink") r=$(median <"$tmp/res.raw")
